@@ -1,0 +1,56 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "swift-batch-processing",
+    products: [
+        .library(name: "DenseKernels", targets: ["DenseKernels"]),
+        .library(name: "BatchProcessing", targets: ["BatchProcessing"]),
+        .executable(name: "batchkit", targets: ["batchkit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS",
+            path: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        .target(name: "DenseKernels", dependencies: ["CBLAS"]),
+        .target(
+            name: "BatchProcessing",
+            dependencies: [
+                "DenseKernels",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        .executableTarget(
+            name: "batchkit",
+            dependencies: [
+                "DenseKernels",
+                "BatchProcessing",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "DenseKernelsTests", dependencies: ["DenseKernels"]),
+        .testTarget(name: "BatchProcessingTests", dependencies: ["BatchProcessing", "DenseKernels"]),
+    ]
+)
+
+// One set of strict settings for every Swift target, so no module is held to a lower bar.
+for target in package.targets where target.type != .system {
+    target.swiftSettings =
+        (target.swiftSettings ?? []) + [
+            .swiftLanguageMode(.v6),
+            .enableUpcomingFeature("ExistentialAny"),
+            .enableUpcomingFeature("InternalImportsByDefault"),
+            .enableUpcomingFeature("MemberImportVisibility"),
+        ]
+}
