@@ -1,4 +1,4 @@
-public import CBLAS
+internal import CBLAS
 
 /// The BLAS library this process computes with, and its process-wide thread setting.
 ///

@@ -1,0 +1,73 @@
+internal import CBLAS
+
+extension DenseModel {
+    /// Computes the model for every row of `input` into `output`: one `cblas_sgemm` per layer, each
+    /// followed by the fused bias + activation epilogue.
+    ///
+    /// Allocates nothing: intermediates go to `workspace`, the result to `output`.
+    ///
+    /// - Precondition: `input` is `rows × inputWidth`, `output` is `rows × outputWidth`, and
+    ///   `rows ≤ workspace.maxRows`.
+    public func forward(_ input: MatrixView, into output: MatrixView, workspace: DenseWorkspace) {
+        precondition(input.columns == inputWidth, "input has \(input.columns) columns, model takes \(inputWidth)")
+        precondition(output.columns == outputWidth, "output has \(output.columns) columns, model gives \(outputWidth)")
+        precondition(output.rows == input.rows, "input and output row counts differ")
+        precondition(input.rows <= workspace.maxRows, "batch of \(input.rows) rows exceeds workspace")
+        precondition(workspace.intermediates.count == layers.count - 1, "workspace belongs to another model")
+        let rows = input.rows
+        guard rows > 0 else { return }
+        var source = input
+        for (index, layer) in layers.enumerated() {
+            let isLast = index == layers.count - 1
+            let destination = isLast ? output : workspace.intermediates[index].view(rows: rows)
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasTrans,
+                Int32(rows), Int32(layer.outputs), Int32(layer.inputs),
+                1, source.base, Int32(source.rowStride),
+                layer.weightSlab.buffer.baseAddress, Int32(layer.inputs),
+                0, destination.base, Int32(destination.rowStride)
+            )
+            Epilogue.apply(destination, bias: layer.biasSlab.buffer.baseAddress!, activation: layer.activation)
+            source = destination
+        }
+    }
+
+    /// Computes the model for one row with `cblas_sgemv` per layer: the per-item baseline.
+    ///
+    /// Allocates nothing: intermediates go to `workspace`.
+    public func forwardSingleRow(
+        _ input: UnsafeBufferPointer<Float>,
+        into output: UnsafeMutableBufferPointer<Float>,
+        workspace: DenseWorkspace
+    ) {
+        precondition(input.count == inputWidth && output.count == outputWidth, "single-row shapes do not match")
+        var source = UnsafePointer(input.baseAddress!)
+        for (index, layer) in layers.enumerated() {
+            let isLast = index == layers.count - 1
+            let destination = isLast ? output.baseAddress! : workspace.vectors[index].buffer.baseAddress!
+            cblas_sgemv(
+                CblasRowMajor, CblasNoTrans,
+                Int32(layer.outputs), Int32(layer.inputs),
+                1, layer.weightSlab.buffer.baseAddress, Int32(layer.inputs),
+                source, 1, 0, destination, 1
+            )
+            let view = MatrixView(base: destination, rows: 1, columns: layer.outputs, rowStride: layer.outputs)
+            Epilogue.apply(view, bias: layer.biasSlab.buffer.baseAddress!, activation: layer.activation)
+            source = UnsafePointer(destination)
+        }
+    }
+
+    /// Computes the model for `rows` (row-major, a multiple of ``inputWidth`` floats) into a new array.
+    ///
+    /// A convenience that allocates its slabs; serving code uses ``forward(_:into:workspace:)``.
+    public func predict(_ rows: [Float]) -> [Float] {
+        precondition(rows.count % inputWidth == 0, "input is not whole rows of \(inputWidth) features")
+        let count = rows.count / inputWidth
+        guard count > 0 else { return [] }
+        let input = Slab(rows: count, columns: inputWidth)
+        _ = input.buffer.initialize(from: rows)
+        let output = Slab(rows: count, columns: outputWidth)
+        forward(input.fullView, into: output.fullView, workspace: DenseWorkspace(model: self, maxRows: count))
+        return Array(output.buffer)
+    }
+}

@@ -1,0 +1,135 @@
+import DenseKernels
+import Testing
+
+/// Naive double-precision `act(X·Wᵀ + b)` for one layer.
+func referenceLayer(_ input: [Double], rows: Int, layer: DenseLayer) -> [Double] {
+    let weights = layer.weights.map(Double.init)
+    let bias = layer.bias.map(Double.init)
+    var output = [Double](repeating: 0, count: rows * layer.outputs)
+    for row in 0..<rows {
+        var pre = [Double](repeating: 0, count: layer.outputs)
+        for out in 0..<layer.outputs {
+            var sum = bias[out]
+            for inner in 0..<layer.inputs {
+                sum += input[row * layer.inputs + inner] * weights[out * layer.inputs + inner]
+            }
+            pre[out] = sum
+        }
+        let activated =
+            layer.activation == .softmax
+            ? Activation.softmaxReference(pre) : pre.map { layer.activation.reference($0) }
+        output.replaceSubrange((row * layer.outputs)..<((row + 1) * layer.outputs), with: activated)
+    }
+    return output
+}
+
+func referenceModel(_ input: [Float], rows: Int, model: DenseModel) -> [Double] {
+    var values = input.map(Double.init)
+    for layer in model.layers { values = referenceLayer(values, rows: rows, layer: layer) }
+    return values
+}
+
+func randomRows(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
+    var generator = SplitMix64(seed: seed)
+    return (0..<count).map { _ in Float.random(in: -scale...scale, using: &generator) }
+}
+
+@Suite struct ForwardTests {
+    static let shapes: [(rows: Int, widths: [Int])] = [
+        (1, [1, 1]), (1, [3, 5]), (2, [7, 1]), (5, [17, 33, 9]), (13, [64, 64]), (31, [1, 40, 3]),
+        (64, [65, 31, 17]), (257, [8, 8]), (513, [5, 7]),
+    ]
+
+    @Test(arguments: Activation.allCases)
+    func forwardMatchesDoubleReference(activation: Activation) throws {
+        for (index, shape) in Self.shapes.enumerated() {
+            let layerCount = shape.widths.count - 1
+            let activations = (0..<layerCount).map { layer -> Activation in
+                if activation == .softmax { return layer == layerCount - 1 ? .softmax : .relu }
+                return activation
+            }
+            let model = DenseModel.randomModel(widths: shape.widths, activations: activations, seed: UInt64(index))
+            let input = randomRows(shape.rows * model.inputWidth, seed: 99 + UInt64(index), scale: 2)
+            let workspace = DenseWorkspace(model: model, maxRows: shape.rows + 3)
+            let inputSlab = Slab(rows: shape.rows, columns: model.inputWidth)
+            _ = inputSlab.buffer.initialize(from: input)
+            let outputSlab = Slab(rows: shape.rows, columns: model.outputWidth)
+            model.forward(inputSlab.fullView, into: outputSlab.fullView, workspace: workspace)
+            let expected = referenceModel(input, rows: shape.rows, model: model)
+            for (got, want) in zip(outputSlab.buffer, expected) {
+                #expect(abs(Double(got) - want) <= 1e-4 + 1e-4 * abs(want), "shape \(shape) \(activation)")
+            }
+        }
+    }
+
+    @Test func everyRowCountFrom1To513MatchesReference() {
+        let model = DenseModel.randomModel(widths: [9, 6, 4], activations: [.gelu, .softmax], seed: 7)
+        let workspace = DenseWorkspace(model: model, maxRows: 513)
+        let input = randomRows(513 * 9, seed: 1)
+        let expected = referenceModel(input, rows: 513, model: model)
+        let inputSlab = Slab(rows: 513, columns: 9)
+        _ = inputSlab.buffer.initialize(from: input)
+        let outputSlab = Slab(rows: 513, columns: 4)
+        var worst = 0.0
+        for rows in 1...513 {
+            model.forward(inputSlab.view(rows: rows), into: outputSlab.view(rows: rows), workspace: workspace)
+            for index in 0..<(rows * 4) {
+                worst = max(worst, abs(Double(outputSlab.buffer[index]) - expected[index]))
+            }
+        }
+        #expect(worst < 1e-5)
+    }
+
+    @Test func singleRowPathMatchesBatchedPath() {
+        for model in [DenseModel.linear256(), DenseModel.mlp1024()] {
+            let workspace = DenseWorkspace(model: model, maxRows: 4)
+            let input = randomRows(4 * model.inputWidth, seed: 3)
+            let batched = model.predict(input)
+            for row in 0..<4 {
+                var single = [Float](repeating: 0, count: model.outputWidth)
+                input.withUnsafeBufferPointer { all in
+                    let slice = UnsafeBufferPointer(
+                        rebasing: all[(row * model.inputWidth)..<((row + 1) * model.inputWidth)])
+                    single.withUnsafeMutableBufferPointer {
+                        model.forwardSingleRow(slice, into: $0, workspace: workspace)
+                    }
+                }
+                for (index, value) in single.enumerated() {
+                    #expect(abs(value - batched[row * model.outputWidth + index]) < 1e-4)
+                }
+            }
+        }
+    }
+
+    @Test func strideViewsAreHonoured() {
+        // A view whose row stride is wider than its columns: the GEMM must read only the columns.
+        let model = DenseModel.randomModel(widths: [3, 2], activations: [.identity], seed: 5)
+        let wide = Slab(rows: 2, columns: 5)
+        for index in 0..<10 { wide.buffer[index] = Float(index) }
+        let view = MatrixView(base: wide.buffer.baseAddress!, rows: 2, columns: 3, rowStride: 5)
+        let output = Slab(rows: 2, columns: 2)
+        model.forward(view, into: output.fullView, workspace: DenseWorkspace(model: model, maxRows: 2))
+        let expected = referenceModel([0, 1, 2, 5, 6, 7], rows: 2, model: model)
+        for (got, want) in zip(output.buffer, expected) { #expect(abs(Double(got) - want) < 1e-5) }
+    }
+
+    @Test func builtInModelsAreDeterministicAndShaped() {
+        #expect(DenseModel.linear256().shapeDescription == "256→256")
+        #expect(DenseModel.mlp1024().shapeDescription == "1024→1024 relu→1024 relu→10 softmax")
+        #expect(DenseModel.linear256(seed: 1).layers[0].weights == DenseModel.linear256(seed: 1).layers[0].weights)
+        #expect(DenseModel.linear256(seed: 1).layers[0].weights != DenseModel.linear256(seed: 2).layers[0].weights)
+        #expect(DenseModel.builtIn(named: "nope") == nil)
+    }
+
+    @Test func inconsistentLayersAreRejected() throws {
+        let first = try DenseLayer(weights: [1, 2], bias: [0], outputs: 1, inputs: 2)
+        let second = try DenseLayer(weights: [1, 2, 3], bias: [0], outputs: 1, inputs: 3)
+        #expect(throws: DenseModelError.layerShapeMismatch(layer: 1, expectedInputs: 1, got: 3)) {
+            _ = try DenseModel(layers: [first, second])
+        }
+        #expect(throws: DenseModelError.noLayers) { _ = try DenseModel(layers: []) }
+        #expect(throws: DenseModelError.weightCount(layer: 0, expected: 2, got: 3)) {
+            _ = try DenseLayer(weights: [1, 2, 3], bias: [0], outputs: 1, inputs: 2)
+        }
+    }
+}
