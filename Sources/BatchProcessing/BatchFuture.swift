@@ -1,0 +1,50 @@
+/// The pending result of one item submitted with ``BatchProcessor/enqueuePredict(_:timeout:priority:)``.
+///
+/// It resolves exactly once: with the item's output, or with the ``BatchProcessorError`` that ended it
+/// (its own processing error, `timedOut`, `cancelled` or `shuttingDown`). Wait for it by blocking
+/// (``result()``, ``result(timeout:)``) from ordinary threads, or with `await` (``value``) from tasks.
+public struct BatchFuture<Output: Sendable>: Sendable {
+    let request: Request<Output>
+    let canceller: @Sendable (Request<Output>) -> Void
+
+    /// Whether the result is available.
+    public var isDone: Bool { request.result.value != nil }
+
+    /// Blocks the calling thread until the result is available.
+    ///
+    /// Do not call this from a Swift concurrency task: it blocks a thread the cooperative pool needs.
+    /// Use ``value`` there.
+    public func result() throws(BatchProcessorError) -> Output {
+        // The processor's item timeout bounds the wait.
+        try request.result.waitBlocking(timeout: nil)!.get()
+    }
+
+    /// Blocks up to `timeout` for the result.
+    ///
+    /// - Returns: the output, or `nil` if it is not ready yet (the item keeps going; ask again later).
+    public func result(timeout: Duration) throws(BatchProcessorError) -> Output? {
+        guard let result = request.result.waitBlocking(timeout: timeout) else { return nil }
+        return try result.get()
+    }
+
+    /// The output, awaited. Cancelling the awaiting task cancels the item: it is withdrawn if it has
+    /// not been dispatched, and the wait ends with `cancelled`.
+    public var value: Output {
+        get async throws(BatchProcessorError) {
+            let request = request
+            let canceller = canceller
+            let result = await withTaskCancellationHandler {
+                await request.result.wait()
+            } onCancel: {
+                canceller(request)
+            }
+            return try result.get()
+        }
+    }
+
+    /// Cancels the item: withdrawn if still queued; in any case resolved with `cancelled` unless it
+    /// already has a result.
+    public func cancel() {
+        canceller(request)
+    }
+}

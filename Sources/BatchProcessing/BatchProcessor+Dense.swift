@@ -1,0 +1,56 @@
+public import DenseKernels
+
+extension BatchProcessor where Item == [Float], Output == [Float] {
+    /// Starts processing with a dense model: each item is `k` rows of `model.inputWidth` features
+    /// (row-major, `k ≥ 1`), and its output is `k` rows of `model.outputWidth` values.
+    ///
+    /// The rows of a batch are packed into a pooled slab and computed with one GEMM per layer. Items
+    /// of the wrong width fail at submit time with `invalidInput`. With `maxBatchMemoryMB`, the rows
+    /// per batch are capped by the model's ``DenseKernels/MemoryEstimate``; items larger than the cap
+    /// are split across batches and reassembled in order.
+    ///
+    /// - Throws: `alreadyStarted`, or `invalidConfiguration` if the memory budget cannot hold one row.
+    public func start(model: DenseModel) throws(BatchProcessorError) {
+        let width = model.inputWidth
+        var rowCap: Int?
+        if let budget = configuration.maxBatchMemoryMB {
+            let estimate = model.memoryEstimate
+            let cap = estimate.rowCap(budgetMB: Double(budget))
+            guard cap >= 1 else {
+                throw .invalidConfiguration(
+                    ConfigurationError(
+                        field: "maxBatchMemoryMB",
+                        rule:
+                            "must hold the model's \(estimate.weightBytes) weight bytes plus one row of "
+                            + "\(estimate.bytesPerRow) bytes (got \(budget) MiB)"))
+            }
+            rowCap = cap
+        }
+        let maxRows = min(configuration.maxBatchSize, rowCap ?? .max)
+        let inputs = SlabPool(rows: maxRows, columns: width)
+        let outputs = SlabPool(rows: maxRows, columns: model.outputWidth)
+        let threading = configuration.blasThreading
+        let backend = BatchBackend<[Float], [Float]>(
+            rows: { item in
+                guard !item.isEmpty, item.count % width == 0 else {
+                    return .failure(
+                        .invalidInput(
+                            expected: "k rows of \(width) features (a non-empty multiple of \(width) floats)",
+                            got: "\(item.count) floats"))
+                }
+                return .success(item.count / width)
+            },
+            splitsItems: true,
+            outputColumns: model.outputWidth,
+            rowCap: rowCap,
+            makeRunner: { maxRows in DenseRunner(model: model, maxRows: maxRows, inputs: inputs, outputs: outputs) },
+            prepare: {
+                switch threading {
+                case .perWorker: BLAS.setThreadCount(1)
+                case .threads(let count): BLAS.setThreadCount(count)
+                case .unchanged: break
+                }
+            })
+        try start(backend: backend)
+    }
+}

@@ -1,0 +1,215 @@
+public import Logging
+import Synchronization
+
+/// Batches single items adaptively and computes them on dedicated worker threads.
+///
+/// Submit items one at a time — from tasks with ``predict(_:priority:timeout:)`` or from threads with
+/// ``enqueuePredict(_:timeout:priority:)`` — and the processor groups them into batches by size, time,
+/// priority and memory budget, runs each batch once, and hands every caller its own result.
+///
+/// ```swift
+/// let processor = try BatchProcessor<[Double], Double>(configuration: .lowLatency)
+/// try processor.start { batch in batch.map { $0.reduce(0, +) } }
+/// let sum = try await processor.predict([1, 2, 3])
+/// await processor.stop()
+/// ```
+///
+/// Every accepted item resolves exactly once: with its result, its own error, `timedOut`,
+/// `cancelled` or `shuttingDown`. Nothing accepted is lost.
+public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
+    /// The validated configuration.
+    public let configuration: BatchProcessorConfiguration
+    /// The statistics window, kept across restarts; `nil` when monitoring is off.
+    public let statistics: BatchStats?
+    let logger: Logger
+    private let storage = Mutex<SchedulerStorage<Item, Output>?>(nil)
+
+    /// Creates a stopped processor.
+    ///
+    /// - Throws: ``ConfigurationError`` naming the first invalid field.
+    public init(configuration: BatchProcessorConfiguration = .init(), logger: Logger? = nil) throws(ConfigurationError)
+    {
+        try configuration.validate()
+        self.configuration = configuration
+        var logger = logger ?? Logger(label: "BatchProcessor")
+        if configuration.debugMode { logger.logLevel = .debug }
+        self.logger = logger
+        self.statistics =
+            configuration.enableMonitoring
+            ? BatchStats(windowSize: configuration.monitoringWindow, parallelism: configuration.maxWorkers) : nil
+    }
+
+    /// Starts processing with a batch function, called on a worker thread with the items of one batch;
+    /// it must return exactly one output per item, in order.
+    ///
+    /// - Throws: `alreadyStarted` if the processor is running.
+    public func start(_ process: @escaping @Sendable ([Item]) throws -> [Output]) throws(BatchProcessorError) {
+        let backend = BatchBackend<Item, Output>(
+            rows: { _ in .success(1) }, splitsItems: false, outputColumns: 0, rowCap: nil,
+            makeRunner: { _ in FunctionRunner(process) }, prepare: {})
+        try start(backend: backend)
+    }
+
+    func start(backend: BatchBackend<Item, Output>) throws(BatchProcessorError) {
+        let started: SchedulerStorage<Item, Output>? = storage.withLock { current in
+            if let current, !current.liveState().isStopped { return nil }
+            let fresh = SchedulerStorage(
+                configuration: configuration, backend: backend, stats: statistics, logger: logger)
+            current = fresh
+            return fresh
+        }
+        guard let started else { throw .alreadyStarted }
+        started.startThreads()
+        logger.info(
+            "batch processor started",
+            metadata: [
+                "workers": "\(configuration.maxWorkers)", "strategy": "\(configuration.processingStrategy)",
+                "maxRowsPerBatch": "\(started.rowCap)",
+            ])
+    }
+
+    /// Whether the processor is running.
+    public var isRunning: Bool {
+        guard let current = storage.withLock({ $0 }) else { return false }
+        return !current.liveState().isStopped
+    }
+
+    private func running() throws(BatchProcessorError) -> SchedulerStorage<Item, Output> {
+        guard let current = storage.withLock({ $0 }) else { throw .notStarted }
+        return current
+    }
+
+    // MARK: Lifecycle
+
+    /// Stops the processor, blocking the calling thread until it has stopped.
+    ///
+    /// `drain` (the default) finishes everything accepted within `timeout`, then fails what is left with
+    /// `shuttingDown`; `cancel` fails queued items at once and lets running batches finish within
+    /// `timeout`. New items are refused from the moment `stop` is called. Calling `stop` again, or on a
+    /// stopped processor, does nothing more. The processor can be started again afterwards.
+    public func stop(timeout: Duration = .seconds(5), mode: StopMode = .drain) {
+        guard let current = storage.withLock({ $0 }) else { return }
+        current.beginStop(mode: mode, timeout: timeout)
+        _ = current.stoppedSignal.waitBlocking(timeout: nil)
+        current.releaseThreads()
+    }
+
+    /// Stops the processor, suspending until it has stopped. See ``stop(timeout:mode:)``.
+    public func stop(timeout: Duration = .seconds(5), mode: StopMode = .drain) async {
+        guard let current = storage.withLock({ $0 }) else { return }
+        current.beginStop(mode: mode, timeout: timeout)
+        _ = await current.stoppedSignal.wait()
+        current.releaseThreads()
+    }
+
+    /// Holds dispatch: items keep queueing (up to `maxQueueSize`) and their deadlines keep running.
+    public func pause() {
+        storage.withLock { $0 }?.pause()
+    }
+
+    /// Lets dispatch continue after ``pause()``.
+    public func resume() {
+        storage.withLock { $0 }?.resume()
+    }
+
+    /// Overrides the target batch size (clamped to `minBatchSize` and the row cap).
+    ///
+    /// With the adaptive strategy the controller keeps adjusting from the new value.
+    public func updateBatchSize(_ size: Int) {
+        storage.withLock { $0 }?.setTargetBatchSize(size)
+    }
+
+    // MARK: Submitting
+
+    /// Submits an item and returns a future for its output, blocking while the queue is full.
+    ///
+    /// With a `timeout`, a full queue is waited on for up to that long, then the call fails with
+    /// `queueFull`; without one, a full queue fails at once.
+    public func enqueuePredict(
+        _ item: Item,
+        timeout: Duration? = nil,
+        priority: BatchPriority = .normal
+    ) throws(BatchProcessorError) -> BatchFuture<Output> {
+        let current = try running()
+        let (element, rows) = try current.makeElement(item, fireAndForget: false)
+        if let wait = try current.offer(element, rows: rows, priority: priority, timeout: timeout) {
+            try current.waitBlocking(wait)
+        }
+        return future(element.request, current)
+    }
+
+    /// Submits an item and returns a future for its output, suspending while the queue is full.
+    ///
+    /// With a `timeout`, a full queue is waited on for up to that long, then the call fails with
+    /// `queueFull`; without one, a full queue fails at once. Cancelling the task while it waits
+    /// withdraws the item.
+    public func enqueuePredict(
+        _ item: Item,
+        timeout: Duration? = nil,
+        priority: BatchPriority = .normal
+    ) async throws(BatchProcessorError) -> BatchFuture<Output> {
+        let current = try running()
+        let (element, rows) = try current.makeElement(item, fireAndForget: false)
+        if let wait = try current.offer(element, rows: rows, priority: priority, timeout: timeout) {
+            try await current.wait(wait)
+        }
+        return future(element.request, current)
+    }
+
+    /// Submits an item whose result nobody waits for; it is still processed and counted, and a
+    /// failure is logged. Queue-full handling as for ``enqueuePredict(_:timeout:priority:)``.
+    public func enqueue(_ item: Item, timeout: Duration? = nil, priority: BatchPriority = .normal)
+        throws(BatchProcessorError)
+    {
+        let current = try running()
+        let (element, rows) = try current.makeElement(item, fireAndForget: true)
+        if let wait = try current.offer(element, rows: rows, priority: priority, timeout: timeout) {
+            try current.waitBlocking(wait)
+        }
+    }
+
+    /// Submits an item whose result nobody waits for, suspending while the queue is full.
+    public func enqueue(_ item: Item, timeout: Duration? = nil, priority: BatchPriority = .normal)
+        async
+        throws(BatchProcessorError)
+    {
+        let current = try running()
+        let (element, rows) = try current.makeElement(item, fireAndForget: true)
+        if let wait = try current.offer(element, rows: rows, priority: priority, timeout: timeout) {
+            try await current.wait(wait)
+        }
+    }
+
+    /// Submits an item and awaits its output.
+    ///
+    /// `timeout` bounds the wait for queue space as in ``enqueuePredict(_:timeout:priority:)``.
+    /// Cancelling the task withdraws the item if it has not been dispatched and ends with `cancelled`.
+    public func predict(
+        _ item: Item,
+        priority: BatchPriority = .normal,
+        timeout: Duration? = nil
+    ) async throws(BatchProcessorError) -> Output {
+        try await enqueuePredict(item, timeout: timeout, priority: priority).value
+    }
+
+    private func future(_ request: Request<Output>, _ storage: SchedulerStorage<Item, Output>) -> BatchFuture<Output> {
+        BatchFuture(request: request, canceller: { [weak storage] request in storage?.cancel(request) })
+    }
+
+    // MARK: Statistics
+
+    /// The statistics window and the scheduler's live state.
+    public func stats() -> BatchProcessorStats {
+        let live = storage.withLock { $0 }?.liveState()
+        return BatchProcessorStats(
+            window: statistics?.snapshot() ?? BatchStatsSnapshot(),
+            currentBatchSize: live?.targetBatchSize ?? configuration.initialBatchSize,
+            maxRowsPerBatch: live?.rowCap ?? configuration.maxBatchSize,
+            activeBatches: live?.activeBatches ?? 0,
+            queueSize: live?.queuedItems ?? 0,
+            waitingProducers: live?.waitingProducers ?? 0,
+            isPaused: live?.isPaused ?? false,
+            isStopping: live?.isStopping ?? false,
+            isRunning: live.map { !$0.isStopped } ?? false)
+    }
+}

@@ -1,0 +1,50 @@
+extension BatchProcessorConfiguration {
+    /// Checks every value and combination; throws the first problem, naming the field and the rule.
+    public func validate() throws(ConfigurationError) {
+        func require(_ condition: Bool, _ field: String, _ rule: @autoclosure () -> String) throws(ConfigurationError) {
+            if !condition { throw ConfigurationError(field: field, rule: rule()) }
+        }
+        try require(minBatchSize >= 1, "minBatchSize", "must be at least 1 (got \(minBatchSize))")
+        try require(
+            maxBatchSize >= minBatchSize, "maxBatchSize",
+            "must be at least minBatchSize (got \(maxBatchSize) < \(minBatchSize))")
+        try require(
+            (minBatchSize...maxBatchSize).contains(initialBatchSize), "initialBatchSize",
+            "must lie in minBatchSize...maxBatchSize (got \(initialBatchSize), range \(minBatchSize)...\(maxBatchSize))"
+        )
+        try require(batchTimeout > .zero, "batchTimeout", "must be positive (got \(batchTimeout))")
+        try require(itemTimeout > .zero, "itemTimeout", "must be positive (got \(itemTimeout))")
+        try require(maxQueueSize >= 1, "maxQueueSize", "must be at least 1 (got \(maxQueueSize))")
+        try require(maxWorkers >= 1, "maxWorkers", "must be at least 1 (got \(maxWorkers))")
+        try require(maxWorkers <= 256, "maxWorkers", "must be at most 256 threads (got \(maxWorkers))")
+        try require(minBatchInterval >= .zero, "minBatchInterval", "must not be negative (got \(minBatchInterval))")
+        if let agingLimit {
+            try require(agingLimit > .zero, "agingLimit", "must be positive or nil (got \(agingLimit))")
+        }
+        if let maxBatchMemoryMB {
+            try require(maxBatchMemoryMB > 0, "maxBatchMemoryMB", "must be positive or nil (got \(maxBatchMemoryMB))")
+        }
+        try require(gcBatchThreshold >= 1, "gcBatchThreshold", "must be at least 1 (got \(gcBatchThreshold))")
+        for (field, value) in [
+            ("memoryWarningThreshold", memoryWarningThreshold), ("memoryCriticalThreshold", memoryCriticalThreshold),
+        ] {
+            try require((0...100).contains(value), field, "must be a percentage in 0...100 (got \(value))")
+        }
+        try require(
+            memoryWarningThreshold < memoryCriticalThreshold, "memoryWarningThreshold",
+            "must be below memoryCriticalThreshold (got \(memoryWarningThreshold) ≥ \(memoryCriticalThreshold))")
+        try require(monitoringWindow >= 1, "monitoringWindow", "must be at least 1 (got \(monitoringWindow))")
+        try require(
+            healthCheckInterval > .zero, "healthCheckInterval", "must be positive (got \(healthCheckInterval))")
+        try require(
+            queueWarningThreshold >= 1, "queueWarningThreshold", "must be at least 1 (got \(queueWarningThreshold))")
+        try require(
+            queueWarningThreshold < queueCriticalThreshold, "queueWarningThreshold",
+            "must be below queueCriticalThreshold (got \(queueWarningThreshold) ≥ \(queueCriticalThreshold))")
+        try require(maxRetries >= 0, "maxRetries", "must not be negative (got \(maxRetries))")
+        try require(retryDelay >= .zero, "retryDelay", "must not be negative (got \(retryDelay))")
+        if case .threads(let count) = blasThreading {
+            try require(count >= 1, "blasThreading", "must use at least 1 thread (got \(count))")
+        }
+    }
+}

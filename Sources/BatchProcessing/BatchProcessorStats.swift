@@ -1,0 +1,60 @@
+/// A processor's statistics: the ``BatchStatsSnapshot`` window plus the scheduler's live state.
+public struct BatchProcessorStats: Sendable, Equatable {
+    /// The windowed figures (all zero when monitoring is off).
+    public var window: BatchStatsSnapshot
+    /// The current target batch size, in rows.
+    public var currentBatchSize: Int
+    /// The largest batch the processor forms (`maxBatchSize`, or less under a memory budget).
+    public var maxRowsPerBatch: Int
+    /// Batches being computed now.
+    public var activeBatches: Int
+    /// Items queued, not yet dispatched.
+    public var queueSize: Int
+    /// Producers waiting for queue space.
+    public var waitingProducers: Int
+    /// Whether dispatch is paused.
+    public var isPaused: Bool
+    /// Whether a stop is in progress.
+    public var isStopping: Bool
+    /// Whether the processor is running (started, not stopped).
+    public var isRunning: Bool
+
+    /// Mean compute time per batch.
+    public var avgProcessingTime: Duration { window.avgProcessingTime }
+    /// Mean rows per batch.
+    public var avgBatchSize: Double { window.avgBatchSize }
+    /// Mean time in the queue.
+    public var avgQueueTime: Duration { window.avgQueueTime }
+    /// Median per-item latency.
+    public var p50Latency: Duration { window.p50Latency }
+    /// 95th percentile per-item latency.
+    public var p95Latency: Duration { window.p95Latency }
+    /// 99th percentile per-item latency.
+    public var p99Latency: Duration { window.p99Latency }
+    /// Items per second over the window.
+    public var throughput: Double { window.throughput }
+    /// Failed over finished items.
+    public var errorRate: Double { window.errorRate }
+    /// Busy fraction of the workers.
+    public var systemLoad: Double { window.systemLoad }
+
+    /// The figures under the original module's `get_stats()` keys, times in seconds.
+    public var dictionary: [String: Double] {
+        [
+            "avg_processing_time": avgProcessingTime.seconds,
+            "avg_batch_size": avgBatchSize,
+            "avg_queue_time": avgQueueTime.seconds,
+            "p50_latency": p50Latency.seconds,
+            "p95_latency": p95Latency.seconds,
+            "p99_latency": p99Latency.seconds,
+            "throughput": throughput,
+            "error_rate": errorRate,
+            "current_batch_size": Double(currentBatchSize),
+            "system_load": systemLoad,
+            "active_batches": Double(activeBatches),
+            "queue_size": Double(queueSize),
+            "is_paused": isPaused ? 1 : 0,
+            "is_stopping": isStopping ? 1 : 0,
+        ]
+    }
+}

@@ -1,0 +1,202 @@
+import Histogram
+import Synchronization
+
+/// Thread-safe statistics over a window of recent batches, usable on its own in any pipeline.
+///
+/// What each figure means:
+/// - averages (processing time, batch size, queue time) are over the last `windowSize` batches;
+/// - latency percentiles are **per item** (arrival to result), from an HdrHistogram covering between
+///   `windowSize` and `2 × windowSize` recent batches (two histograms rotate, so old figures age out);
+/// - batch sizes are in rows (a k-row item counts k);
+/// - throughput is the items of the windowed batches divided by the wall-clock time from the start of
+///   the oldest of them to now, so it falls when the processor goes idle;
+/// - system load is the busy fraction of `parallelism` workers over the same span (0…1);
+/// - error rate is failed items over all finished items since creation (or ``reset()``).
+///
+/// Each batch is recorded once; idle time is never recorded as a batch.
+public final class BatchStats: Sendable {
+    private struct Record {
+        var processingTime: Duration
+        var batchSize: Int
+        var items: Int
+        var queueTime: Duration
+        var latency: Duration
+        var queueLength: Int
+        var start: ContinuousClock.Instant
+    }
+
+    private struct State {
+        var ring: [Record] = []
+        var next = 0
+        var current = Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
+        var previous = Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
+        var batchesInCurrent = 0
+        var items = 0
+        var errors = 0
+        var batches = 0
+        var errorsByCode: [String: Int] = [:]
+        var batchesByReason: [DispatchReason: Int] = [:]
+    }
+
+    /// The number of batches the window holds.
+    public let windowSize: Int
+    /// The number of workers that process batches in parallel (for ``BatchStatsSnapshot/systemLoad``).
+    public let parallelism: Int
+    private let state: Mutex<State>
+    private let clock = ContinuousClock()
+
+    /// Creates an empty window of `windowSize` batches for `parallelism` concurrent workers.
+    public init(windowSize: Int, parallelism: Int = 1) {
+        precondition(windowSize >= 1 && parallelism >= 1, "window and parallelism must be positive")
+        self.windowSize = windowSize
+        self.parallelism = parallelism
+        var initial = State()
+        initial.ring.reserveCapacity(windowSize)
+        initial.current.autoResize = true
+        initial.previous.autoResize = true
+        state = Mutex(initial)
+    }
+
+    /// Records one batch: its processing time, size, mean queue time, mean latency and the queue
+    /// length when it finished. The mean latency also goes into the percentiles as one value per item.
+    public func update(
+        processingTime: Duration,
+        batchSize: Int,
+        queueTime: Duration,
+        latency: Duration = .zero,
+        queueLength: Int = 0
+    ) {
+        record(
+            processingTime: processingTime, batchSize: batchSize, items: batchSize, queueTime: queueTime,
+            meanLatency: latency,
+            queueLength: queueLength, reason: nil
+        ) { record in
+            for _ in 0..<batchSize { record(latency) }
+        }
+    }
+
+    /// Records `count` failed items.
+    public func recordError(count: Int = 1) {
+        recordErrors(code: "error", count: count)
+    }
+
+    /// Records `count` failed items of a kind (for the per-kind counters).
+    func recordErrors(code: String, count: Int) {
+        guard count > 0 else { return }
+        state.withLock { state in
+            state.errors += count
+            state.errorsByCode[code, default: 0] += count
+        }
+    }
+
+    /// Records one batch; `latencies` feeds each item's latency to the closure it is given.
+    func record(
+        processingTime: Duration,
+        batchSize: Int,
+        items: Int,
+        queueTime: Duration,
+        meanLatency: Duration,
+        queueLength: Int,
+        reason: DispatchReason?,
+        latencies: ((Duration) -> Void) -> Void
+    ) {
+        let end = clock.now
+        let entry = Record(
+            processingTime: processingTime, batchSize: batchSize, items: items, queueTime: queueTime,
+            latency: meanLatency,
+            queueLength: queueLength, start: end - processingTime)
+        state.withLock { state in
+            if state.ring.count < windowSize {
+                state.ring.append(entry)
+            } else {
+                state.ring[state.next] = entry
+            }
+            state.next = (state.next + 1) % windowSize
+            if state.batchesInCurrent >= windowSize {
+                swap(&state.current, &state.previous)
+                state.current.reset()
+                state.batchesInCurrent = 0
+            }
+            state.batchesInCurrent += 1
+            state.items += items
+            state.batches += 1
+            if let reason { state.batchesByReason[reason, default: 0] += 1 }
+            latencies { latency in
+                _ = state.current.record(UInt64(max(latency.microseconds, 0)))
+            }
+        }
+    }
+
+    /// The figures of the current window.
+    public func snapshot() -> BatchStatsSnapshot {
+        let now = clock.now
+        return state.withLock { state in
+            var snapshot = BatchStatsSnapshot()
+            snapshot.totalItems = state.items
+            snapshot.totalErrors = state.errors
+            snapshot.totalBatches = state.batches
+            snapshot.errorsByCode = state.errorsByCode
+            snapshot.batchesByReason = state.batchesByReason
+            let finished = state.items + state.errors
+            snapshot.errorRate = finished == 0 ? 0 : Double(state.errors) / Double(finished)
+            guard !state.ring.isEmpty else { return snapshot }
+            let count = Double(state.ring.count)
+            var processing = Duration.zero
+            var queueing = Duration.zero
+            var items = 0
+            var rows = 0
+            var earliest = state.ring[0].start
+            for record in state.ring {
+                processing += record.processingTime
+                queueing += record.queueTime
+                items += record.items
+                rows += record.batchSize
+                earliest = min(earliest, record.start)
+            }
+            snapshot.windowBatches = state.ring.count
+            snapshot.avgProcessingTime = processing / count
+            snapshot.avgQueueTime = queueing / count
+            snapshot.avgBatchSize = Double(rows) / count
+            let span = (now - earliest).seconds
+            if span > 0 {
+                snapshot.throughput = Double(items) / span
+                snapshot.systemLoad = min(1, processing.seconds / (span * Double(parallelism)))
+            }
+            var merged = state.current
+            merged.add(state.previous)
+            if merged.totalCount > 0 {
+                snapshot.p50Latency = .microseconds(merged.valueAtPercentile(50))
+                snapshot.p95Latency = .microseconds(merged.valueAtPercentile(95))
+                snapshot.p99Latency = .microseconds(merged.valueAtPercentile(99))
+            }
+            return snapshot
+        }
+    }
+
+    /// Forgets everything recorded.
+    public func reset() {
+        state.withLock { state in
+            let current = state.current
+            state = State()
+            state.ring.reserveCapacity(windowSize)
+            state.current = current
+            state.current.reset()
+            state.previous = current
+            state.previous.reset()
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds as a `Double`.
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) * 1e-18
+    }
+
+    /// The duration in whole microseconds.
+    var microseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+    }
+}

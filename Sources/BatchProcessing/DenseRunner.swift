@@ -1,0 +1,56 @@
+import DenseKernels
+
+/// Runs a ``DenseKernels/DenseModel`` on batches: packs the rows of every part into a pooled slab, runs
+/// one forward pass, and copies each item's output rows into its result.
+final class DenseRunner: BatchRunner {
+    typealias Item = [Float]
+    typealias Output = [Float]
+
+    private let model: DenseModel
+    private let workspace: DenseWorkspace
+    private let inputs: SlabPool
+    private let outputs: SlabPool
+
+    init(model: DenseModel, maxRows: Int, inputs: SlabPool, outputs: SlabPool) {
+        self.model = model
+        self.workspace = DenseWorkspace(model: model, maxRows: maxRows)
+        self.inputs = inputs
+        self.outputs = outputs
+    }
+
+    func run(_ parts: [SchedulerPart<Item, Output>]) -> [Result<Output, BatchProcessorError>?] {
+        let width = model.inputWidth
+        let outputWidth = model.outputWidth
+        let input = inputs.acquire()
+        let output = outputs.acquire()
+        defer {
+            inputs.release(input)
+            outputs.release(output)
+        }
+        var rows = 0
+        for part in parts {
+            part.element.item.withUnsafeBufferPointer { item in
+                let start = part.rowOffset * width
+                let slice = UnsafeBufferPointer(rebasing: item[start..<(start + part.rowCount * width)])
+                input.fullView.copyRows(from: slice, startingAt: rows)
+            }
+            rows += part.rowCount
+        }
+        model.forward(input.view(rows: rows), into: output.view(rows: rows), workspace: workspace)
+        var results: [Result<Output, BatchProcessorError>?] = []
+        results.reserveCapacity(parts.count)
+        var row = 0
+        for part in parts {
+            let slice = UnsafeBufferPointer(
+                start: output.buffer.baseAddress! + row * outputWidth, count: part.rowCount * outputWidth)
+            if part.isWhole {
+                results.append(.success(Array(slice)))
+            } else {
+                results.append(
+                    part.element.request.assembly?.deliver(rowOffset: part.rowOffset, rows: slice).map { .success($0) })
+            }
+            row += part.rowCount
+        }
+        return results
+    }
+}

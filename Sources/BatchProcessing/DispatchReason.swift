@@ -1,0 +1,11 @@
+/// Why a batch was sent to a worker: the figure users need to tune the batch size and timeout.
+public enum DispatchReason: String, Sendable, CaseIterable, Codable {
+    /// The queued rows reached the target batch size.
+    case full
+    /// The oldest queued item had waited the batch timeout.
+    case timeout
+    /// The processor is stopping and drains what it accepted.
+    case drain
+    /// The greedy strategy took what was queued.
+    case greedy
+}

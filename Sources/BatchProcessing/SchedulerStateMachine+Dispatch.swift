@@ -1,0 +1,145 @@
+import DequeModule
+
+extension SchedulerStateMachine {
+    /// Whether a batch should go out now, and if not, when to look again.
+    struct Readiness {
+        var reason: DispatchReason?
+        /// When a batch becomes due if nothing else happens (batch timeout or minimum interval).
+        var dueAt: Duration?
+    }
+
+    func readiness(now: Duration) -> Readiness {
+        guard queuedItems > 0 else { return Readiness() }
+        if lifecycle == .draining { return Readiness(reason: .drain) }
+        guard lifecycle == .running, !isPaused else { return Readiness() }
+        if let last = lastDispatchAt, settings.minBatchInterval > .zero, now < last + settings.minBatchInterval {
+            return Readiness(dueAt: last + settings.minBatchInterval)
+        }
+        if settings.strategy == .greedy { return Readiness(reason: .greedy) }
+        if queuedRows >= targetBatchSize { return Readiness(reason: .full) }
+        let due = oldestArrival! + settings.batchTimeout
+        return due <= now ? Readiness(reason: .timeout) : Readiness(dueAt: due)
+    }
+
+    /// The arrival time of the oldest queued item.
+    var oldestArrival: Duration? {
+        var oldest: Duration?
+        for level in levels {
+            if let front = level.first, oldest == nil || front.arrival < oldest! { oldest = front.arrival }
+        }
+        return oldest
+    }
+
+    /// Signals one idle worker if a batch is due and no signalled worker is already on its way.
+    mutating func wakeWorkerIfReady(now: Duration, _ actions: inout Actions) {
+        guard idleWorkers > pendingWakeups, pendingWakeups == 0, readiness(now: now).reason != nil else { return }
+        pendingWakeups += 1
+        actions.wakeWorkers += 1
+    }
+
+    /// A worker asks for work. `wasWaiting` is true when it returns from waiting after an earlier `.wait`.
+    mutating func workerNext(now: Duration, wasWaiting: Bool) -> WorkerAction {
+        if wasWaiting {
+            idleWorkers -= 1
+            if pendingWakeups > 0 { pendingWakeups -= 1 }
+        }
+        if lifecycle == .stopped { return .exit }
+        let readiness = readiness(now: now)
+        guard let reason = readiness.reason else {
+            idleWorkers += 1
+            var actions = Actions()
+            if let due = readiness.dueAt { armTimer(for: due, &actions) }
+            return .wait(wakeTimer: actions.wakeTimer)
+        }
+        let limit = (reason == .greedy || reason == .drain) ? settings.rowCap : targetBatchSize
+        let batch = takeBatch(limit: limit, reason: reason, now: now)
+        var actions = Actions()
+        admitWaiters(now: now, &actions)
+        wakeWorkerIfReady(now: now, &actions)
+        return .run(batch, actions)
+    }
+
+    /// Takes up to `limit` rows off the queue: by priority (or aging), whole items, splitting only items
+    /// larger than the row cap.
+    private mutating func takeBatch(limit: Int, reason: DispatchReason, now: Duration) -> Batch {
+        var parts: [Part] = []
+        parts.reserveCapacity(Swift.min(limit, queuedItems))
+        var taken = 0
+        while taken < limit, let level = nextLevel(now: now) {
+            let entry = levels[level][levels[level].startIndex]
+            let remaining = entry.rows - entry.dispatchedRows
+            let space = limit - taken
+            if remaining <= space || (taken == 0 && remaining <= settings.rowCap) || !settings.splitsItems {
+                if !parts.isEmpty && remaining > space { break }
+                levels[level].removeFirst()
+                queuedItems -= 1
+                queuedRows -= remaining
+                parts.append(part(of: entry, rows: remaining))
+                taken += remaining
+            } else if remaining > settings.rowCap {
+                // An item larger than any batch: send a cap-sized piece now, keep the rest at the front.
+                let count = taken == 0 ? settings.rowCap : space
+                levels[level][levels[level].startIndex].dispatchedRows += count
+                queuedRows -= count
+                parts.append(part(of: entry, rows: count))
+                taken += count
+                break
+            } else {
+                break
+            }
+        }
+        nextBatchID += 1
+        lastDispatchAt = now
+        let deadline = parts.lazy.map(\.deadline).min()
+        inFlight[nextBatchID] = InFlight(parts: parts, expiredThrough: .zero, nextDeadline: deadline)
+        return Batch(
+            id: nextBatchID, parts: parts, rows: taken, reason: reason, dispatchedAt: now, queueLength: queuedItems)
+    }
+
+    private func part(of entry: Entry, rows: Int) -> Part {
+        Part(
+            element: entry.element, sequence: entry.sequence, arrival: entry.arrival, deadline: entry.deadline,
+            rowOffset: entry.dispatchedRows, rowCount: rows, itemRows: entry.rows)
+    }
+
+    /// The level to serve next: an aged front first (oldest of them), else the most urgent non-empty level.
+    private func nextLevel(now: Duration) -> Int? {
+        if levels.count > 1, let agingLimit = settings.agingLimit {
+            var aged: Int?
+            for index in levels.indices {
+                guard let front = levels[index].first, now - front.arrival >= agingLimit else { continue }
+                if aged == nil || front.sequence < levels[aged!].first!.sequence { aged = index }
+            }
+            if let aged { return aged }
+        }
+        return levels.firstIndex { !$0.isEmpty }
+    }
+
+    /// A worker finished batch `id` (its items are already completed).
+    mutating func batchCompleted(id: UInt64, now: Duration) -> Actions {
+        inFlight.removeValue(forKey: id)
+        var actions = Actions()
+        finishStopIfDrained(&actions)
+        return actions
+    }
+
+    /// Sets the target batch size, clamped to `minBatchSize...rowCap`.
+    mutating func setTargetBatchSize(_ size: Int, now: Duration) -> Actions {
+        targetBatchSize = Swift.min(Swift.max(size, settings.minBatchSize), settings.rowCap)
+        var actions = Actions()
+        wakeWorkerIfReady(now: now, &actions)
+        return actions
+    }
+
+    /// Holds dispatch; deadlines keep running.
+    mutating func pause() { isPaused = true }
+
+    /// Lets dispatch continue.
+    mutating func resume(now: Duration) -> Actions {
+        isPaused = false
+        var actions = Actions()
+        if let due = oldestArrival { armTimer(for: due + settings.batchTimeout, &actions) }
+        wakeWorkerIfReady(now: now, &actions)
+        return actions
+    }
+}

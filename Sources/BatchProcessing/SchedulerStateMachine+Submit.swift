@@ -1,0 +1,108 @@
+import DequeModule
+
+extension SchedulerStateMachine {
+    /// A producer offers an item of `rows` rows.
+    ///
+    /// A full queue (or producers already waiting, who keep their turn) answers ``SubmitResult/full``;
+    /// the caller then fails at once or calls ``wait(_:element:priority:rows:timeout:now:)``.
+    mutating func submit(_ element: Element, priority: BatchPriority, rows: Int, now: Duration) -> SubmitResult {
+        guard lifecycle == .running else { return .rejected(.shuttingDown) }
+        guard queuedItems < settings.maxQueueSize, waiters.isEmpty else { return .full }
+        return .accepted(enqueue(element, priority: priority, rows: rows, now: now))
+    }
+
+    /// A producer waits up to `timeout` for queue space.
+    ///
+    /// - Returns: the waiter's id, for ``cancelWaiter(id:)``, and actions (the timer may need rearming).
+    mutating func wait(
+        _ waiter: Waiter,
+        element: Element,
+        priority: BatchPriority,
+        rows: Int,
+        timeout: Duration,
+        now: Duration
+    ) -> (id: UInt64, actions: Actions) {
+        nextWaiterID += 1
+        let deadline = now + timeout
+        waiters.append(
+            WaitingProducer(
+                id: nextWaiterID, waiter: waiter, element: element, priority: priority, rows: rows,
+                deadline: deadline))
+        var actions = Actions()
+        armTimer(for: deadline, &actions)
+        return (nextWaiterID, actions)
+    }
+
+    /// A waiting producer gave up (its task was cancelled).
+    ///
+    /// - Returns: the waiter, if it was still waiting, to be resumed with an error.
+    mutating func cancelWaiter(id: UInt64) -> Waiter? {
+        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return nil }
+        return waiters.remove(at: index).waiter
+    }
+
+    /// Withdraws the first queued item matching `predicate` (its caller cancelled).
+    ///
+    /// - Returns: the element if it was still queued (the caller then fails it), and actions.
+    mutating func cancel(now: Duration, where predicate: (Element) -> Bool) -> (Element?, Actions) {
+        for level in levels.indices {
+            guard let index = levels[level].firstIndex(where: { predicate($0.element) }) else { continue }
+            let entry = levels[level].remove(at: index)
+            queuedItems -= 1
+            queuedRows -= entry.rows - entry.dispatchedRows
+            var actions = Actions()
+            admitWaiters(now: now, &actions)
+            finishStopIfDrained(&actions)
+            return (entry.element, actions)
+        }
+        return (nil, .none)
+    }
+
+    /// The sequence number the next accepted item will get.
+    var upcomingSequence: UInt64 { nextSequence + 1 }
+
+    mutating func enqueue(_ element: Element, priority: BatchPriority, rows: Int, now: Duration) -> Actions {
+        precondition(rows > 0, "an item has at least one row")
+        nextSequence += 1
+        let wasEmpty = queuedItems == 0
+        let entry = Entry(
+            element: element, sequence: nextSequence, priority: priority, arrival: now,
+            deadline: now + settings.itemTimeout, rows: rows)
+        levels[settings.priorities ? priority.rawValue : 0].append(entry)
+        queuedItems += 1
+        queuedRows += rows
+        var actions = Actions()
+        // Deadlines grow with arrival, so only an item entering an empty queue can bring the next
+        // timer event forward.
+        if wasEmpty { armTimer(for: min(now + settings.batchTimeout, entry.deadline), &actions) }
+        wakeWorkerIfReady(now: now, &actions)
+        return actions
+    }
+
+    /// Moves waiting producers into freed queue space, oldest first.
+    mutating func admitWaiters(now: Duration, _ actions: inout Actions) {
+        while queuedItems < settings.maxQueueSize, lifecycle == .running, let producer = waiters.popFirst() {
+            actions.merge(enqueue(producer.element, priority: producer.priority, rows: producer.rows, now: now))
+            actions.admitted.append(producer.waiter)
+        }
+    }
+
+    /// Asks the timer thread to wake earlier if `deadline` comes before what it sleeps towards.
+    mutating func armTimer(for deadline: Duration, _ actions: inout Actions) {
+        guard timerSleeping else { return }
+        if let armed = timerArmedAt, armed <= deadline { return }
+        timerArmedAt = deadline
+        actions.wakeTimer = true
+    }
+
+    /// The timer thread is about to sleep until `deadline` (`nil`: until woken).
+    mutating func timerWillSleep(until deadline: Duration?) {
+        timerSleeping = true
+        timerArmedAt = deadline
+    }
+
+    /// The timer thread woke up.
+    mutating func timerDidWake() {
+        timerSleeping = false
+    }
+}

@@ -1,0 +1,62 @@
+import DequeModule
+
+extension SchedulerStateMachine {
+    /// The next time the timer thread must act, or `nil` if nothing is pending.
+    ///
+    /// A batch that is due but has no idle worker is not a timer event: the next worker to finish
+    /// picks it up, so it is left out here to keep the timer from spinning.
+    func nextDeadline(now: Duration) -> Duration? {
+        var next: Duration?
+        func consider(_ time: Duration?) {
+            guard let time else { return }
+            if next == nil || time < next! { next = time }
+        }
+        if idleWorkers > pendingWakeups, pendingWakeups == 0 {
+            let readiness = readiness(now: now)
+            consider(readiness.reason != nil ? now : readiness.dueAt)
+        }
+        for level in levels { consider(level.first?.deadline) }
+        for batch in inFlight.values { consider(batch.nextDeadline) }
+        for producer in waiters { consider(producer.deadline) }
+        return next
+    }
+
+    /// The timer thread woke at `now`: expire what is overdue and dispatch what has become due.
+    mutating func timerFired(now: Duration) -> Actions {
+        var actions = Actions()
+        let timeout = BatchProcessorError.timedOut(after: settings.itemTimeout)
+        // Queued items: each level is in arrival order, so overdue items sit at the fronts.
+        for level in levels.indices {
+            while let front = levels[level].first, front.deadline <= now {
+                levels[level].removeFirst()
+                queuedItems -= 1
+                queuedRows -= front.rows - front.dispatchedRows
+                actions.failures.append((front.element, timeout))
+            }
+        }
+        // Running items: fail them now, whatever the worker is doing; its late result is discarded.
+        for (id, var batch) in inFlight {
+            guard let due = batch.nextDeadline, due <= now else { continue }
+            var next: Duration?
+            for part in batch.parts {
+                if part.deadline > batch.expiredThrough && part.deadline <= now {
+                    actions.failures.append((part.element, timeout))
+                } else if part.deadline > now, next == nil || part.deadline < next! {
+                    next = part.deadline
+                }
+            }
+            batch.expiredThrough = now
+            batch.nextDeadline = next
+            inFlight[id] = batch
+        }
+        // Producers waiting for space past their enqueue timeout.
+        while let index = waiters.firstIndex(where: { $0.deadline <= now }) {
+            let producer = waiters.remove(at: index)
+            actions.rejected.append(
+                (producer.waiter, .queueFull(capacity: settings.maxQueueSize, waited: producer.deadline - now)))
+        }
+        admitWaiters(now: now, &actions)
+        wakeWorkerIfReady(now: now, &actions)
+        return actions
+    }
+}

@@ -1,0 +1,171 @@
+import DequeModule
+
+/// The scheduler's decisions as a plain value: events go in, actions come out, no locks, threads or clocks.
+///
+/// ``SchedulerStorage`` owns one, takes its lock, applies an event, releases the lock, and then performs
+/// the returned actions (resuming callers, waking workers). Time is passed in with each event as a
+/// `Duration` since an epoch, so tests drive it by hand.
+///
+/// The queue is a bucket queue: one FIFO `Deque` per ``BatchPriority`` (a single one when priorities are
+/// off). With five fixed levels this gives O(1) enqueue and dequeue, stable FIFO order within a level,
+/// and the oldest item of each level at its front — which is what batch timeouts, item deadlines and
+/// aging need to look at.
+struct SchedulerStateMachine<Element, Waiter> {
+    /// The settings the machine enforces, fixed for one run of the processor.
+    struct Settings {
+        var minBatchSize = 1
+        /// The hard row cap: `min(maxBatchSize, memory row cap)`.
+        var rowCap = 128
+        var batchTimeout: Duration = .milliseconds(100)
+        var itemTimeout: Duration = .seconds(30)
+        var maxQueueSize = 1000
+        var priorities = false
+        var agingLimit: Duration? = .seconds(1)
+        var minBatchInterval: Duration = .zero
+        var strategy: BatchProcessingStrategy = .fixed
+        var workers = 1
+        /// Whether items may be split across batches (only row-addressable items can).
+        var splitsItems = true
+    }
+
+    /// A queued item: the caller's element plus scheduling facts.
+    struct Entry {
+        var element: Element
+        let sequence: UInt64
+        let priority: BatchPriority
+        let arrival: Duration
+        let deadline: Duration
+        let rows: Int
+        /// Rows of this item already sent in earlier batches (only for split items).
+        var dispatchedRows = 0
+    }
+
+    /// The rows of one item that belong to one batch.
+    struct Part {
+        var element: Element
+        let sequence: UInt64
+        let arrival: Duration
+        let deadline: Duration
+        /// The first of the item's rows in this part.
+        let rowOffset: Int
+        let rowCount: Int
+        /// The item's total rows.
+        let itemRows: Int
+        /// Whether the item is whole in this part (not split).
+        var isWhole: Bool { rowOffset == 0 && rowCount == itemRows }
+    }
+
+    /// A batch handed to a worker.
+    struct Batch {
+        let id: UInt64
+        var parts: [Part]
+        let rows: Int
+        let reason: DispatchReason
+        let dispatchedAt: Duration
+        /// Items left in the queue when this batch was taken.
+        let queueLength: Int
+    }
+
+    struct InFlight {
+        var parts: [Part]
+        /// Parts with deadlines up to this time have already been failed.
+        var expiredThrough: Duration
+        var nextDeadline: Duration?
+    }
+
+    struct WaitingProducer {
+        let id: UInt64
+        let waiter: Waiter
+        let element: Element
+        let priority: BatchPriority
+        let rows: Int
+        let deadline: Duration
+    }
+
+    enum Lifecycle: Equatable {
+        case running
+        case draining
+        case stopped
+    }
+
+    /// What the storage must do after an event, outside the lock.
+    struct Actions {
+        /// Workers to wake with a signal each.
+        var wakeWorkers = 0
+        /// Wake the timer thread: the next deadline moved earlier.
+        var wakeTimer = false
+        /// Items that end with an error.
+        var failures: [(Element, BatchProcessorError)] = []
+        /// Producers whose items entered the queue: resume them with success.
+        var admitted: [Waiter] = []
+        /// Producers that stop waiting with an error.
+        var rejected: [(Waiter, BatchProcessorError)] = []
+        /// The processor has just stopped: wake everyone who waits for that.
+        var stopped = false
+        /// Wake every idle worker (shutdown).
+        var wakeAllWorkers = false
+
+        static var none: Actions { Actions() }
+
+        mutating func merge(_ other: Actions) {
+            wakeWorkers += other.wakeWorkers
+            wakeTimer = wakeTimer || other.wakeTimer
+            failures += other.failures
+            admitted += other.admitted
+            rejected += other.rejected
+            stopped = stopped || other.stopped
+            wakeAllWorkers = wakeAllWorkers || other.wakeAllWorkers
+        }
+    }
+
+    enum SubmitResult {
+        case accepted(Actions)
+        case full
+        case rejected(BatchProcessorError)
+    }
+
+    enum WorkerAction {
+        case run(Batch, Actions)
+        /// Wait for a signal; if `wakeTimer`, first signal the timer (an idle worker makes a batch
+        /// timeout actionable, so the timer may need to wake earlier).
+        case wait(wakeTimer: Bool)
+        case exit
+    }
+
+    // MARK: State
+    // Internal rather than private so the concern files (+Submit, +Dispatch, …) can reach it; nothing
+    // outside the machine writes it.
+
+    var settings: Settings
+    var targetBatchSize: Int
+    var lifecycle: Lifecycle = .running
+    var isPaused = false
+    var queuedItems = 0
+    var queuedRows = 0
+    var levels: [Deque<Entry>]
+    var waiters: Deque<WaitingProducer> = []
+    var inFlight: [UInt64: InFlight] = [:]
+    var idleWorkers = 0
+    var pendingWakeups = 0
+    var lastDispatchAt: Duration?
+    var nextSequence: UInt64 = 0
+    var nextBatchID: UInt64 = 0
+    var nextWaiterID: UInt64 = 0
+    /// The deadline the timer thread sleeps towards (`nil`: no deadline, it sleeps until woken).
+    var timerArmedAt: Duration?
+    var timerSleeping = false
+
+    init(settings: Settings, initialBatchSize: Int) {
+        self.settings = settings
+        self.targetBatchSize = min(max(initialBatchSize, settings.minBatchSize), settings.rowCap)
+        self.levels = Array(repeating: Deque(), count: settings.priorities ? BatchPriority.allCases.count : 1)
+        for index in levels.indices { levels[index].reserveCapacity(min(settings.maxQueueSize, 1024)) }
+    }
+
+    /// Batches being computed.
+    var activeBatches: Int { inFlight.count }
+    /// Producers waiting for queue space.
+    var waitingProducers: Int { waiters.count }
+    /// The number of workers waiting for work.
+    var idleWorkerCount: Int { idleWorkers }
+}

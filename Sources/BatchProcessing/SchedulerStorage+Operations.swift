@@ -1,0 +1,163 @@
+import Logging
+
+extension SchedulerStorage {
+    /// A producer's pending wait for queue space.
+    struct SpaceWait {
+        let waiter: ProducerWaiter
+        let id: UInt64
+        let element: Element
+    }
+
+    /// Checks `item` and wraps it in a new request.
+    func makeElement(_ item: Item, fireAndForget: Bool) throws(BatchProcessorError) -> (Element, rows: Int) {
+        let rows = try backend.rows(item).get()
+        let rowCap = lock.withLock { machine.settings.rowCap }
+        let assembly =
+            backend.splitsItems && rows > rowCap ? SplitAssembly(rows: rows, columns: backend.outputColumns) : nil
+        let request = Request<Output>(submittedAt: now(), isFireAndForget: fireAndForget, assembly: assembly)
+        return (QueuedRequest(item: item, request: request), rows)
+    }
+
+    /// Offers an item to the queue.
+    ///
+    /// - Returns: `nil` if it was accepted, or the wait for space the caller must complete.
+    /// - Throws: `queueFull` when the queue is full and there is no positive `timeout`; `shuttingDown`.
+    func offer(
+        _ element: Element,
+        rows: Int,
+        priority: BatchPriority,
+        timeout: Duration?
+    ) throws(BatchProcessorError) -> SpaceWait? {
+        lock.lock()
+        let now = now()
+        switch machine.submit(element, priority: priority, rows: rows, now: now) {
+        case .accepted(let actions):
+            lock.unlock()
+            if actions.needsPerforming { perform(actions) }
+            return nil
+        case .rejected(let error):
+            lock.unlock()
+            throw error
+        case .full:
+            guard let timeout, timeout > .zero else {
+                let capacity = machine.settings.maxQueueSize
+                lock.unlock()
+                throw .queueFull(capacity: capacity, waited: nil)
+            }
+            let waiter = ProducerWaiter()
+            let (id, actions) = machine.wait(
+                waiter, element: element, priority: priority, rows: rows, timeout: timeout, now: now)
+            lock.unlock()
+            perform(actions)
+            return SpaceWait(waiter: waiter, id: id, element: element)
+        }
+    }
+
+    /// Blocks the calling thread until the item is admitted or the wait fails.
+    func waitBlocking(_ wait: SpaceWait) throws(BatchProcessorError) {
+        // The timer thread ends every wait by its deadline, so no timeout is needed here.
+        if let error = wait.waiter.outcome.waitBlocking(timeout: nil) ?? nil { throw error }
+    }
+
+    /// Suspends until the item is admitted or the wait fails; cancelling the task withdraws it.
+    func wait(_ wait: SpaceWait) async throws(BatchProcessorError) {
+        let outcome = await withTaskCancellationHandler {
+            await wait.waiter.outcome.wait()
+        } onCancel: {
+            cancelWait(wait)
+        }
+        if let outcome { throw outcome }
+    }
+
+    private func cancelWait(_ wait: SpaceWait) {
+        let waiter = lock.withLock { machine.cancelWaiter(id: wait.id) }
+        waiter?.outcome.complete(.cancelled)
+    }
+
+    /// Cancels a request: withdraws it if still queued, and completes it with `cancelled` unless it
+    /// already has a result. A batch already computing it finishes, and its result is discarded.
+    func cancel(_ request: Request<Output>) {
+        lock.lock()
+        let (element, actions) = machine.cancel(now: now()) { $0.request === request }
+        lock.unlock()
+        perform(actions)
+        if let element {
+            finish(element, .failure(.cancelled))
+        } else if request.result.complete(.failure(.cancelled)) {
+            stats?.recordErrors(code: BatchProcessorError.Code.cancelled.description, count: 1)
+        }
+    }
+
+    /// Holds dispatch.
+    func pause() { lock.withLock { machine.pause() } }
+
+    /// Resumes dispatch.
+    func resume() {
+        let actions = lock.withLock { machine.resume(now: now()) }
+        perform(actions)
+    }
+
+    /// Sets the target batch size; returns the value after clamping.
+    @discardableResult
+    func setTargetBatchSize(_ size: Int) -> Int {
+        let (actions, target) = lock.withLock {
+            let actions = machine.setTargetBatchSize(size, now: now())
+            return (actions, machine.targetBatchSize)
+        }
+        perform(actions)
+        return target
+    }
+
+    /// Begins stopping; the stop completes by `timeout` at the latest (signalled by ``stoppedSignal``).
+    func beginStop(mode: StopMode, timeout: Duration) {
+        let actions: Machine.Actions = lock.withLock {
+            let now = now()
+            var actions = machine.stop(mode: mode, now: now)
+            if machine.lifecycle == .draining {
+                let deadline = now + max(timeout, .zero)
+                stopDeadline = min(stopDeadline ?? deadline, deadline)
+                machine.armTimer(for: deadline, &actions)
+                // The timer may be mid-cycle rather than asleep; a signal makes it re-read the deadline.
+                actions.wakeTimer = true
+            }
+            return actions
+        }
+        perform(actions)
+        logger.info("batch processor stopping", metadata: ["mode": "\(mode)"])
+    }
+
+    /// Lets the threads end on their own: a worker stuck in a hung batch must not hold up `stop`.
+    func releaseThreads() {
+        let all = lock.withLock {
+            let all = threads
+            threads = []
+            return all
+        }
+        for thread in all { thread.detach() }
+    }
+
+    /// The scheduler's live figures.
+    struct LiveState {
+        var targetBatchSize: Int
+        var activeBatches: Int
+        var queuedItems: Int
+        var queuedRows: Int
+        var waitingProducers: Int
+        var isPaused: Bool
+        var isStopping: Bool
+        var isStopped: Bool
+        var rowCap: Int
+    }
+
+    /// Reads the live figures.
+    func liveState() -> LiveState {
+        lock.withLock {
+            LiveState(
+                targetBatchSize: machine.targetBatchSize, activeBatches: machine.activeBatches,
+                queuedItems: machine.queuedItems, queuedRows: machine.queuedRows,
+                waitingProducers: machine.waitingProducers, isPaused: machine.isPaused,
+                isStopping: machine.lifecycle == .draining, isStopped: machine.lifecycle == .stopped,
+                rowCap: machine.settings.rowCap)
+        }
+    }
+}
