@@ -1,0 +1,246 @@
+import BatchProcessing
+import DenseKernels
+import Foundation
+import Synchronization
+import Testing
+
+/// The processor end to end, on real threads. Waits are on results, never on sleeps, except where a
+/// slow processing function is the point of the test.
+@Suite struct ProcessorBehaviourTests {
+    static func config(_ configure: (inout BatchProcessorConfiguration) -> Void) -> BatchProcessorConfiguration {
+        var configuration = BatchProcessorConfiguration()
+        configuration.enableHealthMonitoring = false
+        configure(&configuration)
+        return configuration
+    }
+
+    static func code(of body: () async throws -> Void) async -> BatchProcessorError.Code? {
+        do {
+            try await body()
+            return nil
+        } catch let error as BatchProcessorError {
+            return error.code
+        } catch {
+            return nil
+        }
+    }
+
+    @Test func wrongWidthIsRejectedAtSubmitWithoutHarmingOthers() async throws {
+        let processor = try BatchProcessor<[Float], [Float]>(configuration: Self.config { $0.initialBatchSize = 2 })
+        try processor.start(model: .linear256())
+        let good = try await processor.enqueuePredict([Float](repeating: 1, count: 256))
+        #expect(await Self.code { _ = try await processor.enqueuePredict([1, 2, 3]) } == .invalidInput)
+        #expect(await Self.code { _ = try await processor.enqueuePredict([]) } == .invalidInput)
+        #expect(try await good.value.count == 256)
+        await processor.stop()
+    }
+
+    @Test func multiRowAndSplitItemsMatchTheModel() async throws {
+        let model = DenseModel.randomModel(widths: [8, 16, 3], activations: [.relu, .softmax], seed: 3)
+        let estimate = model.memoryEstimate
+        // A budget that holds exactly 5 rows, so a 13-row item must be split into 5 + 5 + 3.
+        let budgetMB = Int((Double(estimate.bytes(rows: 5)) / 1_048_576).rounded(.up))
+        let cap = estimate.rowCap(budgetMB: Double(budgetMB))
+        let processor = try BatchProcessor<[Float], [Float]>(
+            configuration: Self.config {
+                $0.maxBatchMemoryMB = budgetMB
+                $0.maxBatchSize = 512
+                $0.initialBatchSize = 4
+            })
+        try processor.start(model: model)
+        #expect(processor.stats().maxRowsPerBatch == min(cap, 512))
+        var generator = SplitMix64(seed: 9)
+        let big = (0..<((cap * 2 + 3) * 8)).map { _ in Float.random(in: -1...1, using: &generator) }
+        let small = (0..<(2 * 8)).map { _ in Float.random(in: -1...1, using: &generator) }
+        async let bigResult = processor.predict(big)
+        async let smallResult = processor.predict(small)
+        let (gotBig, gotSmall) = try await (bigResult, smallResult)
+        let wantBig = model.predict(big)
+        let wantSmall = model.predict(small)
+        #expect(gotBig.count == wantBig.count)
+        for (got, want) in zip(gotBig, wantBig) { #expect(abs(got - want) < 1e-5) }
+        for (got, want) in zip(gotSmall, wantSmall) { #expect(abs(got - want) < 1e-5) }
+        await processor.stop()
+    }
+
+    @Test func memoryBudgetSmallerThanTheModelIsRefused() throws {
+        let processor = try BatchProcessor<[Float], [Float]>(configuration: Self.config { $0.maxBatchMemoryMB = 1 })
+        #expect(throws: BatchProcessorError.self) { try processor.start(model: .mlp1024()) }
+    }
+
+    @Test func itemTimeoutFiresWhileTheWorkerIsBusy() async throws {
+        let processor = try BatchProcessor<Int, Int>(
+            configuration: Self.config {
+                $0.initialBatchSize = 1
+                $0.maxWorkers = 1
+                $0.itemTimeout = .milliseconds(100)
+            })
+        try processor.start { batch in
+            Thread.sleep(forTimeInterval: 0.6)
+            return batch
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let running = try await processor.enqueuePredict(1)
+        let queued = try await processor.enqueuePredict(2)
+        #expect(await Self.code { _ = try await running.value } == .timedOut)
+        #expect(await Self.code { _ = try await queued.value } == .timedOut)
+        // Both fail on the timer, long before the 0.6 s batch ends.
+        #expect(clock.now - start < .milliseconds(500))
+        await processor.stop(timeout: .seconds(2))
+        #expect(processor.stats().window.errorsByCode["timedOut"] == 2)
+    }
+
+    @Test func resultCountMismatchFailsTheBatch() async throws {
+        let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.initialBatchSize = 1 })
+        try processor.start { batch in batch + [0] }
+        #expect(await Self.code { _ = try await processor.predict(1) } == .resultCountMismatch)
+        await processor.stop()
+    }
+
+    @Test func lifecycleErrorsAndRestart() async throws {
+        let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.initialBatchSize = 1 })
+        #expect(await Self.code { _ = try await processor.predict(1) } == .notStarted)
+        try processor.start { $0 }
+        #expect(await Self.code { try processor.start { $0 } } == .alreadyStarted)
+        #expect(try await processor.predict(1) == 1)
+        await processor.stop()
+        await processor.stop()
+        #expect(await Self.code { _ = try await processor.predict(1) } == .shuttingDown)
+        #expect(!processor.isRunning)
+        try processor.start { batch in batch.map { $0 + 1 } }
+        #expect(try await processor.predict(1) == 2)
+        await processor.stop()
+    }
+
+    @Test func drainStopFinishesEverythingAccepted() async throws {
+        let processor = try BatchProcessor<Int, Int>(
+            configuration: Self.config {
+                $0.initialBatchSize = 64
+                $0.batchTimeout = .seconds(10)
+            })
+        try processor.start { $0 }
+        let futures = try (0..<10).map { try processor.enqueuePredict($0) }
+        // The batch is far from full and its timeout far away: only the drain sends it.
+        await processor.stop(timeout: .seconds(5), mode: .drain)
+        for (index, future) in futures.enumerated() { #expect(try await future.value == index) }
+        #expect(processor.stats().window.batchesByReason[.drain] == 1)
+    }
+
+    @Test func cancelStopFailsQueuedItems() async throws {
+        let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.batchTimeout = .seconds(10) })
+        try processor.start { $0 }
+        let futures = try (0..<5).map { try processor.enqueuePredict($0) }
+        await processor.stop(mode: .cancel)
+        for future in futures { #expect(await Self.code { _ = try await future.value } == .shuttingDown) }
+    }
+
+    @Test func drainStopTimesOutOnAHungBatch() async throws {
+        let release = Mutex(false)
+        let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.initialBatchSize = 1 })
+        try processor.start { batch in
+            while !release.withLock({ $0 }) { Thread.sleep(forTimeInterval: 0.01) }
+            return batch
+        }
+        let stuck = try await processor.enqueuePredict(1)
+        while processor.stats().activeBatches == 0 { await Task.yield() }
+        await processor.stop(timeout: .milliseconds(100))
+        #expect(await Self.code { _ = try await stuck.value } == .shuttingDown)
+        release.withLock { $0 = true }
+    }
+
+    @Test func cancellingTheAwaitingTaskWithdrawsTheItem() async throws {
+        let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.initialBatchSize = 1 })
+        try processor.start { $0 }
+        processor.pause()
+        let task = Task { try await processor.predict(7) }
+        while processor.stats().queueSize == 0 { await Task.yield() }
+        task.cancel()
+        #expect(await Self.code { _ = try await task.value } == .cancelled)
+        #expect(processor.stats().queueSize == 0)
+        processor.resume()
+        #expect(try await processor.predict(8) == 8)
+        await processor.stop()
+    }
+
+    @Test func fullQueueFailsFastOrWaits() async throws {
+        let processor = try BatchProcessor<Int, Int>(
+            configuration: Self.config {
+                $0.maxQueueSize = 2
+                $0.initialBatchSize = 1
+            })
+        try processor.start { $0 }
+        processor.pause()
+        let first = try await processor.enqueuePredict(1)
+        let second = try await processor.enqueuePredict(2)
+        #expect(await Self.code { _ = try await processor.enqueuePredict(3) } == .queueFull)
+        #expect(await Self.code { _ = try await processor.enqueuePredict(3, timeout: .milliseconds(30)) } == .queueFull)
+        // A waiting producer gets in once dispatch frees space.
+        async let third = processor.enqueuePredict(3, timeout: .seconds(5))
+        while processor.stats().waitingProducers == 0 { await Task.yield() }
+        processor.resume()
+        #expect(try await third.value == 3)
+        #expect(try await first.value == 1)
+        #expect(try await second.value == 2)
+        await processor.stop()
+    }
+
+    @Test func fireAndForgetItemsAreProcessedAndCounted() async throws {
+        let seen = Mutex(0)
+        let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.initialBatchSize = 4 })
+        try processor.start { batch in
+            seen.withLock { $0 += batch.count }
+            return batch
+        }
+        for value in 0..<10 { try await processor.enqueue(value) }
+        await processor.stop()
+        #expect(seen.withLock { $0 } == 10)
+        #expect(processor.stats().window.totalItems == 10)
+    }
+
+    @Test func greedyTakesWhatIsQueuedWithoutWaiting() async throws {
+        let processor = try BatchProcessor<Int, Int>(
+            configuration: Self.config {
+                $0.processingStrategy = .greedy
+                $0.batchTimeout = .seconds(10)
+            })
+        try processor.start { $0 }
+        #expect(try await processor.predict(5) == 5)
+        #expect(processor.stats().window.batchesByReason[.greedy] == 1)
+        await processor.stop()
+    }
+
+    @Test func streamsDeliverInOrderWithErrorsInPlace() async throws {
+        let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.initialBatchSize = 8 })
+        struct Odd: Error {}
+        try processor.start { batch in batch.map { $0 * 10 } }
+        let source = AsyncStream<Int> { continuation in
+            for value in 0..<100 { continuation.yield(value) }
+            continuation.finish()
+        }
+        var values: [Int] = []
+        for try await result in processor.results(for: source, maxInFlight: 16) { values.append(try result.get()) }
+        #expect(values == (0..<100).map { $0 * 10 })
+        await processor.stop()
+
+        let dense = try BatchProcessor<[Float], [Float]>(configuration: Self.config { $0.initialBatchSize = 4 })
+        try dense.start(model: .linear256())
+        let rows = AsyncStream<[Float]> { continuation in
+            for index in 0..<6 { continuation.yield(index == 2 ? [1] : .init(repeating: 1, count: 256)) }
+            continuation.finish()
+        }
+        var outcomes: [Bool] = []
+        for try await result in dense.results(for: rows) { outcomes.append((try? result.get()) != nil) }
+        #expect(outcomes == [true, true, false, true, true, true])
+        await dense.stop()
+    }
+
+    @Test func monitoringOffRecordsNothing() async throws {
+        let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.enableMonitoring = false })
+        try processor.start { $0 }
+        #expect(try await processor.predict(1) == 1)
+        #expect(processor.statistics == nil)
+        #expect(processor.stats().window == BatchStatsSnapshot())
+        await processor.stop()
+    }
+}
