@@ -130,11 +130,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         timeout: Duration? = nil,
         priority: BatchPriority = .normal
     ) throws(BatchProcessorError) -> BatchFuture<Output> {
-        let current = try running()
-        let (element, rows) = try current.makeElement(item, fireAndForget: false)
-        if let wait = try current.offer(element, rows: rows, priority: priority, timeout: timeout) {
-            try current.waitBlocking(wait)
-        }
+        let (current, element) = try submitBlocking(item, timeout: timeout, priority: priority, fireAndForget: false)
         return future(element.request, current)
     }
 
@@ -148,11 +144,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         timeout: Duration? = nil,
         priority: BatchPriority = .normal
     ) async throws(BatchProcessorError) -> BatchFuture<Output> {
-        let current = try running()
-        let (element, rows) = try current.makeElement(item, fireAndForget: false)
-        if let wait = try current.offer(element, rows: rows, priority: priority, timeout: timeout) {
-            try await current.wait(wait)
-        }
+        let (current, element) = try await submit(item, timeout: timeout, priority: priority, fireAndForget: false)
         return future(element.request, current)
     }
 
@@ -161,11 +153,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     public func enqueue(_ item: Item, timeout: Duration? = nil, priority: BatchPriority = .normal)
         throws(BatchProcessorError)
     {
-        let current = try running()
-        let (element, rows) = try current.makeElement(item, fireAndForget: true)
-        if let wait = try current.offer(element, rows: rows, priority: priority, timeout: timeout) {
-            try current.waitBlocking(wait)
-        }
+        _ = try submitBlocking(item, timeout: timeout, priority: priority, fireAndForget: true)
     }
 
     /// Submits an item whose result nobody waits for, suspending while the queue is full.
@@ -173,11 +161,59 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         async
         throws(BatchProcessorError)
     {
-        let current = try running()
-        let (element, rows) = try current.makeElement(item, fireAndForget: true)
-        if let wait = try current.offer(element, rows: rows, priority: priority, timeout: timeout) {
-            try await current.wait(wait)
+        _ = try await submit(item, timeout: timeout, priority: priority, fireAndForget: true)
+    }
+
+    private typealias Accepted = (SchedulerStorage<Item, Output>, QueuedRequest<Item, Output>)
+
+    /// Validates and offers an item; a refusal is counted in the statistics, so their error counts
+    /// match what callers see.
+    private func offer(
+        _ item: Item,
+        timeout: Duration?,
+        priority: BatchPriority,
+        fireAndForget: Bool
+    ) throws(BatchProcessorError) -> (Accepted, SchedulerStorage<Item, Output>.SpaceWait?) {
+        do throws(BatchProcessorError) {
+            let current = try running()
+            let (element, rows) = try current.makeElement(item, fireAndForget: fireAndForget)
+            let wait = try current.offer(element, rows: rows, priority: priority, timeout: timeout)
+            return ((current, element), wait)
+        } catch {
+            throw refused(error)
         }
+    }
+
+    private func submitBlocking(
+        _ item: Item,
+        timeout: Duration?,
+        priority: BatchPriority,
+        fireAndForget: Bool
+    ) throws(BatchProcessorError) -> Accepted {
+        let (accepted, wait) = try offer(item, timeout: timeout, priority: priority, fireAndForget: fireAndForget)
+        if let wait {
+            do throws(BatchProcessorError) { try accepted.0.waitBlocking(wait) } catch { throw refused(error) }
+        }
+        return accepted
+    }
+
+    private func submit(
+        _ item: Item,
+        timeout: Duration?,
+        priority: BatchPriority,
+        fireAndForget: Bool
+    ) async throws(BatchProcessorError) -> Accepted {
+        let (accepted, wait) = try offer(item, timeout: timeout, priority: priority, fireAndForget: fireAndForget)
+        if let wait {
+            do throws(BatchProcessorError) { try await accepted.0.wait(wait) } catch { throw refused(error) }
+        }
+        return accepted
+    }
+
+    private func refused(_ error: BatchProcessorError) -> BatchProcessorError {
+        statistics?.recordErrors(code: error.code.description, count: 1)
+        logger.debug("item refused", metadata: ["error": "\(error)"])
+        return error
     }
 
     /// Submits an item and awaits its output.

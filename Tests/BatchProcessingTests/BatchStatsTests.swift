@@ -1,0 +1,56 @@
+import BatchProcessing
+import Testing
+
+@Suite struct BatchStatsTests {
+    @Test func averagesCoverTheWindowOnly() {
+        let stats = BatchStats(windowSize: 3)
+        for size in [100, 1, 2, 3] {
+            stats.update(
+                processingTime: .milliseconds(size), batchSize: size, queueTime: .milliseconds(1),
+                latency: .milliseconds(2))
+        }
+        let snapshot = stats.snapshot()
+        #expect(snapshot.windowBatches == 3)
+        #expect(snapshot.avgBatchSize == 2)
+        #expect(snapshot.avgProcessingTime == .milliseconds(2))
+        #expect(snapshot.totalBatches == 4)
+        #expect(snapshot.totalItems == 106)
+    }
+
+    @Test func percentilesArePerItem() {
+        let stats = BatchStats(windowSize: 100)
+        // 99 items at 1 ms in one batch, 1 item at 100 ms in another: per batch the p50 would be
+        // ambiguous; per item it is 1 ms and the p99 is still 1 ms, the maximum 100 ms.
+        stats.update(processingTime: .milliseconds(1), batchSize: 99, queueTime: .zero, latency: .milliseconds(1))
+        stats.update(processingTime: .milliseconds(1), batchSize: 1, queueTime: .zero, latency: .milliseconds(100))
+        let snapshot = stats.snapshot()
+        #expect(abs(snapshot.p50Latency.seconds - 0.001) < 0.00001)
+        #expect(abs(snapshot.p99Latency.seconds - 0.001) < 0.00001)
+    }
+
+    @Test func errorRateCountsItems() {
+        let stats = BatchStats(windowSize: 10)
+        stats.update(processingTime: .milliseconds(1), batchSize: 9, queueTime: .zero)
+        stats.recordError()
+        #expect(abs(stats.snapshot().errorRate - 0.1) < 1e-12)
+        stats.reset()
+        #expect(stats.snapshot() == BatchStatsSnapshot())
+    }
+
+    @Test func throughputAndLoadAreWallClockRates() async throws {
+        let stats = BatchStats(windowSize: 10, parallelism: 2)
+        stats.update(processingTime: .milliseconds(10), batchSize: 50, queueTime: .zero)
+        try await Task.sleep(for: .milliseconds(40))
+        let snapshot = stats.snapshot()
+        // 50 items over at least 50 ms of wall clock: at most 1000 items/s, and falling while idle.
+        #expect(snapshot.throughput > 0 && snapshot.throughput <= 1000)
+        #expect(snapshot.systemLoad > 0 && snapshot.systemLoad <= 0.1)
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) * 1e-18
+    }
+}
