@@ -21,11 +21,13 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
-        .target(name: "DenseKernels", dependencies: ["CBLAS"]),
+        .target(name: "Locking"),
+        .target(name: "DenseKernels", dependencies: ["CBLAS", "Locking"]),
         .target(
             name: "BatchProcessing",
             dependencies: [
                 "DenseKernels",
+                "Locking",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),

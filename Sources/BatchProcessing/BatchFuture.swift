@@ -4,11 +4,11 @@
 /// (its own processing error, `timedOut`, `cancelled` or `shuttingDown`). Wait for it by blocking
 /// (``result()``, ``result(timeout:)``) from ordinary threads, or with `await` (``value``) from tasks.
 public struct BatchFuture<Output: Sendable>: Sendable {
-    let request: Request<Output>
-    let canceller: @Sendable (Request<Output>) -> Void
+    let cell: ResultCell<Result<Output, BatchProcessorError>>
+    let canceller: @Sendable (ResultCell<Result<Output, BatchProcessorError>>) -> Void
 
     /// Whether the result is available.
-    public var isDone: Bool { request.result.value != nil }
+    public var isDone: Bool { cell.value != nil }
 
     /// Blocks the calling thread until the result is available.
     ///
@@ -16,14 +16,14 @@ public struct BatchFuture<Output: Sendable>: Sendable {
     /// Use ``value`` there.
     public func result() throws(BatchProcessorError) -> Output {
         // The processor's item timeout bounds the wait.
-        try request.result.waitBlocking(timeout: nil)!.get()
+        try cell.waitBlocking(timeout: nil)!.get()
     }
 
     /// Blocks up to `timeout` for the result.
     ///
     /// - Returns: the output, or `nil` if it is not ready yet (the item keeps going; ask again later).
     public func result(timeout: Duration) throws(BatchProcessorError) -> Output? {
-        guard let result = request.result.waitBlocking(timeout: timeout) else { return nil }
+        guard let result = cell.waitBlocking(timeout: timeout) else { return nil }
         return try result.get()
     }
 
@@ -31,12 +31,12 @@ public struct BatchFuture<Output: Sendable>: Sendable {
     /// not been dispatched, and the wait ends with `cancelled`.
     public var value: Output {
         get async throws(BatchProcessorError) {
-            let request = request
+            let cell = cell
             let canceller = canceller
             let result = await withTaskCancellationHandler {
-                await request.result.wait()
+                await cell.wait()
             } onCancel: {
-                canceller(request)
+                canceller(cell)
             }
             return try result.get()
         }
@@ -45,6 +45,6 @@ public struct BatchFuture<Output: Sendable>: Sendable {
     /// Cancels the item: withdrawn if still queued; in any case resolved with `cancelled` unless it
     /// already has a result.
     public func cancel() {
-        canceller(request)
+        canceller(cell)
     }
 }

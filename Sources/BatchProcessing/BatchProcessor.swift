@@ -1,5 +1,5 @@
+import Locking
 public import Logging
-import Synchronization
 
 /// Batches single items adaptively and computes them on dedicated worker threads.
 ///
@@ -22,7 +22,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     /// The statistics window, kept across restarts; `nil` when monitoring is off.
     public let statistics: BatchStats?
     let logger: Logger
-    private let storage = Mutex<SchedulerStorage<Item, Output>?>(nil)
+    private let storage = Locked<SchedulerStorage<Item, Output>?>(nil)
 
     /// Creates a stopped processor.
     ///
@@ -131,7 +131,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         priority: BatchPriority = .normal
     ) throws(BatchProcessorError) -> BatchFuture<Output> {
         let (current, element) = try submitBlocking(item, timeout: timeout, priority: priority, fireAndForget: false)
-        return future(element.request, current)
+        return future(element, current)
     }
 
     /// Submits an item and returns a future for its output, suspending while the queue is full.
@@ -145,7 +145,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         priority: BatchPriority = .normal
     ) async throws(BatchProcessorError) -> BatchFuture<Output> {
         let (current, element) = try await submit(item, timeout: timeout, priority: priority, fireAndForget: false)
-        return future(element.request, current)
+        return future(element, current)
     }
 
     /// Submits an item whose result nobody waits for; it is still processed and counted, and a
@@ -228,8 +228,10 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         try await enqueuePredict(item, timeout: timeout, priority: priority).value
     }
 
-    private func future(_ request: Request<Output>, _ storage: SchedulerStorage<Item, Output>) -> BatchFuture<Output> {
-        BatchFuture(request: request, canceller: { [weak storage] request in storage?.cancel(request) })
+    private func future(_ element: QueuedRequest<Item, Output>, _ storage: SchedulerStorage<Item, Output>)
+        -> BatchFuture<Output>
+    {
+        BatchFuture(cell: element.cell, canceller: { [weak storage] cell in storage?.cancel(cell) })
     }
 
     // MARK: Statistics

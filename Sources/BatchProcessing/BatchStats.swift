@@ -1,5 +1,5 @@
 import Histogram
-import Synchronization
+import Locking
 
 /// Thread-safe statistics over a window of recent batches, usable on its own in any pipeline.
 ///
@@ -42,7 +42,7 @@ public final class BatchStats: Sendable {
     public let windowSize: Int
     /// The number of workers that process batches in parallel (for ``BatchStatsSnapshot/systemLoad``).
     public let parallelism: Int
-    private let state: Mutex<State>
+    private let state: Locked<State>
     private let clock = ContinuousClock()
 
     /// Creates an empty window of `windowSize` batches for `parallelism` concurrent workers.
@@ -54,7 +54,7 @@ public final class BatchStats: Sendable {
         initial.ring.reserveCapacity(windowSize)
         initial.current.autoResize = true
         initial.previous.autoResize = true
-        state = Mutex(initial)
+        state = Locked(initial)
     }
 
     /// Records one batch: its processing time, size, mean queue time, mean latency and the queue

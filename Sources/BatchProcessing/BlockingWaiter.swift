@@ -1,3 +1,5 @@
+import Locking
+
 /// One thread blocked until a ``ResultCell`` it registered with is filled.
 final class BlockingWaiter: Sendable {
     private let lock = ConditionLock()

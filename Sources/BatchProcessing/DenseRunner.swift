@@ -47,7 +47,7 @@ final class DenseRunner: BatchRunner {
                 results.append(.success(Array(slice)))
             } else {
                 results.append(
-                    part.element.request.assembly?.deliver(rowOffset: part.rowOffset, rows: slice).map { .success($0) })
+                    part.element.assembly?.deliver(rowOffset: part.rowOffset, rows: slice).map { .success($0) })
             }
             row += part.rowCount
         }

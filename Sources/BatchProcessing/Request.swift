@@ -1,27 +1,16 @@
-import Synchronization
+import Locking
 
-/// The scheduler's record of one accepted item: where its result goes, exactly once.
-final class Request<Output: Sendable>: Sendable {
+/// One accepted item as it travels through the queue and batches, with where its result goes.
+struct QueuedRequest<Item: Sendable, Output: Sendable>: Sendable {
+    let item: Item
     /// The result, set once by whoever finishes the request first.
-    let result = ResultCell<Result<Output, BatchProcessorError>>()
+    let cell: ResultCell<Result<Output, BatchProcessorError>>
     /// When the caller submitted, in the storage's time (for latency).
     let submittedAt: Duration
     /// Whether nobody holds a future for it, so failures must be logged.
     let isFireAndForget: Bool
     /// Collects the pieces of an item split across batches (dense path only).
     let assembly: SplitAssembly?
-
-    init(submittedAt: Duration, isFireAndForget: Bool, assembly: SplitAssembly?) {
-        self.submittedAt = submittedAt
-        self.isFireAndForget = isFireAndForget
-        self.assembly = assembly
-    }
-}
-
-/// One accepted item and its request, as it travels through the queue and batches.
-struct QueuedRequest<Item: Sendable, Output: Sendable>: Sendable {
-    let item: Item
-    let request: Request<Output>
 }
 
 /// A producer waiting for queue space; completed with `nil` when admitted, or with the error that ends the wait.
@@ -36,12 +25,12 @@ final class SplitAssembly: Sendable {
         var remainingRows: Int
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
     private let columns: Int
 
     init(rows: Int, columns: Int) {
         self.columns = columns
-        state = Mutex(State(values: [Float](repeating: 0, count: rows * columns), remainingRows: rows))
+        state = Locked(State(values: [Float](repeating: 0, count: rows * columns), remainingRows: rows))
     }
 
     /// Stores rows starting at `rowOffset`; returns the whole output once the last rows arrive.

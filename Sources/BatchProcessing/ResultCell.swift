@@ -1,11 +1,24 @@
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A value set exactly once and awaited by any number of tasks or blocked threads.
 ///
 /// It is the heart of the exactly-once guarantee: a result, a timeout, a cancellation and a shutdown
 /// may race to complete the same request, and only the first ``complete(_:)`` wins; the others learn
-/// they lost and do nothing. Waiters are resumed after the cell's lock is released.
-final class ResultCell<Value: Sendable>: Sendable {
+/// they lost and do nothing. Waiters are resumed after the lock is released.
+///
+/// One cell exists per request, so it is one allocation: its lock is an atomic flag held for a few
+/// instructions (register a waiter, or swap in the value), which ThreadSanitizer also understands.
+final class ResultCell<Value: Sendable>: @unchecked Sendable {
+    // @unchecked: `state` is only read or written between acquiring `spin` (acquiring ordering) and
+    // releasing it (releasing ordering).
     private enum Waiter {
         case task(UnsafeContinuation<Value, Never>)
         case thread(BlockingWaiter)
@@ -18,55 +31,73 @@ final class ResultCell<Value: Sendable>: Sendable {
         }
     }
 
-    private enum Waiters {
-        case none
-        case one(Waiter)
-        case many([Waiter])
-
-        mutating func add(_ waiter: Waiter) {
-            switch self {
-            case .none: self = .one(waiter)
-            case .one(let first): self = .many([first, waiter])
-            case .many(var all):
-                self = .none
-                all.append(waiter)
-                self = .many(all)
-            }
-        }
-    }
-
     private enum State {
-        case pending(Waiters)
+        case pending
+        case pendingOne(Waiter)
+        case pendingMany([Waiter])
         case done(Value)
     }
 
-    private let state = Mutex<State>(.pending(.none))
+    private let spin = Atomic<Bool>(false)
+    private var state = State.pending
 
     init() {}
+
+    @inline(__always)
+    private func locked<T>(_ body: (inout State) -> T) -> T {
+        var attempts = 0
+        while !spin.compareExchange(
+            expected: false, desired: true, successOrdering: .acquiring, failureOrdering: .relaxed
+        )
+        .exchanged {
+            attempts += 1
+            // The holder may have been preempted: give it the core rather than burn it.
+            if attempts > 32 { sched_yield() }
+        }
+        defer { spin.store(false, ordering: .releasing) }
+        return body(&state)
+    }
 
     /// Sets the value if none is set yet and wakes every waiter.
     ///
     /// - Returns: `true` if this call set the value, `false` if the cell was already complete.
     @discardableResult
     func complete(_ value: Value) -> Bool {
-        let waiters: Waiters? = state.withLock { state in
-            guard case .pending(let waiters) = state else { return nil }
+        let previous: State? = locked { state in
+            if case .done = state { return nil }
+            let previous = state
             state = .done(value)
-            return waiters
+            return previous
         }
-        guard let waiters else { return false }
-        switch waiters {
-        case .none: break
-        case .one(let waiter): waiter.wake(with: value)
-        case .many(let all): for waiter in all { waiter.wake(with: value) }
+        switch previous {
+        case nil: return false
+        case .pendingOne(let waiter): waiter.wake(with: value)
+        case .pendingMany(let all): for waiter in all { waiter.wake(with: value) }
+        case .pending, .done: break
         }
         return true
     }
 
     /// The value, if set.
     var value: Value? {
-        state.withLock { state in
+        locked { state in
             if case .done(let value) = state { return value }
+            return nil
+        }
+    }
+
+    /// Registers a waiter; returns the value instead if it is already set.
+    private func register(_ waiter: Waiter) -> Value? {
+        locked { state in
+            switch state {
+            case .done(let value): return value
+            case .pending: state = .pendingOne(waiter)
+            case .pendingOne(let first): state = .pendingMany([first, waiter])
+            case .pendingMany(var all):
+                state = .pending
+                all.append(waiter)
+                state = .pendingMany(all)
+            }
             return nil
         }
     }
@@ -74,34 +105,14 @@ final class ResultCell<Value: Sendable>: Sendable {
     /// Suspends until the value is set.
     func wait() async -> Value {
         await withUnsafeContinuation { continuation in
-            let ready: Value? = state.withLock { state in
-                switch state {
-                case .done(let value): return value
-                case .pending(var waiters):
-                    state = .pending(.none)
-                    waiters.add(.task(continuation))
-                    state = .pending(waiters)
-                    return nil
-                }
-            }
-            if let ready { continuation.resume(returning: ready) }
+            if let ready = register(.task(continuation)) { continuation.resume(returning: ready) }
         }
     }
 
     /// Blocks the calling thread until the value is set or `timeout` passes.
     func waitBlocking(timeout: Duration?) -> Value? {
         let waiter = BlockingWaiter()
-        let ready: Value? = state.withLock { state in
-            switch state {
-            case .done(let value): return value
-            case .pending(var waiters):
-                state = .pending(.none)
-                waiters.add(.thread(waiter))
-                state = .pending(waiters)
-                return nil
-            }
-        }
-        if let ready { return ready }
+        if let ready = register(.thread(waiter)) { return ready }
         _ = waiter.wait(timeout: timeout)
         // On timeout the waiter stays registered; signalling it later is harmless.
         return value

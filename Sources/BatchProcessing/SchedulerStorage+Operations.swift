@@ -1,3 +1,4 @@
+import Locking
 import Logging
 
 extension SchedulerStorage {
@@ -14,8 +15,9 @@ extension SchedulerStorage {
         let rowCap = lock.withLock { machine.settings.rowCap }
         let assembly =
             backend.splitsItems && rows > rowCap ? SplitAssembly(rows: rows, columns: backend.outputColumns) : nil
-        let request = Request<Output>(submittedAt: now(), isFireAndForget: fireAndForget, assembly: assembly)
-        return (QueuedRequest(item: item, request: request), rows)
+        let element = QueuedRequest<Item, Output>(
+            item: item, cell: ResultCell(), submittedAt: now(), isFireAndForget: fireAndForget, assembly: assembly)
+        return (element, rows)
     }
 
     /// Offers an item to the queue.
@@ -76,14 +78,14 @@ extension SchedulerStorage {
 
     /// Cancels a request: withdraws it if still queued, and completes it with `cancelled` unless it
     /// already has a result. A batch already computing it finishes, and its result is discarded.
-    func cancel(_ request: Request<Output>) {
+    func cancel(_ cell: ResultCell<Result<Output, BatchProcessorError>>) {
         lock.lock()
-        let (element, actions) = machine.cancel(now: now()) { $0.request === request }
+        let (element, actions) = machine.cancel(now: now()) { $0.cell === cell }
         lock.unlock()
         perform(actions)
         if let element {
             finish(element, .failure(.cancelled))
-        } else if request.result.complete(.failure(.cancelled)) {
+        } else if cell.complete(.failure(.cancelled)) {
             stats?.recordErrors(code: BatchProcessorError.Code.cancelled.description, count: 1)
         }
     }

@@ -1,3 +1,4 @@
+import Locking
 import Logging
 
 /// Owns the state machine, its lock, and the threads that act on its decisions.
@@ -162,8 +163,8 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         var queueTime = Duration.zero
         var latency = Duration.zero
         for part in batch.parts {
-            queueTime += batch.dispatchedAt - part.element.request.submittedAt
-            latency += finished - part.element.request.submittedAt
+            queueTime += batch.dispatchedAt - part.element.submittedAt
+            latency += finished - part.element.submittedAt
         }
         let count = max(batch.parts.count, 1)
         stats.record(
@@ -172,7 +173,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
             reason: batch.reason
         ) { record in
             for (part, result) in zip(batch.parts, results) {
-                if case .success = result { record(finished - part.element.request.submittedAt) }
+                if case .success = result { record(finished - part.element.submittedAt) }
             }
         }
     }
@@ -182,10 +183,10 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
     /// - Returns: whether this call completed it.
     @discardableResult
     func finish(_ element: Element, _ result: Result<Output, BatchProcessorError>) -> Bool {
-        guard element.request.result.complete(result) else { return false }
+        guard element.cell.complete(result) else { return false }
         if case .failure(let error) = result {
             stats?.recordErrors(code: error.code.description, count: 1)
-            if element.request.isFireAndForget {
+            if element.isFireAndForget {
                 logger.warning("fire-and-forget item failed", metadata: ["error": "\(error)"])
             } else {
                 logger.debug("item failed", metadata: ["error": "\(error)"])

@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// A thread-safe pool of equally shaped ``Slab``s that recycles them instead of allocating.
 ///
@@ -17,7 +17,7 @@ public final class SlabPool: Sendable {
         var created = 0
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     /// Creates an empty pool of `rows × columns` slabs.
     public init(rows: Int, columns: Int) {
@@ -25,7 +25,7 @@ public final class SlabPool: Sendable {
         self.columns = columns
         var initial = State()
         initial.free.reserveCapacity(16)
-        self.state = Mutex(initial)
+        self.state = Locked(initial)
     }
 
     /// Takes a slab from the pool, allocating one only if none is free.

@@ -10,11 +10,12 @@
 ///
 /// `Synchronization.Mutex` has no condition variables, and worker threads must sleep until work
 /// arrives, so the scheduler uses pthreads directly behind this small type.
-final class ConditionLock: @unchecked Sendable {
+public final class ConditionLock: @unchecked Sendable {
     // @unchecked: the pthread objects are only touched through pthread calls, which synchronise.
     fileprivate let mutex: UnsafeMutablePointer<pthread_mutex_t>
 
-    init() {
+    /// Creates an unlocked lock.
+    public init() {
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         precondition(pthread_mutex_init(mutex, nil) == 0, "pthread_mutex_init failed")
@@ -25,11 +26,14 @@ final class ConditionLock: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    func lock() { pthread_mutex_lock(mutex) }
-    func unlock() { pthread_mutex_unlock(mutex) }
+    /// Acquires the lock, waiting if another thread holds it.
+    public func lock() { pthread_mutex_lock(mutex) }
+    /// Releases the lock.
+    public func unlock() { pthread_mutex_unlock(mutex) }
 
+    /// Runs `body` with the lock held.
     @inline(__always)
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+    public func withLock<T>(_ body: () throws -> T) rethrows -> T {
         lock()
         defer { unlock() }
         return try body()
@@ -37,11 +41,12 @@ final class ConditionLock: @unchecked Sendable {
 }
 
 /// A condition variable on the monotonic clock, waited on with a ``ConditionLock`` held.
-final class Condition: @unchecked Sendable {
+public final class Condition: @unchecked Sendable {
     // @unchecked: as for ConditionLock, all access goes through pthread calls.
     private let cond: UnsafeMutablePointer<pthread_cond_t>
 
-    init() {
+    /// Creates a condition variable on the monotonic clock.
+    public init() {
         cond = .allocate(capacity: 1)
         cond.initialize(to: pthread_cond_t())
         var attributes = pthread_condattr_t()
@@ -60,12 +65,12 @@ final class Condition: @unchecked Sendable {
     }
 
     /// Waits until signalled (or spuriously woken). The lock must be held.
-    func wait(_ lock: ConditionLock) {
+    public func wait(_ lock: ConditionLock) {
         pthread_cond_wait(cond, lock.mutex)
     }
 
     /// Waits until signalled or `timeout` has passed. The lock must be held.
-    func wait(_ lock: ConditionLock, timeout: Duration) {
+    public func wait(_ lock: ConditionLock, timeout: Duration) {
         guard timeout > .zero else { return }
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
@@ -78,6 +83,8 @@ final class Condition: @unchecked Sendable {
         pthread_cond_timedwait(cond, lock.mutex, &deadline)
     }
 
-    func signal() { pthread_cond_signal(cond) }
-    func broadcast() { pthread_cond_broadcast(cond) }
+    /// Wakes one waiting thread.
+    public func signal() { pthread_cond_signal(cond) }
+    /// Wakes every waiting thread.
+    public func broadcast() { pthread_cond_broadcast(cond) }
 }
