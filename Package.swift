@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
     ],
     targets: [
         .systemLibrary(
@@ -39,9 +40,17 @@ let package = Package(
                 "DenseKernels",
                 "BatchProcessing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // Counts mallocs in the benchmark; linked (not preloaded), so its malloc wins symbol lookup.
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ]
         ),
-        .testTarget(name: "DenseKernelsTests", dependencies: ["DenseKernels"]),
+        .testTarget(
+            name: "DenseKernelsTests",
+            dependencies: [
+                "DenseKernels",
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+            ]
+        ),
         .testTarget(name: "BatchProcessingTests", dependencies: ["BatchProcessing", "DenseKernels"]),
     ]
 )

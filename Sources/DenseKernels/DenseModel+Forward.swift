@@ -17,7 +17,9 @@ extension DenseModel {
         let rows = input.rows
         guard rows > 0 else { return }
         var source = input
-        for (index, layer) in layers.enumerated() {
+        // Indices, not `enumerated()`: unspecialised (debug) code boxes each enumerated element on the heap.
+        for index in layers.indices {
+            let layer = layers[index]
             let isLast = index == layers.count - 1
             let destination = isLast ? output : workspace.intermediates[index].view(rows: rows)
             cblas_sgemm(
@@ -42,7 +44,8 @@ extension DenseModel {
     ) {
         precondition(input.count == inputWidth && output.count == outputWidth, "single-row shapes do not match")
         var source = UnsafePointer(input.baseAddress!)
-        for (index, layer) in layers.enumerated() {
+        for index in layers.indices {
+            let layer = layers[index]
             let isLast = index == layers.count - 1
             let destination = isLast ? output.baseAddress! : workspace.vectors[index].buffer.baseAddress!
             cblas_sgemv(

@@ -1,0 +1,23 @@
+import MallocInterposerSwift
+
+/// Counts every `malloc`-family call in the process, on all threads, through malloc-interposer.
+///
+/// The interposer is linked into `batchkit` rather than preloaded: its `malloc` comes before libc's
+/// in the executable's library order, so the dynamic linker binds every caller to it.
+enum ProcessMallocCounter {
+    /// Whether the interposer sees allocations (false if the library were somehow not in effect).
+    static let isActive: Bool = {
+        var kept: [[Int]] = []
+        let count = mallocs { kept.append([Int](repeating: 1, count: 64)) }
+        return count > 0 && kept.count == 1
+    }()
+
+    /// The mallocs made by all threads while `body` runs.
+    static func mallocs(_ body: () -> Void) -> Int {
+        MallocInterposerSwift.initialize()
+        MallocInterposerSwift.hook()
+        body()
+        MallocInterposerSwift.unhook()
+        return MallocInterposerSwift.getStatistics().mallocCount
+    }
+}

@@ -1,0 +1,74 @@
+import DenseKernels
+import Testing
+
+@Suite struct MemoryEstimateTests {
+    /// The built-in models and a few random stacks, deterministic from a seed.
+    static let models: [(name: String, model: DenseModel)] = {
+        var result: [(String, DenseModel)] = [("linear256", .linear256()), ("mlp1024", .mlp1024())]
+        var generator = SplitMix64(seed: 2024)
+        for index in 0..<4 {
+            let depth = Int.random(in: 1...4, using: &generator)
+            let widths = (0...depth).map { _ in Int.random(in: 1...300, using: &generator) }
+            let activations = (0..<depth).map { layer in layer == depth - 1 ? Activation.softmax : .gelu }
+            result.append(
+                (
+                    "random\(index) \(widths)",
+                    DenseModel.randomModel(widths: widths, activations: activations, seed: UInt64(index))
+                ))
+        }
+        return result
+    }()
+
+    static let rowCounts = [1, 2, 7, 64, 100, 257, 1000]
+
+    /// What a batch of `rows` really allocates: input slab, workspace intermediates, output slab, weights.
+    static func allocatedBytes(_ model: DenseModel, rows: Int) -> Int {
+        let input = Slab(rows: rows, columns: model.inputWidth)
+        let workspace = DenseWorkspace(model: model, maxRows: rows)
+        let output = Slab(rows: rows, columns: model.outputWidth)
+        let weights = model.layers.reduce(0) { $0 + $1.parameterBytes }
+        return input.byteCount + workspace.intermediateBytes + output.byteCount + weights
+    }
+
+    @Test func estimateEqualsTheBytesAllocated() {
+        for (name, model) in Self.models {
+            let estimate = model.memoryEstimate
+            for rows in Self.rowCounts {
+                #expect(estimate.bytes(rows: rows) == Self.allocatedBytes(model, rows: rows), "\(name), \(rows) rows")
+            }
+        }
+    }
+
+    @Test func builtInWeightsAreCountedExactly() {
+        #expect(DenseModel.linear256().memoryEstimate.weightBytes == (256 * 256 + 256) * 4)
+        #expect(
+            DenseModel.mlp1024().memoryEstimate.weightBytes == (2 * (1024 * 1024 + 1024) + 10 * 1024 + 10) * 4)
+        #expect(DenseModel.mlp1024().memoryEstimate.bytesPerRow == (1024 + 1024 + 1024 + 10) * 4)
+    }
+
+    @Test func rowCapIsTheLargestBatchWithinBudget() {
+        for (name, model) in Self.models {
+            let estimate = model.memoryEstimate
+            for megabytes in [0.01, 0.5, 1, 3.7, 9, 16, 100, 1024] {
+                let budget = Int(megabytes * 1_048_576)
+                let cap = estimate.rowCap(budgetMB: megabytes)
+                if estimate.weightBytes >= budget {
+                    #expect(cap == 0, "\(name): weights exceed \(megabytes) MiB")
+                    continue
+                }
+                #expect(estimate.bytes(rows: cap) <= budget, "\(name): \(cap) rows exceed \(megabytes) MiB")
+                #expect(estimate.bytes(rows: cap + 1) > budget, "\(name): \(cap + 1) rows also fit \(megabytes) MiB")
+            }
+        }
+    }
+
+    @Test func rowCapIsZeroWhenTheWeightsDoNotFit() {
+        let mlp = DenseModel.mlp1024().memoryEstimate
+        // mlp1024's weights take ~8.04 MiB.
+        #expect(mlp.rowCap(budgetMB: 8) == 0)
+        #expect(mlp.rowCap(budgetMB: Double(mlp.weightBytes) / 1_048_576) == 0)
+        #expect(mlp.rowCap(budgetMB: 0) == 0)
+        #expect(mlp.rowCap(budgetMB: -5) == 0)
+        #expect(mlp.rowCap(budgetMB: 9) > 0)
+    }
+}
