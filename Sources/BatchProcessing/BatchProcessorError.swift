@@ -3,7 +3,7 @@
 /// One struct with an extensible ``Code`` (rather than a public enum) so new failure kinds can be added
 /// without breaking callers that switch over them. Compare ``code`` to match a kind:
 ///
-///     catch let error as BatchProcessorError where error.code == .queueFull { retryLater() }
+///     do { try await processor.predict(item) } catch where error.code == .queueFull { retryLater() }
 public struct BatchProcessorError: Error, CustomStringConvertible {
     /// The kind of failure.
     public struct Code: Hashable, Sendable, CustomStringConvertible {

@@ -18,9 +18,10 @@ public struct MemoryEstimate: Sendable, Equatable {
     public func bytes(rows: Int) -> Int { weightBytes + rows * bytesPerRow }
 
     /// The largest number of rows whose batch fits in `megabytes` MiB (1 MiB = 2²⁰ bytes); 0 if even
-    /// the weights do not fit.
+    /// the weights do not fit (or the budget is not a number), `Int.max` for an infinite budget.
     public func rowCap(budgetMB megabytes: Double) -> Int {
         let budget = megabytes * 1_048_576
+        if budget == .infinity { return .max }
         guard budget.isFinite, budget > Double(weightBytes) else { return 0 }
         let rows = (budget - Double(weightBytes)) / Double(bytesPerRow)
         return rows >= Double(Int.max) ? Int.max : Int(rows)

@@ -67,6 +67,8 @@ import Testing
         // mlp1024's weights take ~8.04 MiB.
         #expect(mlp.rowCap(budgetMB: 8) == 0)
         #expect(mlp.rowCap(budgetMB: Double(mlp.weightBytes) / 1_048_576) == 0)
+        #expect(mlp.rowCap(budgetMB: .infinity) == .max)
+        #expect(mlp.rowCap(budgetMB: .nan) == 0)
         #expect(mlp.rowCap(budgetMB: 0) == 0)
         #expect(mlp.rowCap(budgetMB: -5) == 0)
         #expect(mlp.rowCap(budgetMB: 9) > 0)

@@ -1,0 +1,75 @@
+import BatchProcessing
+import DenseKernels
+import Foundation
+import Testing
+
+/// The README's examples, compiled and run, so the documentation cannot drift from the API.
+@Suite struct ReadmeExamplesTests {
+    @Test func processingFunction() async throws {
+        let processor = try BatchProcessor<[Double], Double>(configuration: .lowLatency)
+        try processor.start { batch in batch.map { $0.reduce(0, +) } }
+
+        let sum = try await processor.predict([1, 2, 3], priority: .high)
+        #expect(sum == 6)
+        await processor.stop()
+    }
+
+    @Test func denseModelFuturesStreamsAndErrors() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("readme-\(UUID()).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var writer = try SafetensorsWriter(model: .mlp1024())
+        writer.metadata["activations"] = "relu,relu,softmax"
+        try writer.write(to: path)
+        let features = [Float](repeating: 0.5, count: 1024)
+
+        let model = try DenseModel(safetensors: path)
+        let processor = try BatchProcessor<[Float], [Float]>(
+            configuration: .init {
+                $0.maxBatchSize = 256
+                $0.batchTimeout = .milliseconds(5)
+                $0.maxBatchMemoryMB = 64
+            })
+        try processor.start(model: model)
+        let probabilities = try await processor.predict(features)
+        #expect(probabilities.count == 10)
+
+        let fromThread = try Self.fromOrdinaryThread(processor, features)
+        #expect(fromThread == probabilities)
+
+        let rows = AsyncStream<[Float]> { continuation in
+            for _ in 0..<3 { continuation.yield(features) }
+            continuation.finish()
+        }
+        var written = 0
+        for try await result in processor.results(for: rows, maxInFlight: 64) {
+            switch result {
+            case .success(let output): written += output.count
+            case .failure(let error): Issue.record("\(error)")
+            }
+        }
+        #expect(written == 30)
+
+        #expect(try await Self.shedLoad(processor, features))
+        await processor.stop()
+    }
+
+    /// The README's error example: returns whether the item went through.
+    static func shedLoad(_ processor: BatchProcessor<[Float], [Float]>, _ features: [Float]) async throws -> Bool {
+        do {
+            _ = try await processor.predict(features)
+        } catch  where error.code == .queueFull {
+            return false
+        }
+        return true
+    }
+
+    /// The README's blocking example; a synchronous context selects the blocking overloads.
+    static func fromOrdinaryThread(_ processor: BatchProcessor<[Float], [Float]>, _ features: [Float]) throws -> [Float]
+    {
+        let future = try processor.enqueuePredict(features, timeout: .milliseconds(50), priority: .normal)
+        let output = try future.result()
+        let maybe = try future.result(timeout: .milliseconds(5))
+        try processor.enqueue(features)
+        return maybe ?? output
+    }
+}
