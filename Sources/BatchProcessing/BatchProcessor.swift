@@ -248,6 +248,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
             waitingProducers: live?.waitingProducers ?? 0,
             isPaused: live?.isPaused ?? false,
             isStopping: live?.isStopping ?? false,
-            isRunning: live.map { !$0.isStopped } ?? false)
+            isRunning: live.map { !$0.isStopped } ?? false,
+            controller: live?.controller)
     }
 }

@@ -21,6 +21,12 @@ extension BatchProcessorConfiguration {
         if let agingLimit {
             try require(agingLimit > .zero, "agingLimit", "must be positive or nil (got \(agingLimit))")
         }
+        if let targetLatency {
+            try require(targetLatency > .zero, "targetLatency", "must be positive or nil (got \(targetLatency))")
+        }
+        try require(
+            !rejectPredictedLateItems || targetLatency != nil, "rejectPredictedLateItems",
+            "needs a targetLatency to predict against")
         if let maxBatchMemoryMB {
             try require(maxBatchMemoryMB > 0, "maxBatchMemoryMB", "must be positive or nil (got \(maxBatchMemoryMB))")
         }

@@ -52,6 +52,11 @@ public struct BatchProcessorConfiguration: Sendable, Equatable {
     public var processingStrategy: BatchProcessingStrategy = .adaptive
     /// Shrink the batch size after failed batches.
     public var reduceBatchOnFailure = true
+    /// A per-item latency objective (arrival to result) the adaptive controller sizes and sends batches
+    /// for; `nil` for none.
+    public var targetLatency: Duration?
+    /// With ``targetLatency``, refuse items predicted to miss it with `overloaded` instead of queueing them.
+    public var rejectPredictedLateItems = false
 
     // MARK: Monitoring and health
 

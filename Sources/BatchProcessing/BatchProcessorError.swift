@@ -9,7 +9,7 @@ public struct BatchProcessorError: Error, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
             case queueFull, timedOut, shuttingDown, notStarted, alreadyStarted, cancelled, invalidInput
-            case processingFailed, resultCountMismatch, circuitOpen, invalidConfiguration
+            case processingFailed, resultCountMismatch, circuitOpen, invalidConfiguration, overloaded
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -34,6 +34,8 @@ public struct BatchProcessorError: Error, CustomStringConvertible {
         public static let resultCountMismatch = Code(.resultCountMismatch)
         /// Too many recent failures: the processor sheds load for a cool-down.
         public static let circuitOpen = Code(.circuitOpen)
+        /// The item would miss ``BatchProcessorConfiguration/targetLatency`` and was refused early.
+        public static let overloaded = Code(.overloaded)
         /// The configuration cannot work with what the processor was started with.
         public static let invalidConfiguration = Code(.invalidConfiguration)
 
@@ -95,6 +97,14 @@ public struct BatchProcessorError: Error, CustomStringConvertible {
     /// The processing function threw.
     public static func processingFailed(_ error: any Error) -> Self {
         Self(.processingFailed, "processing failed: \(error)", underlying: error)
+    }
+
+    /// The item's predicted latency exceeds the objective.
+    public static func overloaded(predicted: Duration, objective: Duration) -> Self {
+        Self(
+            .overloaded,
+            "predicted latency \(predicted) exceeds targetLatency \(objective); retry later, add workers "
+                + "or relax the objective")
     }
 
     /// The configuration does not fit what `start` was given (for example a memory budget smaller than a model).

@@ -18,6 +18,8 @@ public struct BatchProcessorStats: Sendable, Equatable {
     public var isStopping: Bool
     /// Whether the processor is running (started, not stopped).
     public var isRunning: Bool
+    /// The adaptive controller's state, when the strategy is adaptive.
+    public var controller: AdaptiveControllerSnapshot?
 
     /// Mean compute time per batch.
     public var avgProcessingTime: Duration { window.avgProcessingTime }

@@ -8,4 +8,6 @@ public enum DispatchReason: String, Sendable, CaseIterable, Codable {
     case drain
     /// The greedy strategy took what was queued.
     case greedy
+    /// The adaptive controller sent the batch early so its items meet ``BatchProcessorConfiguration/targetLatency``.
+    case latency
 }

@@ -17,8 +17,18 @@ extension SchedulerStateMachine {
         }
         if settings.strategy == .greedy { return Readiness(reason: .greedy) }
         if queuedRows >= targetBatchSize { return Readiness(reason: .full) }
-        let due = oldestArrival! + settings.batchTimeout
-        return due <= now ? Readiness(reason: .timeout) : Readiness(dueAt: due)
+        let oldest = oldestArrival!
+        var due = oldest + settings.batchTimeout
+        if due <= now { return Readiness(reason: .timeout) }
+        if let objective = controller?.settings.targetLatency,
+            let service = controller?.serviceTime(rows: queuedRows)
+        {
+            // Send while the oldest item can still make the objective, with a fifth of it to spare.
+            let latest = oldest + objective * 0.8 - .nanoseconds(Int64(service * 1e9))
+            if latest <= now { return Readiness(reason: .latency) }
+            due = min(due, latest)
+        }
+        return Readiness(dueAt: due)
     }
 
     /// The arrival time of the oldest queued item.
@@ -115,10 +125,23 @@ extension SchedulerStateMachine {
         return levels.firstIndex { !$0.isEmpty }
     }
 
-    /// A worker finished batch `id` (its items are already completed).
-    mutating func batchCompleted(id: UInt64, now: Duration) -> Actions {
+    /// A worker finished batch `id` of `rows` rows in `serviceTime` (its items are already completed).
+    mutating func batchCompleted(
+        id: UInt64,
+        now: Duration,
+        rows: Int = 0,
+        serviceTime: Duration = .zero,
+        succeeded: Bool = true
+    ) -> Actions {
         inFlight.removeValue(forKey: id)
         var actions = Actions()
+        if controller != nil {
+            controller!.recordBatch(
+                rows: rows, serviceTime: serviceTime, succeeded: succeeded || !settings.reduceOnFailure)
+            controller!.decide(now: now, queuedRows: queuedRows)
+            targetBatchSize = controller!.target
+            wakeWorkerIfReady(now: now, &actions)
+        }
         finishStopIfDrained(&actions)
         return actions
     }
@@ -126,6 +149,7 @@ extension SchedulerStateMachine {
     /// Sets the target batch size, clamped to `minBatchSize...rowCap`.
     mutating func setTargetBatchSize(_ size: Int, now: Duration) -> Actions {
         targetBatchSize = Swift.min(Swift.max(size, settings.minBatchSize), settings.rowCap)
+        controller?.override(targetBatchSize)
         var actions = Actions()
         wakeWorkerIfReady(now: now, &actions)
         return actions

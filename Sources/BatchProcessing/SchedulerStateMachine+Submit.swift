@@ -8,6 +8,7 @@ extension SchedulerStateMachine {
     mutating func submit(_ element: Element, priority: BatchPriority, rows: Int, now: Duration) -> SubmitResult {
         guard lifecycle == .running else { return .rejected(.shuttingDown) }
         guard queuedItems < settings.maxQueueSize, waiters.isEmpty else { return .full }
+        if settings.rejectPredictedLate, let error = predictedLateness(rows: rows) { return .rejected(error) }
         return .accepted(enqueue(element, priority: priority, rows: rows, now: now))
     }
 
@@ -71,12 +72,31 @@ extension SchedulerStateMachine {
         levels[settings.priorities ? priority.rawValue : 0].append(entry)
         queuedItems += 1
         queuedRows += rows
+        if controller != nil {
+            controller!.recordArrival()
+            controller!.decide(now: now, queuedRows: queuedRows)
+            targetBatchSize = controller!.target
+        }
         var actions = Actions()
         // Deadlines grow with arrival, so only an item entering an empty queue can bring the next
         // timer event forward.
         if wasEmpty { armTimer(for: min(now + settings.batchTimeout, entry.deadline), &actions) }
         wakeWorkerIfReady(now: now, &actions)
         return actions
+    }
+
+    /// The error for an item the controller predicts will miss the latency objective, if it will.
+    ///
+    /// The prediction: the rows ahead of it drain at the workers' throughput at the current target,
+    /// then its own batch runs.
+    func predictedLateness(rows: Int) -> BatchProcessorError? {
+        guard let controller, let objective = controller.settings.targetLatency,
+            let service = controller.serviceTime(rows: targetBatchSize), service > 0
+        else { return nil }
+        let throughput = Double(settings.workers * targetBatchSize) / service
+        let predicted = Double(queuedRows + rows) / throughput + service
+        guard predicted > objective.seconds else { return nil }
+        return .overloaded(predicted: .nanoseconds(Int64(predicted * 1e9)), objective: objective)
     }
 
     /// Moves waiting producers into freed queue space, oldest first.

@@ -26,6 +26,12 @@ struct SchedulerStateMachine<Element, Waiter> {
         var workers = 1
         /// Whether items may be split across batches (only row-addressable items can).
         var splitsItems = true
+        /// The adaptive controller's settings; `nil` for a fixed target.
+        var adaptive: AdaptiveController.Settings?
+        /// Shrink the adaptive target after failed batches.
+        var reduceOnFailure = true
+        /// Refuse items predicted to miss `adaptive.targetLatency`.
+        var rejectPredictedLate = false
     }
 
     /// A queued item: the caller's element plus scheduling facts.
@@ -154,11 +160,16 @@ struct SchedulerStateMachine<Element, Waiter> {
     /// The deadline the timer thread sleeps towards (`nil`: no deadline, it sleeps until woken).
     var timerArmedAt: Duration?
     var timerSleeping = false
+    /// Sizes batches when the strategy is adaptive.
+    var controller: AdaptiveController?
 
     init(settings: Settings, initialBatchSize: Int) {
         self.settings = settings
         self.targetBatchSize = min(max(initialBatchSize, settings.minBatchSize), settings.rowCap)
         self.levels = Array(repeating: Deque(), count: settings.priorities ? BatchPriority.allCases.count : 1)
+        if let adaptive = settings.adaptive {
+            controller = AdaptiveController(settings: adaptive, initialTarget: targetBatchSize)
+        }
         for index in levels.indices { levels[index].reserveCapacity(min(settings.maxQueueSize, 1024)) }
     }
 

@@ -149,6 +149,7 @@ extension SchedulerStorage {
         var isStopping: Bool
         var isStopped: Bool
         var rowCap: Int
+        var controller: AdaptiveControllerSnapshot?
     }
 
     /// Reads the live figures.
@@ -159,7 +160,8 @@ extension SchedulerStorage {
                 queuedItems: machine.queuedItems, queuedRows: machine.queuedRows,
                 waitingProducers: machine.waitingProducers, isPaused: machine.isPaused,
                 isStopping: machine.lifecycle == .draining, isStopped: machine.lifecycle == .stopped,
-                rowCap: machine.settings.rowCap)
+                rowCap: machine.settings.rowCap,
+                controller: machine.controller.map(AdaptiveControllerSnapshot.init))
         }
     }
 }

@@ -56,6 +56,16 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         settings.strategy = configuration.processingStrategy == .greedy ? .greedy : .fixed
         settings.workers = configuration.maxWorkers
         settings.splitsItems = backend.splitsItems
+        settings.reduceOnFailure = configuration.reduceBatchOnFailure
+        settings.rejectPredictedLate = configuration.rejectPredictedLateItems
+        if configuration.adaptsBatchSize {
+            var adaptive = AdaptiveController.Settings()
+            adaptive.minBatchSize = configuration.minBatchSize
+            adaptive.rowCap = settings.rowCap
+            adaptive.workers = configuration.maxWorkers
+            adaptive.targetLatency = configuration.targetLatency
+            settings.adaptive = adaptive
+        }
         self.machine = Machine(settings: settings, initialBatchSize: configuration.initialBatchSize)
     }
 
@@ -106,9 +116,11 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
                 wasWaiting = false
                 lock.unlock()
                 perform(actions)
-                execute(batch, on: runner)
+                let outcome = execute(batch, on: runner)
                 lock.lock()
-                let completion = machine.batchCompleted(id: batch.id, now: now())
+                let completion = machine.batchCompleted(
+                    id: batch.id, now: now(), rows: batch.rows, serviceTime: outcome.serviceTime,
+                    succeeded: outcome.succeeded)
                 if completion.needsPerforming {
                     lock.unlock()
                     perform(completion)
@@ -150,16 +162,22 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
 
     // MARK: Work
 
-    private func execute(_ batch: Machine.Batch, on runner: any BatchRunner<Item, Output>) {
-        let started = stats == nil ? .zero : now()
+    /// Runs a batch and completes its items; returns the compute time and whether every item succeeded.
+    private func execute(
+        _ batch: Machine.Batch,
+        on runner: any BatchRunner<Item, Output>
+    ) -> (serviceTime: Duration, succeeded: Bool) {
+        let started = now()
         let results = runner.run(batch.parts)
-        let finished = stats == nil ? .zero : now()
+        let finished = now()
         var succeeded = 0
+        var allSucceeded = true
         for (part, result) in zip(batch.parts, results) {
             guard let result else { continue }
+            if case .failure = result { allSucceeded = false }
             if finish(part.element, result), case .success = result { succeeded += 1 }
         }
-        guard let stats else { return }
+        guard let stats else { return (finished - started, allSucceeded) }
         var queueTime = Duration.zero
         var latency = Duration.zero
         for part in batch.parts {
@@ -176,6 +194,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
                 if case .success = result { record(finished - part.element.submittedAt) }
             }
         }
+        return (finished - started, allSucceeded)
     }
 
     /// Completes a request unless something else already did; counts and logs failures.

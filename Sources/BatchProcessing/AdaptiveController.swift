@@ -1,0 +1,221 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Chooses the target batch size from the measured cost of batches and the measured arrival rate.
+///
+/// The model: a batch of `n` rows takes `t(n) ≈ a + b·n` on one worker (fitted online by exponentially
+/// weighted least squares, so it follows BLAS's step-wise behaviour locally), and items arrive at rate
+/// `λ` (an exponentially weighted moving average over time). With `W` workers the processor keeps up
+/// at size `n` when `W·n / t(n) ≥ λ`. The controller picks the **smallest** such `n`, with headroom:
+///
+///     n* = ⌈ r·a / (1 − r·b) ⌉,  r = headroom · λ / W       (n* = cap when r·b ≥ 1: saturated)
+///
+/// Smaller batches mean shorter waits to fill and shorter service, so the smallest sustainable size
+/// is the lowest-latency one; at low load it is 1 and items go out at once, because waiting for a
+/// batch only pays when batching is needed to keep up (the idea behind BentoML's CORK and Clipper's
+/// AIMD). A backlog raises the target to drain in larger, cheaper-per-row batches; failures and memory
+/// pressure scale it down through the same controller, so there is one owner of the batch size. There
+/// are no dead zones: the target follows the model from any size, within `minBatchSize…rowCap`.
+struct AdaptiveController {
+    /// Why the target is what it is.
+    enum Reason: String, Sendable, Codable {
+        /// Too few batches measured yet; the configured size holds.
+        case warmingUp
+        /// The smallest batch that keeps up with arrivals.
+        case keepUp
+        /// Saturated: arrivals exceed what even the largest batch sustains.
+        case saturated
+        /// A backlog is drained in larger batches.
+        case backlog
+        /// Recent failures shrank the target.
+        case failureBackoff
+        /// System memory pressure shrank the target.
+        case memoryPressure
+        /// The latency objective capped the target.
+        case latencyObjective
+        /// Set by `updateBatchSize`.
+        case manual
+    }
+
+    struct Settings {
+        var minBatchSize = 1
+        var rowCap = 128
+        var workers = 1
+        /// The arrival-rate average's time constant.
+        var rateTimeConstant: Duration = .milliseconds(100)
+        /// Spare capacity asked of the chosen size (1.25 = 25 % more than the arrival rate).
+        var headroom = 1.25
+        /// Forgetting factor of the cost fit per batch (0.98 ≈ the last 50 batches dominate).
+        var forgetting = 0.98
+        /// Optional per-item latency objective (p99 target).
+        var targetLatency: Duration?
+    }
+
+    let settings: Settings
+    private(set) var target: Int
+    private(set) var reason: Reason = .warmingUp
+    /// Estimated arrivals per second.
+    private(set) var arrivalRate = 0.0
+
+    // Weighted sums for the least-squares fit of t(n) = a + b·n, in seconds.
+    private var weight = 0.0
+    private var sumN = 0.0
+    private var sumT = 0.0
+    private var sumNN = 0.0
+    private var sumNT = 0.0
+    private(set) var batchesMeasured = 0
+
+    private var arrivalsSinceUpdate = 0
+    private var lastRateUpdate: Duration?
+    /// The last fit made while batch sizes varied enough to separate `a` from `b`.
+    private var lastFit: (fixed: Double, perRow: Double)?
+    private var failureScale = 1.0
+    private var memoryScale = 1.0
+
+    init(settings: Settings, initialTarget: Int) {
+        self.settings = settings
+        self.target = min(max(initialTarget, settings.minBatchSize), settings.rowCap)
+    }
+
+    /// The fitted cost model: fixed seconds per batch and seconds per row.
+    var costModel: (fixed: Double, perRow: Double)? {
+        guard batchesMeasured >= 3, weight > 0 else { return nil }
+        let meanN = sumN / weight
+        let meanT = sumT / weight
+        if let fit = currentFit() { return fit }
+        // Sizes too alike to tell fixed from per-row cost: keep the last separable fit, scaled to the
+        // time now measured at this size; without one, charge it all to rows (conservative for sizing).
+        if let lastFit {
+            let predicted = lastFit.fixed + lastFit.perRow * meanN
+            let scale = predicted > 0 ? meanT / predicted : 1
+            return (lastFit.fixed * scale, lastFit.perRow * scale)
+        }
+        return (0, max(meanT / max(meanN, 1), 1e-12))
+    }
+
+    /// The least-squares fit, if the measured sizes vary enough to separate the two costs.
+    private func currentFit() -> (fixed: Double, perRow: Double)? {
+        let meanN = sumN / weight
+        let meanT = sumT / weight
+        let varianceN = sumNN / weight - meanN * meanN
+        guard varianceN > 0.01 * meanN * meanN, varianceN > 1e-9 else { return nil }
+        var perRow = (sumNT / weight - meanN * meanT) / varianceN
+        var fixed = meanT - perRow * meanN
+        if perRow <= 0 {
+            perRow = max(meanT / max(meanN, 1), 1e-12) * 0.01
+            fixed = max(meanT - perRow * meanN, 0)
+        }
+        if fixed < 0 {
+            fixed = 0
+            perRow = max(meanT / max(meanN, 1), 1e-12)
+        }
+        return (fixed, perRow)
+    }
+
+    /// The predicted service time of a batch of `rows` rows, if the model is fitted.
+    func serviceTime(rows: Int) -> Double? {
+        costModel.map { $0.fixed + $0.perRow * Double(rows) }
+    }
+
+    /// An item arrived. O(1): the rate is folded in at the next decision.
+    mutating func recordArrival() {
+        arrivalsSinceUpdate &+= 1
+    }
+
+    /// A batch of `rows` rows took `serviceTime`.
+    mutating func recordBatch(rows: Int, serviceTime: Duration, succeeded: Bool) {
+        let seconds = serviceTime.seconds
+        if rows > 0, seconds > 0, seconds.isFinite {
+            let decay = settings.forgetting
+            let n = Double(rows)
+            weight = weight * decay + 1
+            sumN = sumN * decay + n
+            sumT = sumT * decay + seconds
+            sumNN = sumNN * decay + n * n
+            sumNT = sumNT * decay + n * seconds
+            batchesMeasured += 1
+            if batchesMeasured >= 3, let fit = currentFit() { lastFit = fit }
+        }
+        if succeeded {
+            failureScale = min(1, failureScale * 1.1)
+        } else {
+            failureScale = max(failureScale * 0.5, 1 / Double(max(settings.rowCap, 1)))
+        }
+    }
+
+    /// Sets how much memory pressure scales the target (1 = none, 0.5 = halve).
+    mutating func setMemoryScale(_ scale: Double) {
+        memoryScale = min(max(scale, 0), 1)
+    }
+
+    /// Pins the target to `size` until the next decision moves it (the manual override).
+    mutating func override(_ size: Int) {
+        target = min(max(size, settings.minBatchSize), settings.rowCap)
+        reason = .manual
+    }
+
+    /// Recomputes the target at `now` from the arrival rate, the cost model and the backlog.
+    mutating func decide(now: Duration, queuedRows: Int) {
+        updateRate(now: now)
+        guard let (fixed, perRow) = costModel else {
+            reason = reason == .manual ? .manual : .warmingUp
+            return
+        }
+        let cap = settings.rowCap
+        let perWorker = settings.headroom * arrivalRate / Double(max(settings.workers, 1))
+        var size: Int
+        var why: Reason
+        if perWorker * perRow >= 1 {
+            size = cap
+            why = .saturated
+        } else {
+            let needed = perWorker * fixed / (1 - perWorker * perRow)
+            size = needed.isFinite ? Int(min(needed.rounded(.up), Double(cap))) : cap
+            why = .keepUp
+        }
+        if queuedRows >= 2 * max(size, 1) * settings.workers, size < cap {
+            // A backlog: larger batches cost less per row, so the queue drains faster.
+            size = min(cap, max(size, queuedRows / max(settings.workers, 1)))
+            why = .backlog
+        }
+        if let objective = settings.targetLatency?.seconds, arrivalRate > 0 {
+            // The batch must fill and run within the objective: n/λ + a + b·n ≤ L.
+            let bound = (objective - fixed) / (1 / arrivalRate + perRow)
+            if bound.isFinite, bound >= 1, Double(size) > bound {
+                size = Int(bound)
+                why = .latencyObjective
+            }
+        }
+        if failureScale < 1 {
+            size = Int((Double(size) * failureScale).rounded(.down))
+            why = .failureBackoff
+        }
+        if memoryScale < 1 {
+            size = Int((Double(size) * memoryScale).rounded(.down))
+            why = .memoryPressure
+        }
+        target = min(max(size, settings.minBatchSize), cap)
+        reason = why
+    }
+
+    private mutating func updateRate(now: Duration) {
+        guard let last = lastRateUpdate else {
+            lastRateUpdate = now
+            arrivalsSinceUpdate = 0
+            return
+        }
+        let elapsed = (now - last).seconds
+        // Fold in at most every millisecond: shorter intervals make the instantaneous rate noise.
+        guard elapsed >= 0.001 else { return }
+        let instant = Double(arrivalsSinceUpdate) / elapsed
+        let alpha = 1 - exp(-elapsed / settings.rateTimeConstant.seconds)
+        arrivalRate += alpha * (instant - arrivalRate)
+        arrivalsSinceUpdate = 0
+        lastRateUpdate = now
+    }
+}

@@ -1,0 +1,26 @@
+/// What the adaptive controller currently believes and decided.
+public struct AdaptiveControllerSnapshot: Sendable, Equatable {
+    /// The target batch size, in rows.
+    public var target: Int
+    /// Why the target is what it is: `warmingUp`, `keepUp`, `saturated`, `backlog`, `failureBackoff`,
+    /// `memoryPressure`, `latencyObjective` or `manual`.
+    public var reason: String
+    /// Estimated arrivals per second.
+    public var arrivalRate: Double
+    /// Fitted fixed cost of one batch (`a` in `t(n) ≈ a + b·n`), once enough batches were measured.
+    public var fixedCost: Duration?
+    /// Fitted cost per row (`b`).
+    public var perRowCost: Duration?
+    /// Batches the cost model has seen.
+    public var batchesMeasured: Int
+
+    init(_ controller: AdaptiveController) {
+        target = controller.target
+        reason = controller.reason.rawValue
+        arrivalRate = controller.arrivalRate
+        let model = controller.costModel
+        fixedCost = model.map { .seconds($0.fixed) }
+        perRowCost = model.map { .seconds($0.perRow) }
+        batchesMeasured = controller.batchesMeasured
+    }
+}
