@@ -51,7 +51,7 @@ let package = Package(
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ]
         ),
-        .testTarget(name: "BatchProcessingTests", dependencies: ["BatchProcessing", "DenseKernels"]),
+        .testTarget(name: "BatchProcessingTests", dependencies: ["BatchProcessing", "DenseKernels", "Locking"]),
     ]
 )
 

@@ -239,7 +239,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     /// The statistics window and the scheduler's live state.
     public func stats() -> BatchProcessorStats {
         let live = storage.withLock { $0 }?.liveState()
-        return BatchProcessorStats(
+        var stats = BatchProcessorStats(
             window: statistics?.snapshot() ?? BatchStatsSnapshot(),
             currentBatchSize: live?.targetBatchSize ?? configuration.initialBatchSize,
             maxRowsPerBatch: live?.rowCap ?? configuration.maxBatchSize,
@@ -250,5 +250,14 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
             isStopping: live?.isStopping ?? false,
             isRunning: live.map { !$0.isStopped } ?? false,
             controller: live?.controller)
+        if let live {
+            stats.pendingRetries = live.pendingRetries
+            stats.isolationRuns = live.isolationRuns
+            stats.retriesScheduled = live.retriesScheduled
+            stats.watchdogTrips = live.watchdogTrips
+            stats.stuckBatches = live.stuckBatches
+            stats.circuit = live.circuit
+        }
+        return stats
     }
 }

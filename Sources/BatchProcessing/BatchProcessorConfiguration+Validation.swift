@@ -21,6 +21,22 @@ extension BatchProcessorConfiguration {
         if let agingLimit {
             try require(agingLimit > .zero, "agingLimit", "must be positive or nil (got \(agingLimit))")
         }
+        if let watchdogLimit {
+            try require(watchdogLimit > .zero, "watchdogLimit", "must be positive or nil (got \(watchdogLimit))")
+        }
+        if let breaker = circuitBreaker {
+            try require(
+                breaker.errorRateThreshold > 0 && breaker.errorRateThreshold <= 1, "circuitBreaker.errorRateThreshold",
+                "must lie in (0, 1] (got \(breaker.errorRateThreshold))")
+            try require(
+                breaker.minimumItems >= 1, "circuitBreaker.minimumItems",
+                "must be at least 1 (got \(breaker.minimumItems))")
+            try require(breaker.window > .zero, "circuitBreaker.window", "must be positive (got \(breaker.window))")
+            try require(
+                breaker.coolDown > .zero, "circuitBreaker.coolDown", "must be positive (got \(breaker.coolDown))")
+            try require(
+                breaker.probeItems >= 1, "circuitBreaker.probeItems", "must be at least 1 (got \(breaker.probeItems))")
+        }
         if let targetLatency {
             try require(targetLatency > .zero, "targetLatency", "must be positive or nil (got \(targetLatency))")
         }

@@ -52,6 +52,11 @@ public struct BatchProcessorConfiguration: Sendable, Equatable {
     public var processingStrategy: BatchProcessingStrategy = .adaptive
     /// Shrink the batch size after failed batches.
     public var reduceBatchOnFailure = true
+    /// A batch running longer than this is declared stuck: its items fail with `timedOut` and its worker
+    /// is replaced so serving continues. `nil` uses ``itemTimeout``.
+    public var watchdogLimit: Duration?
+    /// Refuse new items for a cool-down when too many fail; `nil` (the default) turns it off.
+    public var circuitBreaker: CircuitBreakerConfiguration?
     /// A per-item latency objective (arrival to result) the adaptive controller sizes and sends batches
     /// for; `nil` for none.
     public var targetLatency: Duration?

@@ -99,6 +99,13 @@ public struct BatchProcessorError: Error, CustomStringConvertible {
         Self(.processingFailed, "processing failed: \(error)", underlying: error)
     }
 
+    /// The circuit breaker is open.
+    public static func circuitOpen(retryAfter: Duration) -> Self {
+        Self(
+            .circuitOpen,
+            "too many recent items failed, so new items are refused for a cool-down; retry after \(retryAfter)")
+    }
+
     /// The item's predicted latency exceeds the objective.
     public static func overloaded(predicted: Duration, objective: Duration) -> Self {
         Self(

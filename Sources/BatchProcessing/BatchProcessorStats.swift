@@ -20,6 +20,18 @@ public struct BatchProcessorStats: Sendable, Equatable {
     public var isRunning: Bool
     /// The adaptive controller's state, when the strategy is adaptive.
     public var controller: AdaptiveControllerSnapshot?
+    /// Items of failed batches waiting to run again.
+    public var pendingRetries = 0
+    /// Failed batches split in two to isolate failing items, since start.
+    public var isolationRuns = 0
+    /// Single items scheduled to run again after a failure, since start.
+    public var retriesScheduled = 0
+    /// Batches the watchdog declared stuck, since start.
+    public var watchdogTrips = 0
+    /// Stuck batches whose workers have not returned yet.
+    public var stuckBatches = 0
+    /// The circuit breaker's state.
+    public var circuit = CircuitState.disabled
 
     /// Mean compute time per batch.
     public var avgProcessingTime: Duration { window.avgProcessingTime }

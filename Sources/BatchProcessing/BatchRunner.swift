@@ -4,9 +4,17 @@ protocol BatchRunner<Item, Output>: AnyObject {
     associatedtype Item: Sendable
     associatedtype Output: Sendable
 
-    /// Computes one batch. Returns one entry per part, in order: the item's result when this part
-    /// completes the item, `nil` for a piece of a split item that is not its last.
-    func run(_ parts: [SchedulerPart<Item, Output>]) -> [Result<Output, BatchProcessorError>?]
+    /// Computes one batch.
+    func run(_ parts: [SchedulerPart<Item, Output>]) -> BatchRunResult<Output>
+}
+
+/// How a batch ended.
+enum BatchRunResult<Output: Sendable> {
+    /// One entry per part, in order: the item's result when this part completes the item, `nil` for
+    /// a piece of a split item that is not its last.
+    case completed([Result<Output, BatchProcessorError>?])
+    /// The batch as a whole failed; the scheduler isolates and retries.
+    case failed(BatchProcessorError, retryable: Bool)
 }
 
 typealias SchedulerMachine<Item: Sendable, Output: Sendable> = SchedulerStateMachine<

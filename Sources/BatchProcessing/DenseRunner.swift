@@ -18,7 +18,7 @@ final class DenseRunner: BatchRunner {
         self.outputs = outputs
     }
 
-    func run(_ parts: [SchedulerPart<Item, Output>]) -> [Result<Output, BatchProcessorError>?] {
+    func run(_ parts: [SchedulerPart<Item, Output>]) -> BatchRunResult<Output> {
         let width = model.inputWidth
         let outputWidth = model.outputWidth
         let input = inputs.acquire()
@@ -51,6 +51,6 @@ final class DenseRunner: BatchRunner {
             }
             row += part.rowCount
         }
-        return results
+        return .completed(results)
     }
 }

@@ -10,4 +10,6 @@ public enum DispatchReason: String, Sendable, CaseIterable, Codable {
     case greedy
     /// The adaptive controller sent the batch early so its items meet ``BatchProcessorConfiguration/targetLatency``.
     case latency
+    /// A failed batch (or a half of one, to isolate a failing item) ran again.
+    case retry
 }

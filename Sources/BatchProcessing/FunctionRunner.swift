@@ -6,19 +6,19 @@ final class FunctionRunner<Item: Sendable, Output: Sendable>: BatchRunner {
         self.function = function
     }
 
-    func run(_ parts: [SchedulerPart<Item, Output>]) -> [Result<Output, BatchProcessorError>?] {
+    func run(_ parts: [SchedulerPart<Item, Output>]) -> BatchRunResult<Output> {
         let items = parts.map(\.element.item)
         let outputs: [Output]
         do {
             outputs = try function(items)
         } catch {
-            let failure = BatchProcessorError.processingFailed(error)
-            return Array(repeating: .failure(failure), count: parts.count)
+            let underlying = (error as? NonRetryable)?.underlying ?? error
+            return .failed(.processingFailed(underlying), retryable: !(error is any NonRetryableError))
         }
         guard outputs.count == items.count else {
-            let failure = BatchProcessorError.resultCountMismatch(expected: items.count, got: outputs.count)
-            return Array(repeating: .failure(failure), count: parts.count)
+            // A contract violation, not bad luck: running it again would only repeat it.
+            return .failed(.resultCountMismatch(expected: items.count, got: outputs.count), retryable: false)
         }
-        return outputs.map { .success($0) }
+        return .completed(outputs.map { .success($0) })
     }
 }

@@ -19,7 +19,7 @@ import Synchronization
 final class ResultCell<Value: Sendable>: @unchecked Sendable {
     // @unchecked: `state` is only read or written between acquiring `spin` (acquiring ordering) and
     // releasing it (releasing ordering).
-    private enum Waiter {
+    fileprivate enum Waiter {
         case task(UnsafeContinuation<Value, Never>)
         case thread(BlockingWaiter)
 
@@ -31,7 +31,7 @@ final class ResultCell<Value: Sendable>: @unchecked Sendable {
         }
     }
 
-    private enum State {
+    fileprivate enum State {
         case pending
         case pendingOne(Waiter)
         case pendingMany([Waiter])
@@ -58,23 +58,41 @@ final class ResultCell<Value: Sendable>: @unchecked Sendable {
         return body(&state)
     }
 
+    /// The waiters of a cell that has just been completed, to be woken when the completer is ready.
+    struct Wake {
+        fileprivate let waiters: State
+        fileprivate let value: Value
+
+        /// Resumes every waiter with the value.
+        func run() {
+            switch waiters {
+            case .pendingOne(let waiter): waiter.wake(with: value)
+            case .pendingMany(let all): for waiter in all { waiter.wake(with: value) }
+            case .pending, .done: break
+            }
+        }
+    }
+
+    /// Sets the value if none is set yet, without waking anyone: the caller runs the returned wake-up
+    /// later (after recording statistics, say, so that a woken caller sees them).
+    ///
+    /// - Returns: the wake-up to run, or `nil` if the cell was already complete.
+    func claim(_ value: Value) -> Wake? {
+        locked { state in
+            if case .done = state { return nil }
+            let previous = state
+            state = .done(value)
+            return Wake(waiters: previous, value: value)
+        }
+    }
+
     /// Sets the value if none is set yet and wakes every waiter.
     ///
     /// - Returns: `true` if this call set the value, `false` if the cell was already complete.
     @discardableResult
     func complete(_ value: Value) -> Bool {
-        let previous: State? = locked { state in
-            if case .done = state { return nil }
-            let previous = state
-            state = .done(value)
-            return previous
-        }
-        switch previous {
-        case nil: return false
-        case .pendingOne(let waiter): waiter.wake(with: value)
-        case .pendingMany(let all): for waiter in all { waiter.wake(with: value) }
-        case .pending, .done: break
-        }
+        guard let wake = claim(value) else { return false }
+        wake.run()
         return true
     }
 

@@ -9,11 +9,16 @@ extension SchedulerStateMachine {
     }
 
     func readiness(now: Duration) -> Readiness {
-        guard queuedItems > 0 else { return Readiness() }
+        var retryDue: Duration?
+        if !retries.isEmpty, lifecycle != .stopped, !isPaused || lifecycle == .draining {
+            retryDue = retries.lazy.map(\.notBefore).min()
+            if retryDue! <= now { return Readiness(reason: .retry) }
+        }
+        guard queuedItems > 0 else { return Readiness(dueAt: retryDue) }
         if lifecycle == .draining { return Readiness(reason: .drain) }
-        guard lifecycle == .running, !isPaused else { return Readiness() }
+        guard lifecycle == .running, !isPaused else { return Readiness(dueAt: retryDue) }
         if let last = lastDispatchAt, settings.minBatchInterval > .zero, now < last + settings.minBatchInterval {
-            return Readiness(dueAt: last + settings.minBatchInterval)
+            return Readiness(dueAt: min(last + settings.minBatchInterval, retryDue ?? .seconds(Int64.max)))
         }
         if settings.strategy == .greedy { return Readiness(reason: .greedy) }
         if queuedRows >= targetBatchSize { return Readiness(reason: .full) }
@@ -28,7 +33,7 @@ extension SchedulerStateMachine {
             if latest <= now { return Readiness(reason: .latency) }
             due = min(due, latest)
         }
-        return Readiness(dueAt: due)
+        return Readiness(dueAt: min(due, retryDue ?? due))
     }
 
     /// The arrival time of the oldest queued item.
@@ -61,8 +66,13 @@ extension SchedulerStateMachine {
             if let due = readiness.dueAt { armTimer(for: due, &actions) }
             return .wait(wakeTimer: actions.wakeTimer)
         }
-        let limit = (reason == .greedy || reason == .drain) ? settings.rowCap : targetBatchSize
-        let batch = takeBatch(limit: limit, reason: reason, now: now)
+        let batch: Batch
+        if reason == .retry {
+            batch = takeRetry(now: now)
+        } else {
+            let limit = (reason == .greedy || reason == .drain) ? settings.rowCap : targetBatchSize
+            batch = takeBatch(limit: limit, reason: reason, now: now)
+        }
         var actions = Actions()
         admitWaiters(now: now, &actions)
         wakeWorkerIfReady(now: now, &actions)
@@ -101,9 +111,26 @@ extension SchedulerStateMachine {
         nextBatchID += 1
         lastDispatchAt = now
         let deadline = parts.lazy.map(\.deadline).min()
-        inFlight[nextBatchID] = InFlight(parts: parts, expiredThrough: .zero, nextDeadline: deadline)
+        inFlight[nextBatchID] = InFlight(
+            parts: parts, dispatchedAt: now, attempt: 0, expiredThrough: .zero, nextDeadline: deadline)
         return Batch(
             id: nextBatchID, parts: parts, rows: taken, reason: reason, dispatchedAt: now, queueLength: queuedItems)
+    }
+
+    /// Takes the retry batch that has been due longest.
+    private mutating func takeRetry(now: Duration) -> Batch {
+        let index = retries.indices.min { retries[$0].notBefore < retries[$1].notBefore }!
+        let retry = retries.remove(at: index)
+        nextBatchID += 1
+        let deadline = retry.parts.lazy.map(\.deadline).min()
+        inFlight[nextBatchID] = InFlight(
+            parts: retry.parts, dispatchedAt: now, attempt: retry.attempt, expiredThrough: .zero,
+            nextDeadline: deadline)
+        var batch = Batch(
+            id: nextBatchID, parts: retry.parts, rows: retry.parts.reduce(0) { $0 + $1.rowCount }, reason: .retry,
+            dispatchedAt: now, queueLength: queuedItems)
+        batch.attempt = retry.attempt
+        return batch
     }
 
     private func part(of entry: Entry, rows: Int) -> Part {
@@ -130,11 +157,18 @@ extension SchedulerStateMachine {
         id: UInt64,
         now: Duration,
         rows: Int = 0,
+        items: Int = 0,
         serviceTime: Duration = .zero,
         succeeded: Bool = true
     ) -> Actions {
-        inFlight.removeValue(forKey: id)
         var actions = Actions()
+        if stuck.removeValue(forKey: id) != nil {
+            // The watchdog already failed this batch's items and replaced its worker.
+            actions.retireWorker = true
+            return actions
+        }
+        inFlight.removeValue(forKey: id)
+        if breaker != nil { breaker!.record(succeeded: items, failed: 0, now: now) }
         if controller != nil {
             controller!.recordBatch(
                 rows: rows, serviceTime: serviceTime, succeeded: succeeded || !settings.reduceOnFailure)

@@ -10,7 +10,10 @@ extension SchedulerStateMachine {
         lifecycle = .draining
         var actions = Actions()
         while let producer = waiters.popFirst() { actions.rejected.append((producer.waiter, .shuttingDown)) }
-        if mode == .cancel { failQueued(with: .shuttingDown, &actions) }
+        if mode == .cancel {
+            failQueued(with: .shuttingDown, &actions)
+            failRetries(with: .shuttingDown, &actions)
+        }
         finishStopIfDrained(&actions)
         actions.wakeAllWorkers = true
         return actions
@@ -21,6 +24,7 @@ extension SchedulerStateMachine {
         var actions = Actions()
         while let producer = waiters.popFirst() { actions.rejected.append((producer.waiter, .shuttingDown)) }
         failQueued(with: .shuttingDown, &actions)
+        failRetries(with: .shuttingDown, &actions)
         for batch in inFlight.values {
             for part in batch.parts where part.deadline > batch.expiredThrough {
                 actions.failures.append((part.element, .shuttingDown))
@@ -35,6 +39,13 @@ extension SchedulerStateMachine {
         return actions
     }
 
+    private mutating func failRetries(with error: BatchProcessorError, _ actions: inout Actions) {
+        for retry in retries {
+            for part in retry.parts { actions.failures.append((part.element, error)) }
+        }
+        retries.removeAll()
+    }
+
     private mutating func failQueued(with error: BatchProcessorError, _ actions: inout Actions) {
         for level in levels.indices {
             while let entry = levels[level].popFirst() { actions.failures.append((entry.element, error)) }
@@ -45,7 +56,7 @@ extension SchedulerStateMachine {
 
     /// Completes a stop once nothing is queued or running.
     mutating func finishStopIfDrained(_ actions: inout Actions) {
-        guard lifecycle == .draining, queuedItems == 0, inFlight.isEmpty else { return }
+        guard lifecycle == .draining, queuedItems == 0, inFlight.isEmpty, retries.isEmpty else { return }
         lifecycle = .stopped
         actions.stopped = true
         actions.wakeAllWorkers = true

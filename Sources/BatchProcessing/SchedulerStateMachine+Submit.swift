@@ -8,6 +8,9 @@ extension SchedulerStateMachine {
     mutating func submit(_ element: Element, priority: BatchPriority, rows: Int, now: Duration) -> SubmitResult {
         guard lifecycle == .running else { return .rejected(.shuttingDown) }
         guard queuedItems < settings.maxQueueSize, waiters.isEmpty else { return .full }
+        if breaker != nil, !breaker!.admit(now: now) {
+            return .rejected(.circuitOpen(retryAfter: breakerRetryAfter(now: now)))
+        }
         if settings.rejectPredictedLate, let error = predictedLateness(rows: rows) { return .rejected(error) }
         return .accepted(enqueue(element, priority: priority, rows: rows, now: now))
     }
@@ -83,6 +86,12 @@ extension SchedulerStateMachine {
         if wasEmpty { armTimer(for: min(now + settings.batchTimeout, entry.deadline), &actions) }
         wakeWorkerIfReady(now: now, &actions)
         return actions
+    }
+
+    /// How long until the breaker probes again.
+    func breakerRetryAfter(now: Duration) -> Duration {
+        if case .open(let until)? = breaker?.state { return max(until - now, .zero) }
+        return .zero
     }
 
     /// The error for an item the controller predicts will miss the latency objective, if it will.

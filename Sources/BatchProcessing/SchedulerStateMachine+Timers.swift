@@ -16,7 +16,12 @@ extension SchedulerStateMachine {
             consider(readiness.reason != nil ? now : readiness.dueAt)
         }
         for level in levels { consider(level.first?.deadline) }
-        for batch in inFlight.values { consider(batch.nextDeadline) }
+        for batch in inFlight.values {
+            consider(batch.nextDeadline)
+            if let limit = settings.watchdogLimit { consider(batch.dispatchedAt + limit) }
+        }
+        for retry in retries { consider(retry.parts.lazy.map(\.deadline).min()) }
+        if lifecycle == .running, case .open(let until)? = breaker?.state { consider(until) }
         for producer in waiters { consider(producer.deadline) }
         return next
     }
@@ -49,6 +54,33 @@ extension SchedulerStateMachine {
             batch.nextDeadline = next
             inFlight[id] = batch
         }
+        // Retries whose items ran out of time while waiting to run again.
+        var expiredRetries = 0
+        for index in retries.indices.reversed() {
+            let parts = retries[index].parts
+            let kept = parts.filter { $0.deadline > now }
+            guard kept.count < parts.count else { continue }
+            for part in parts where part.deadline <= now { actions.failures.append((part.element, timeout)) }
+            expiredRetries += parts.count - kept.count
+            if kept.isEmpty { retries.remove(at: index) } else { retries[index].parts = kept }
+        }
+        // The watchdog: a batch running past its limit is given up on; its worker is replaced.
+        if let limit = settings.watchdogLimit {
+            for (id, batch) in inFlight where now - batch.dispatchedAt >= limit {
+                inFlight.removeValue(forKey: id)
+                stuck[id] = batch.dispatchedAt
+                watchdogTrips += 1
+                let stuckError = BatchProcessorError.timedOut(after: limit)
+                for part in batch.parts where part.deadline > batch.expiredThrough {
+                    actions.failures.append((part.element, stuckError))
+                }
+                actions.replaceWorkers += 1
+                actions.stuckBatches.append(id)
+            }
+        }
+        let timedOut = actions.failures.count
+        if breaker != nil, timedOut > 0 { breaker!.record(succeeded: 0, failed: timedOut, now: now) }
+        _ = expiredRetries
         // Producers waiting for space past their enqueue timeout.
         while let index = waiters.firstIndex(where: { $0.deadline <= now }) {
             let producer = waiters.remove(at: index)
@@ -57,6 +89,7 @@ extension SchedulerStateMachine {
         }
         admitWaiters(now: now, &actions)
         wakeWorkerIfReady(now: now, &actions)
+        finishStopIfDrained(&actions)
         return actions
     }
 }

@@ -32,6 +32,14 @@ struct SchedulerStateMachine<Element, Waiter> {
         var reduceOnFailure = true
         /// Refuse items predicted to miss `adaptive.targetLatency`.
         var rejectPredictedLate = false
+        /// Retries of a single failing item before it fails.
+        var maxRetries = 3
+        /// The first retry's delay; each further retry doubles it (times a jitter factor).
+        var retryDelay: Duration = .seconds(1)
+        /// A batch running longer than this is declared stuck (`nil`: no watchdog).
+        var watchdogLimit: Duration?
+        /// The circuit breaker, if enabled.
+        var circuitBreaker: CircuitBreakerConfiguration?
     }
 
     /// A queued item: the caller's element plus scheduling facts.
@@ -70,10 +78,21 @@ struct SchedulerStateMachine<Element, Waiter> {
         let dispatchedAt: Duration
         /// Items left in the queue when this batch was taken.
         let queueLength: Int
+        /// How many times these items were retried after a failure.
+        var attempt = 0
+    }
+
+    /// Parts of a failed batch waiting to run again.
+    struct RetryBatch {
+        var parts: [Part]
+        let notBefore: Duration
+        let attempt: Int
     }
 
     struct InFlight {
         var parts: [Part]
+        var dispatchedAt: Duration = .zero
+        var attempt = 0
         /// Parts with deadlines up to this time have already been failed.
         var expiredThrough: Duration
         var nextDeadline: Duration?
@@ -110,6 +129,12 @@ struct SchedulerStateMachine<Element, Waiter> {
         var stopped = false
         /// Wake every idle worker (shutdown).
         var wakeAllWorkers = false
+        /// Workers to start because the watchdog gave up on theirs.
+        var replaceWorkers = 0
+        /// The worker reporting this event must end (its batch was declared stuck).
+        var retireWorker = false
+        /// Batches the watchdog declared stuck (for logs and health).
+        var stuckBatches: [UInt64] = []
 
         static var none: Actions { Actions() }
 
@@ -121,6 +146,9 @@ struct SchedulerStateMachine<Element, Waiter> {
             rejected += other.rejected
             stopped = stopped || other.stopped
             wakeAllWorkers = wakeAllWorkers || other.wakeAllWorkers
+            replaceWorkers += other.replaceWorkers
+            retireWorker = retireWorker || other.retireWorker
+            stuckBatches += other.stuckBatches
         }
     }
 
@@ -162,11 +190,24 @@ struct SchedulerStateMachine<Element, Waiter> {
     var timerSleeping = false
     /// Sizes batches when the strategy is adaptive.
     var controller: AdaptiveController?
+    /// Failed batches and halves of them waiting to run again.
+    var retries: [RetryBatch] = []
+    /// Batches the watchdog gave up on, by id, with their dispatch time; their workers are replaced.
+    var stuck: [UInt64: Duration] = [:]
+    /// Sheds load when too many items fail.
+    var breaker: CircuitBreaker?
+    /// Failed batches split in two to isolate failing items.
+    var isolationRuns = 0
+    /// Single items scheduled to run again after a failure.
+    var retriesScheduled = 0
+    /// Batches the watchdog declared stuck since start.
+    var watchdogTrips = 0
 
     init(settings: Settings, initialBatchSize: Int) {
         self.settings = settings
         self.targetBatchSize = min(max(initialBatchSize, settings.minBatchSize), settings.rowCap)
         self.levels = Array(repeating: Deque(), count: settings.priorities ? BatchPriority.allCases.count : 1)
+        if let configuration = settings.circuitBreaker { breaker = CircuitBreaker(settings: configuration) }
         if let adaptive = settings.adaptive {
             controller = AdaptiveController(settings: adaptive, initialTarget: targetBatchSize)
         }

@@ -150,6 +150,12 @@ extension SchedulerStorage {
         var isStopped: Bool
         var rowCap: Int
         var controller: AdaptiveControllerSnapshot?
+        var pendingRetries: Int
+        var isolationRuns: Int
+        var retriesScheduled: Int
+        var watchdogTrips: Int
+        var stuckBatches: Int
+        var circuit: CircuitState
     }
 
     /// Reads the live figures.
@@ -161,7 +167,10 @@ extension SchedulerStorage {
                 waitingProducers: machine.waitingProducers, isPaused: machine.isPaused,
                 isStopping: machine.lifecycle == .draining, isStopped: machine.lifecycle == .stopped,
                 rowCap: machine.settings.rowCap,
-                controller: machine.controller.map(AdaptiveControllerSnapshot.init))
+                controller: machine.controller.map(AdaptiveControllerSnapshot.init),
+                pendingRetries: machine.pendingRetryItems, isolationRuns: machine.isolationRuns,
+                retriesScheduled: machine.retriesScheduled, watchdogTrips: machine.watchdogTrips,
+                stuckBatches: machine.stuck.count, circuit: CircuitState(machine.breaker?.state, now: now()))
         }
     }
 }

@@ -57,6 +57,10 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         settings.workers = configuration.maxWorkers
         settings.splitsItems = backend.splitsItems
         settings.reduceOnFailure = configuration.reduceBatchOnFailure
+        settings.maxRetries = configuration.maxRetries
+        settings.retryDelay = configuration.retryDelay
+        settings.watchdogLimit = configuration.watchdogLimit ?? configuration.itemTimeout
+        settings.circuitBreaker = configuration.circuitBreaker
         settings.rejectPredictedLate = configuration.rejectPredictedLateItems
         if configuration.adaptsBatchSize {
             var adaptive = AdaptiveController.Settings()
@@ -83,13 +87,15 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         backend.prepare()
         let rowCap = machine.settings.rowCap
         lock.withLock {
-            for _ in 0..<configuration.maxWorkers {
-                let runner = backend.makeRunner(rowCap)
-                let box = RunnerBox(runner)
-                threads.append(WorkerThread { [self] in workerLoop(box.runner) })
-            }
+            for _ in 0..<configuration.maxWorkers { startWorker(rowCap: rowCap) }
             threads.append(WorkerThread { [self] in timerLoop() })
         }
+    }
+
+    /// Starts one worker thread with its own runner. Called with `lock` held.
+    private func startWorker(rowCap: Int) {
+        let box = RunnerBox(backend.makeRunner(rowCap))
+        threads.append(WorkerThread { [self] in workerLoop(box.runner) })
     }
 
     /// Moves a runner, created on the starting thread, to the worker thread that alone uses it.
@@ -118,9 +124,22 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
                 perform(actions)
                 let outcome = execute(batch, on: runner)
                 lock.lock()
-                let completion = machine.batchCompleted(
-                    id: batch.id, now: now(), rows: batch.rows, serviceTime: outcome.serviceTime,
-                    succeeded: outcome.succeeded)
+                let completion: Machine.Actions
+                if let failure = outcome.failure {
+                    completion = machine.batchFailed(
+                        id: batch.id, error: failure.error, retryable: failure.retryable,
+                        serviceTime: outcome.serviceTime, jitter: Double.random(in: 0.5..<1.5), now: now())
+                } else {
+                    completion = machine.batchCompleted(
+                        id: batch.id, now: now(), rows: batch.rows, items: outcome.succeededItems,
+                        serviceTime: outcome.serviceTime, succeeded: outcome.succeeded)
+                }
+                if completion.retireWorker {
+                    lock.unlock()
+                    perform(completion)
+                    logger.warning("a worker whose batch was declared stuck has returned and retires")
+                    return
+                }
                 if completion.needsPerforming {
                     lock.unlock()
                     perform(completion)
@@ -162,22 +181,44 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
 
     // MARK: Work
 
-    /// Runs a batch and completes its items; returns the compute time and whether every item succeeded.
-    private func execute(
-        _ batch: Machine.Batch,
-        on runner: any BatchRunner<Item, Output>
-    ) -> (serviceTime: Duration, succeeded: Bool) {
+    /// What running one batch came to.
+    private struct Outcome {
+        var serviceTime: Duration
+        var succeeded: Bool
+        var succeededItems: Int
+        var failure: (error: BatchProcessorError, retryable: Bool)?
+    }
+
+    /// Runs a batch and completes its items (unless it failed as a whole, which the machine handles).
+    private func execute(_ batch: Machine.Batch, on runner: any BatchRunner<Item, Output>) -> Outcome {
         let started = now()
-        let results = runner.run(batch.parts)
+        let run = runner.run(batch.parts)
         let finished = now()
+        guard case .completed(let results) = run else {
+            if case .failed(let error, let retryable) = run {
+                logger.debug(
+                    "batch failed", metadata: ["items": "\(batch.parts.count)", "error": "\(error)"])
+                return Outcome(
+                    serviceTime: finished - started, succeeded: false, succeededItems: 0,
+                    failure: (error, retryable))
+            }
+            return Outcome(serviceTime: finished - started, succeeded: false, succeededItems: 0)
+        }
         var succeeded = 0
         var allSucceeded = true
+        // Callers are woken only after the statistics include their item, so what they read adds up.
+        var wakes: [ResultCell<Result<Output, BatchProcessorError>>.Wake] = []
+        wakes.reserveCapacity(batch.parts.count)
         for (part, result) in zip(batch.parts, results) {
             guard let result else { continue }
             if case .failure = result { allSucceeded = false }
-            if finish(part.element, result), case .success = result { succeeded += 1 }
+            guard let wake = claim(part.element, result) else { continue }
+            wakes.append(wake)
+            if case .success = result { succeeded += 1 }
         }
-        guard let stats else { return (finished - started, allSucceeded) }
+        defer { for wake in wakes { wake.run() } }
+        let outcome = Outcome(serviceTime: finished - started, succeeded: allSucceeded, succeededItems: succeeded)
+        guard let stats else { return outcome }
         var queueTime = Duration.zero
         var latency = Duration.zero
         for part in batch.parts {
@@ -194,7 +235,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
                 if case .success = result { record(finished - part.element.submittedAt) }
             }
         }
-        return (finished - started, allSucceeded)
+        return outcome
     }
 
     /// Completes a request unless something else already did; counts and logs failures.
@@ -202,7 +243,17 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
     /// - Returns: whether this call completed it.
     @discardableResult
     func finish(_ element: Element, _ result: Result<Output, BatchProcessorError>) -> Bool {
-        guard element.cell.complete(result) else { return false }
+        guard let wake = claim(element, result) else { return false }
+        wake.run()
+        return true
+    }
+
+    /// Completes a request's cell without waking its waiters yet; counts and logs a failure.
+    private func claim(
+        _ element: Element,
+        _ result: Result<Output, BatchProcessorError>
+    ) -> ResultCell<Result<Output, BatchProcessorError>>.Wake? {
+        guard let wake = element.cell.claim(result) else { return nil }
         if case .failure(let error) = result {
             stats?.recordErrors(code: error.code.description, count: 1)
             if element.isFireAndForget {
@@ -211,7 +262,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
                 logger.debug("item failed", metadata: ["error": "\(error)"])
             }
         }
-        return true
+        return wake
     }
 
     /// Carries out what the machine decided, outside the lock.
@@ -224,6 +275,14 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         if actions.wakeTimer || actions.stopped { timerWake.signal() }
         for (element, error) in actions.failures { finish(element, .failure(error)) }
         for waiter in actions.admitted { waiter.outcome.complete(nil) }
+        if actions.replaceWorkers > 0 {
+            logger.error(
+                "watchdog: batches ran past their limit; their items failed and their workers are replaced",
+                metadata: ["batches": "\(actions.stuckBatches)"])
+            lock.withLock {
+                for _ in 0..<actions.replaceWorkers { startWorker(rowCap: machine.settings.rowCap) }
+            }
+        }
         for (waiter, error) in actions.rejected { waiter.outcome.complete(error) }
         if actions.stopped {
             stoppedSignal.complete(true)
@@ -236,6 +295,6 @@ extension SchedulerStateMachine.Actions {
     /// Whether there is anything to do.
     var needsPerforming: Bool {
         wakeWorkers > 0 || wakeTimer || !failures.isEmpty || !admitted.isEmpty || !rejected.isEmpty || stopped
-            || wakeAllWorkers
+            || wakeAllWorkers || replaceWorkers > 0 || retireWorker
     }
 }

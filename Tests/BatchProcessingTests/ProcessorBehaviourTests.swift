@@ -1,7 +1,7 @@
 import BatchProcessing
 import DenseKernels
 import Foundation
-import Synchronization
+import Locking
 import Testing
 
 /// The processor end to end, on real threads. Waits are on results, never on sleeps, except where a
@@ -69,12 +69,13 @@ import Testing
     }
 
     @Test func itemTimeoutFiresWhileTheWorkerIsBusy() async throws {
-        let release = Mutex(false)
+        let release = Locked(false)
         let processor = try BatchProcessor<Int, Int>(
             configuration: Self.config {
                 $0.initialBatchSize = 1
                 $0.maxWorkers = 1
                 $0.itemTimeout = .milliseconds(100)
+                $0.watchdogLimit = .seconds(60)
             })
         try processor.start { batch in
             // Hold the only worker until the test has seen both items time out.
@@ -91,6 +92,32 @@ import Testing
         // The late result of the running batch is discarded: each item counted once, as timed out.
         #expect(processor.stats().window.errorsByCode["timedOut"] == 2)
         #expect(processor.stats().window.totalItems == 0)
+    }
+
+    @Test func watchdogReplacesAStuckWorker() async throws {
+        let release = Locked(false)
+        let processor = try BatchProcessor<Int, Int>(
+            configuration: Self.config {
+                $0.initialBatchSize = 1
+                $0.maxWorkers = 1
+                $0.watchdogLimit = .milliseconds(100)
+            })
+        try processor.start { batch in
+            if batch.contains(1) {
+                while !release.withLock({ $0 }) { Thread.sleep(forTimeInterval: 0.005) }
+            }
+            return batch
+        }
+        #expect(await Self.code { _ = try await processor.predict(1) } == .timedOut)
+        #expect(processor.stats().stuckBatches == 1)
+        #expect(processor.stats().watchdogTrips == 1)
+        // Serving goes on with the replacement worker while the stuck one still hangs.
+        #expect(try await processor.predict(2) == 2)
+        release.withLock { $0 = true }
+        while processor.stats().stuckBatches > 0 { await Task.yield() }
+        #expect(try await processor.predict(3) == 3)
+        await processor.stop()
+        #expect(processor.stats().window.totalItems == 2)
     }
 
     @Test func resultCountMismatchFailsTheBatch() async throws {
@@ -138,7 +165,7 @@ import Testing
     }
 
     @Test func drainStopTimesOutOnAHungBatch() async throws {
-        let release = Mutex(false)
+        let release = Locked(false)
         let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.initialBatchSize = 1 })
         try processor.start { batch in
             while !release.withLock({ $0 }) { Thread.sleep(forTimeInterval: 0.01) }
@@ -188,7 +215,7 @@ import Testing
     }
 
     @Test func fireAndForgetItemsAreProcessedAndCounted() async throws {
-        let seen = Mutex(0)
+        let seen = Locked(0)
         let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.initialBatchSize = 4 })
         try processor.start { batch in
             seen.withLock { $0 += batch.count }

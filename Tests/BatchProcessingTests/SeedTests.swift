@@ -11,6 +11,8 @@ import Testing
             $0.maxBatchSize = 16
             $0.batchTimeout = .milliseconds(100)
             $0.enableMonitoring = true
+            // The original retried failures after a fixed second; keep the test fast.
+            $0.retryDelay = .milliseconds(5)
         }
     }
 

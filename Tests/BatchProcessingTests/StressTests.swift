@@ -1,7 +1,7 @@
 import BatchProcessing
 import Dispatch
 import Foundation
-import Synchronization
+import Locking
 import Testing
 
 /// Many producers, sync and async, against a small queue: every future resolves exactly once with its
@@ -26,7 +26,7 @@ import Testing
                 $0.enableHealthMonitoring = false
             })
         try processor.start { batch in batch.map { $0 * 2 } }
-        let tally = Mutex(Tally())
+        let tally = Locked(Tally())
 
         // Four blocking producers on plain threads.
         let threadsDone = DispatchGroup()

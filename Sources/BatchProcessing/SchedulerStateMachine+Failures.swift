@@ -1,0 +1,61 @@
+import DequeModule
+
+extension SchedulerStateMachine {
+    /// Batch `id` failed as a whole with `error`.
+    ///
+    /// A batch of several items is split in two and both halves run again at once (isolation), so a
+    /// failing item ends up alone and healthy items in its batch still succeed. A single item runs
+    /// again after `retryDelay · 2^attempt · jitter` while `attempt < maxRetries` and the error is
+    /// retryable; then it fails with its own error. Retries never hold a worker: they wait in the
+    /// machine and the timer wakes a worker when one is due.
+    ///
+    /// - Parameter jitter: the backoff's random factor, in 0.5..<1.5 (the storage draws it).
+    mutating func batchFailed(
+        id: UInt64,
+        error: BatchProcessorError,
+        retryable: Bool,
+        serviceTime: Duration,
+        jitter: Double,
+        now: Duration
+    ) -> Actions {
+        var actions = Actions()
+        if stuck.removeValue(forKey: id) != nil {
+            actions.retireWorker = true
+            return actions
+        }
+        guard let batch = inFlight.removeValue(forKey: id) else { return actions }
+        // Parts already failed by their deadline are finished.
+        let live = batch.parts.filter { $0.deadline > batch.expiredThrough && $0.deadline > now }
+        if controller != nil {
+            controller!.recordBatch(
+                rows: batch.parts.reduce(0) { $0 + $1.rowCount }, serviceTime: serviceTime,
+                succeeded: !settings.reduceOnFailure)
+            controller!.decide(now: now, queuedRows: queuedRows)
+            targetBatchSize = controller!.target
+        }
+        if lifecycle == .stopped {
+            for part in live { actions.failures.append((part.element, .shuttingDown)) }
+        } else if live.count > 1 {
+            isolationRuns += 1
+            let middle = live.count / 2
+            retries.append(RetryBatch(parts: Array(live[..<middle]), notBefore: now, attempt: batch.attempt))
+            retries.append(RetryBatch(parts: Array(live[middle...]), notBefore: now, attempt: batch.attempt))
+        } else if let part = live.first {
+            if retryable && batch.attempt < settings.maxRetries {
+                retriesScheduled += 1
+                let delay = settings.retryDelay * (Double(1 << min(batch.attempt, 30)) * jitter)
+                retries.append(RetryBatch(parts: [part], notBefore: now + delay, attempt: batch.attempt + 1))
+                armTimer(for: now + delay, &actions)
+            } else {
+                actions.failures.append((part.element, error))
+                if breaker != nil { breaker!.record(succeeded: 0, failed: 1, now: now) }
+            }
+        }
+        wakeWorkerIfReady(now: now, &actions)
+        finishStopIfDrained(&actions)
+        return actions
+    }
+
+    /// Parts waiting to run again.
+    var pendingRetryItems: Int { retries.reduce(0) { $0 + $1.parts.count } }
+}
