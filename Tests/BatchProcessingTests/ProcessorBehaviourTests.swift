@@ -14,6 +14,16 @@ import Testing
         return configuration
     }
 
+    /// Polls `condition` until it holds or `limit` passes, so a broken expectation fails instead of hanging.
+    static func eventually(within limit: Duration = .seconds(30), _ condition: () -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while !condition() {
+            guard ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+        return true
+    }
+
     static func code(of body: () async throws -> Void) async -> BatchProcessorError.Code? {
         do {
             try await body()
@@ -114,7 +124,7 @@ import Testing
         // Serving goes on with the replacement worker while the stuck one still hangs.
         #expect(try await processor.predict(2) == 2)
         release.withLock { $0 = true }
-        while processor.stats().stuckBatches > 0 { await Task.yield() }
+        #expect(await Self.eventually { processor.stats().stuckBatches == 0 })
         #expect(try await processor.predict(3) == 3)
         await processor.stop()
         #expect(processor.stats().window.totalItems == 2)
@@ -166,13 +176,15 @@ import Testing
 
     @Test func drainStopTimesOutOnAHungBatch() async throws {
         let release = Locked(false)
+        let started = Locked(false)
         let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.initialBatchSize = 1 })
         try processor.start { batch in
+            started.withLock { $0 = true }
             while !release.withLock({ $0 }) { Thread.sleep(forTimeInterval: 0.01) }
             return batch
         }
         let stuck = try await processor.enqueuePredict(1)
-        while processor.stats().activeBatches == 0 { await Task.yield() }
+        #expect(await Self.eventually { started.withLock { $0 } })
         await processor.stop(timeout: .milliseconds(100))
         #expect(await Self.code { _ = try await stuck.value } == .shuttingDown)
         release.withLock { $0 = true }
@@ -183,7 +195,7 @@ import Testing
         try processor.start { $0 }
         processor.pause()
         let task = Task { try await processor.predict(7) }
-        while processor.stats().queueSize == 0 { await Task.yield() }
+        #expect(await Self.eventually { processor.stats().queueSize == 1 })
         task.cancel()
         #expect(await Self.code { _ = try await task.value } == .cancelled)
         #expect(processor.stats().queueSize == 0)
@@ -206,7 +218,7 @@ import Testing
         #expect(await Self.code { _ = try await processor.enqueuePredict(3, timeout: .milliseconds(30)) } == .queueFull)
         // A waiting producer gets in once dispatch frees space.
         async let third = processor.enqueuePredict(3, timeout: .seconds(5))
-        while processor.stats().waitingProducers == 0 { await Task.yield() }
+        #expect(await Self.eventually { processor.stats().waitingProducers == 1 })
         processor.resume()
         #expect(try await third.value == 3)
         #expect(try await first.value == 1)

