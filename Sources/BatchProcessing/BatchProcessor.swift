@@ -22,6 +22,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     /// The statistics window, kept across restarts; `nil` when monitoring is off.
     public let statistics: BatchStats?
     let logger: Logger
+    let metrics: BatchMetrics?
     private let storage = Locked<SchedulerStorage<Item, Output>?>(nil)
 
     /// Creates a stopped processor.
@@ -34,6 +35,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         var logger = logger ?? Logger(label: "BatchProcessor")
         if configuration.debugMode { logger.logLevel = .debug }
         self.logger = logger
+        self.metrics = configuration.metricsLabel.map(BatchMetrics.init(label:))
         self.statistics =
             configuration.enableMonitoring
             ? BatchStats(windowSize: configuration.monitoringWindow, parallelism: configuration.maxWorkers) : nil
@@ -54,7 +56,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         let started: SchedulerStorage<Item, Output>? = storage.withLock { current in
             if let current, !current.liveState().isStopped { return nil }
             let fresh = SchedulerStorage(
-                configuration: configuration, backend: backend, stats: statistics, logger: logger)
+                configuration: configuration, backend: backend, stats: statistics, metrics: metrics, logger: logger)
             current = fresh
             return fresh
         }
@@ -212,6 +214,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
 
     private func refused(_ error: BatchProcessorError) -> BatchProcessorError {
         statistics?.recordErrors(code: error.code.description, count: 1)
+        metrics?.recordFailure(error.code)
         logger.debug("item refused", metadata: ["error": "\(error)"])
         return error
     }

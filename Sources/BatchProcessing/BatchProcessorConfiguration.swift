@@ -69,6 +69,8 @@ public struct BatchProcessorConfiguration: Sendable, Equatable {
     public var enableMonitoring = true
     /// The number of recent batches the statistics window covers.
     public var monitoringWindow = 1000
+    /// The prefix of the swift-metrics instrument names; `nil` emits no metrics.
+    public var metricsLabel: String? = "batch_processor"
     /// Run periodic health checks.
     public var enableHealthMonitoring = true
     /// The time between health checks.

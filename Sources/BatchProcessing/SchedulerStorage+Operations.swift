@@ -87,6 +87,7 @@ extension SchedulerStorage {
             finish(element, .failure(.cancelled))
         } else if cell.complete(.failure(.cancelled)) {
             stats?.recordErrors(code: BatchProcessorError.Code.cancelled.description, count: 1)
+            metrics?.recordFailure(.cancelled)
         }
     }
 

@@ -19,6 +19,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
     let configuration: BatchProcessorConfiguration
     let backend: BatchBackend<Item, Output>
     let stats: BatchStats?
+    let metrics: BatchMetrics?
     let logger: Logger
     /// Completed with `true` once the machine reaches `.stopped`.
     let stoppedSignal = ResultCell<Bool>()
@@ -37,11 +38,13 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         configuration: BatchProcessorConfiguration,
         backend: BatchBackend<Item, Output>,
         stats: BatchStats?,
+        metrics: BatchMetrics?,
         logger: Logger
     ) {
         self.configuration = configuration
         self.backend = backend
         self.stats = stats
+        self.metrics = metrics
         self.logger = logger
         self.epoch = clock.now
         var settings = Machine.Settings()
@@ -134,6 +137,8 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
                         id: batch.id, now: now(), rows: batch.rows, items: outcome.succeededItems,
                         serviceTime: outcome.serviceTime, succeeded: outcome.succeeded)
                 }
+                let live = (machine.queuedItems, machine.activeBatches, machine.targetBatchSize)
+                metrics?.recordState(queueDepth: live.0, activeBatches: live.1, target: live.2)
                 if completion.retireWorker {
                     lock.unlock()
                     perform(completion)
@@ -218,6 +223,16 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         }
         defer { for wake in wakes { wake.run() } }
         let outcome = Outcome(serviceTime: finished - started, succeeded: allSucceeded, succeededItems: succeeded)
+        if let metrics {
+            metrics.recordBatch(
+                reason: batch.reason, rows: batch.rows, succeeded: succeeded, serviceTime: finished - started)
+            for (part, result) in zip(batch.parts, results) {
+                guard case .success = result else { continue }
+                metrics.recordItem(
+                    queueTime: batch.dispatchedAt - part.element.submittedAt,
+                    latency: finished - part.element.submittedAt)
+            }
+        }
         guard let stats else { return outcome }
         var queueTime = Duration.zero
         var latency = Duration.zero
@@ -256,6 +271,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         guard let wake = element.cell.claim(result) else { return nil }
         if case .failure(let error) = result {
             stats?.recordErrors(code: error.code.description, count: 1)
+            metrics?.recordFailure(error.code)
             if element.isFireAndForget {
                 logger.warning("fire-and-forget item failed", metadata: ["error": "\(error)"])
             } else {
