@@ -30,7 +30,7 @@ extension BatchProcessor where Item == [Float], Output == [Float] {
         let inputs = SlabPool(rows: maxRows, columns: width)
         let outputs = SlabPool(rows: maxRows, columns: model.outputWidth)
         let threading = configuration.blasThreading
-        let backend = BatchBackend<[Float], [Float]>(
+        var backend = BatchBackend<[Float], [Float]>(
             rows: { item in
                 guard !item.isEmpty, item.count % width == 0 else {
                     return .failure(
@@ -51,6 +51,8 @@ extension BatchProcessor where Item == [Float], Output == [Float] {
                 case .unchanged: break
                 }
             })
+        // Keep one slab of each kind: a worker will need it again as soon as the pressure passes.
+        backend.trim = { inputs.trim(keeping: 1) + outputs.trim(keeping: 1) }
         try start(backend: backend)
     }
 }

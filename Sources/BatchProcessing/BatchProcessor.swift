@@ -23,14 +23,28 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     public let statistics: BatchStats?
     let logger: Logger
     let metrics: BatchMetrics?
+    let alertHub = AlertHub()
+    let sampler: @Sendable () -> ResourceSample
     private let storage = Locked<SchedulerStorage<Item, Output>?>(nil)
 
     /// Creates a stopped processor.
     ///
     /// - Throws: ``ConfigurationError`` naming the first invalid field.
-    public init(configuration: BatchProcessorConfiguration = .init(), logger: Logger? = nil) throws(ConfigurationError)
+    public convenience init(configuration: BatchProcessorConfiguration = .init(), logger: Logger? = nil)
+        throws(ConfigurationError)
     {
+        try self.init(configuration: configuration, logger: logger, resourceSampler: nil)
+    }
+
+    /// Creates a stopped processor whose health monitor reads resources from `resourceSampler`
+    /// (`nil`: read /proc).
+    public init(
+        configuration: BatchProcessorConfiguration,
+        logger: Logger? = nil,
+        resourceSampler: (@Sendable () -> ResourceSample)?
+    ) throws(ConfigurationError) {
         try configuration.validate()
+        self.sampler = resourceSampler ?? BatchProcessor.defaultSampler()
         self.configuration = configuration
         var logger = logger ?? Logger(label: "BatchProcessor")
         if configuration.debugMode { logger.logLevel = .debug }
@@ -56,7 +70,8 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         let started: SchedulerStorage<Item, Output>? = storage.withLock { current in
             if let current, !current.liveState().isStopped { return nil }
             let fresh = SchedulerStorage(
-                configuration: configuration, backend: backend, stats: statistics, metrics: metrics, logger: logger)
+                configuration: configuration, backend: backend, stats: statistics, metrics: metrics, alerts: alertHub,
+                sampler: sampler, logger: logger)
             current = fresh
             return fresh
         }
@@ -235,6 +250,28 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         -> BatchFuture<Output>
     {
         BatchFuture(cell: element.cell, canceller: { [weak storage] cell in storage?.cancel(cell) })
+    }
+
+    // MARK: Health
+
+    /// Checks health now: system memory, queue length, stuck batches, latency, error rate and the circuit
+    /// breaker against their thresholds. (Periodic checks every `healthCheckInterval` also act on the
+    /// result and publish changes to ``alerts()``; this call only reports.)
+    public func health() -> HealthReport {
+        guard let current = storage.withLock({ $0 }) else {
+            return HealthReport(
+                status: .unhealthy, reasons: ["the processor is not running"], systemMemoryPercent: nil,
+                residentBytes: nil, processCPUPercent: nil, queueSize: 0, stuckBatches: 0, errorRate: 0,
+                p95Latency: .zero, circuit: .disabled)
+        }
+        return current.checkHealth(commit: false)
+    }
+
+    /// Health changes and threshold crossings as they are found by the periodic health checks.
+    ///
+    /// Each call returns a new stream; events are buffered (the newest 256) until read.
+    public func alerts() -> AsyncStream<HealthEvent> {
+        alertHub.subscribe()
     }
 
     // MARK: Statistics

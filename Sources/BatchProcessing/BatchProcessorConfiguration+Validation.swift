@@ -63,6 +63,14 @@ extension BatchProcessorConfiguration {
         try require(
             queueWarningThreshold < queueCriticalThreshold, "queueWarningThreshold",
             "must be below queueCriticalThreshold (got \(queueWarningThreshold) ≥ \(queueCriticalThreshold))")
+        if let alertLatencyP95 {
+            try require(alertLatencyP95 > .zero, "alertLatencyP95", "must be positive or nil (got \(alertLatencyP95))")
+        }
+        if let alertErrorRate {
+            try require(
+                alertErrorRate > 0 && alertErrorRate <= 1, "alertErrorRate",
+                "must lie in (0, 1] or be nil (got \(alertErrorRate))")
+        }
         try require(maxRetries >= 0, "maxRetries", "must not be negative (got \(maxRetries))")
         try require(retryDelay >= .zero, "retryDelay", "must not be negative (got \(retryDelay))")
         if case .threads(let count) = blasThreading {

@@ -79,6 +79,10 @@ public struct BatchProcessorConfiguration: Sendable, Equatable {
     public var queueWarningThreshold = 500
     /// A queue this long is critical.
     public var queueCriticalThreshold = 800
+    /// A p95 item latency at or above this raises an alert (`nil`: not watched).
+    public var alertLatencyP95: Duration? = .milliseconds(500)
+    /// An error rate (0…1) at or above this raises an alert (`nil`: not watched).
+    public var alertErrorRate: Double? = 0.05
 
     // MARK: Errors and retries
 

@@ -36,4 +36,6 @@ struct BatchBackend<Item: Sendable, Output: Sendable>: Sendable {
     let makeRunner: @Sendable (_ maxRows: Int) -> any BatchRunner<Item, Output>
     /// Runs once before the workers start (e.g. to set the BLAS thread count).
     let prepare: @Sendable () -> Void
+    /// Releases pooled memory under memory pressure; returns the bytes freed.
+    var trim: @Sendable () -> Int = { 0 }
 }

@@ -21,6 +21,14 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
     let stats: BatchStats?
     let metrics: BatchMetrics?
     let logger: Logger
+    let alerts: AlertHub
+    let sampler: @Sendable () -> ResourceSample
+    /// Health judgement with its memory of failing checks (guarded by its own lock, not the scheduler's).
+    let health: Locked<HealthEvaluator>
+    /// When the next periodic health check is due (guarded by `lock`).
+    var nextHealthCheck: Duration?
+    /// Memory was critical at the last check (guarded by `lock`).
+    var memoryPressure = false
     /// Completed with `true` once the machine reaches `.stopped`.
     let stoppedSignal = ResultCell<Bool>()
 
@@ -39,12 +47,17 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         backend: BatchBackend<Item, Output>,
         stats: BatchStats?,
         metrics: BatchMetrics?,
+        alerts: AlertHub,
+        sampler: @escaping @Sendable () -> ResourceSample,
         logger: Logger
     ) {
         self.configuration = configuration
         self.backend = backend
         self.stats = stats
         self.metrics = metrics
+        self.alerts = alerts
+        self.sampler = sampler
+        self.health = Locked(HealthEvaluator(configuration: configuration))
         self.logger = logger
         self.epoch = clock.now
         var settings = Machine.Settings()
@@ -137,8 +150,15 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
                         id: batch.id, now: now(), rows: batch.rows, items: outcome.succeededItems,
                         serviceTime: outcome.serviceTime, succeeded: outcome.succeeded)
                 }
+                let trimAfterLargeBatch = memoryPressure && batch.rows >= configuration.gcBatchThreshold
                 let live = (machine.queuedItems, machine.activeBatches, machine.targetBatchSize)
                 metrics?.recordState(queueDepth: live.0, activeBatches: live.1, target: live.2)
+                if trimAfterLargeBatch && configuration.enableMemoryOptimization {
+                    // Memory is critical and a large batch just released its slabs: hand them back.
+                    lock.unlock()
+                    _ = backend.trim()
+                    lock.lock()
+                }
                 if completion.retireWorker {
                     lock.unlock()
                     perform(completion)
@@ -161,6 +181,18 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
             var next = machine.nextDeadline(now: now)
             if let deadline = stopDeadline, machine.lifecycle == .draining {
                 next = min(next ?? deadline, deadline)
+            }
+            if configuration.enableHealthMonitoring, machine.lifecycle == .running {
+                let due = nextHealthCheck ?? now + configuration.healthCheckInterval
+                nextHealthCheck = due
+                if due <= now {
+                    nextHealthCheck = now + configuration.healthCheckInterval
+                    lock.unlock()
+                    _ = checkHealth(commit: true)
+                    lock.lock()
+                    continue
+                }
+                next = min(next ?? due, due)
             }
             if let next, next <= now {
                 var actions = machine.timerFired(now: now)

@@ -1,0 +1,44 @@
+import Locking
+import Logging
+
+extension SchedulerStorage {
+    /// Samples the machine and the scheduler, judges health, and acts on it: with `commit`, logs and
+    /// publishes what changed, shrinks batches and trims pooled memory when memory is critical.
+    func checkHealth(commit: Bool) -> HealthReport {
+        let sample = sampler()
+        let snapshot = stats?.snapshot()
+        let live = liveState()
+        var inputs = HealthEvaluator.Inputs()
+        inputs.systemMemoryPercent = sample.systemMemoryPercent
+        inputs.residentBytes = sample.residentBytes
+        inputs.processCPUPercent = sample.processCPUPercent
+        inputs.queueSize = live.queuedItems
+        inputs.stuckBatches = live.stuckBatches
+        inputs.errorRate = snapshot?.errorRate ?? 0
+        inputs.finishedItems = (snapshot?.totalItems ?? 0) + (snapshot?.totalErrors ?? 0)
+        inputs.p95Latency = snapshot?.p95Latency ?? .zero
+        inputs.circuit = live.circuit
+        let (report, events, actions) = health.withLock { $0.evaluate(inputs, commit: commit) }
+        guard commit else { return report }
+        let wasUnderPressure = lock.withLock {
+            let was = memoryPressure
+            memoryPressure = actions.memoryCritical
+            // One owner of the batch size: memory pressure goes through the controller.
+            machine.controller?.setMemoryScale(actions.memoryCritical ? 0.5 : 1)
+            return was
+        }
+        if actions.memoryCritical && !wasUnderPressure && configuration.enableMemoryOptimization {
+            let freed = backend.trim()
+            logger.warning("memory critical: batches halved, pooled slabs released", metadata: ["bytes": "\(freed)"])
+        }
+        for event in events {
+            switch event.kind {
+            case .recovered: logger.info("health: \(event.message)")
+            case .statusChanged(_, let to) where to == .healthy: logger.info("health: \(event.message)")
+            default: logger.warning("health: \(event.message)")
+            }
+        }
+        alerts.publish(events)
+        return report
+    }
+}
