@@ -30,6 +30,7 @@ extension BatchProcessor where Item == [Float], Output == [Float] {
         let inputs = SlabPool(rows: maxRows, columns: width)
         let outputs = SlabPool(rows: maxRows, columns: model.outputWidth)
         let threading = configuration.blasThreading
+        let rejectNonFinite = configuration.nonFiniteInputs == .reject
         var backend = BatchBackend<[Float], [Float]>(
             rows: { item in
                 guard !item.isEmpty, item.count % width == 0 else {
@@ -37,6 +38,12 @@ extension BatchProcessor where Item == [Float], Output == [Float] {
                         .invalidInput(
                             expected: "k rows of \(width) features (a non-empty multiple of \(width) floats)",
                             got: "\(item.count) floats"))
+                }
+                if rejectNonFinite, let index = item.firstIndex(where: { !$0.isFinite }) {
+                    return .failure(
+                        .invalidInput(
+                            expected: "finite values (nonFiniteInputs is .reject)",
+                            got: "\(item[index]) at row \(index / width), column \(index % width)"))
                 }
                 return .success(item.count / width)
             },

@@ -97,6 +97,8 @@ public struct BatchProcessorConfiguration: Sendable, Equatable {
 
     /// How many threads OpenBLAS uses while a dense-model processor runs.
     public var blasThreading: BLASThreading = .perWorker
+    /// What a dense-model processor does with NaN or infinite inputs.
+    public var nonFiniteInputs: NonFinitePolicy = .allow
 
     /// The defaults.
     public init() {}

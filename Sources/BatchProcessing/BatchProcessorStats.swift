@@ -22,11 +22,11 @@ public struct BatchProcessorStats: Sendable, Equatable {
     public var controller: AdaptiveControllerSnapshot?
     /// Items of failed batches waiting to run again.
     public var pendingRetries = 0
-    /// Failed batches split in two to isolate failing items, since start.
+    /// Failed batches split in two to isolate failing items, since the last `start`.
     public var isolationRuns = 0
-    /// Single items scheduled to run again after a failure, since start.
+    /// Single items scheduled to run again after a failure, since the last `start`.
     public var retriesScheduled = 0
-    /// Batches the watchdog declared stuck, since start.
+    /// Batches the watchdog declared stuck, since the last `start`.
     public var watchdogTrips = 0
     /// Stuck batches whose workers have not returned yet.
     public var stuckBatches = 0

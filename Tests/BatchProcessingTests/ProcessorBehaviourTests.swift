@@ -45,6 +45,30 @@ import Testing
         await processor.stop()
     }
 
+    @Test func nonFiniteInputsFollowThePolicy() async throws {
+        var row = [Float](repeating: 1, count: 256)
+        row[3] = .nan
+        let rejecting = try BatchProcessor<[Float], [Float]>(
+            configuration: Self.config {
+                $0.nonFiniteInputs = .reject
+                $0.initialBatchSize = 1
+            })
+        try rejecting.start(model: .linear256())
+        #expect(await Self.code { _ = try await rejecting.predict(row) } == .invalidInput)
+        #expect(try await rejecting.predict(.init(repeating: 1, count: 256)).allSatisfy { $0.isFinite })
+        await rejecting.stop()
+
+        let allowing = try BatchProcessor<[Float], [Float]>(configuration: Self.config { $0.initialBatchSize = 2 })
+        try allowing.start(model: .linear256())
+        // A NaN poisons only its own item's output, not its batch neighbours'.
+        async let bad = allowing.predict(row)
+        async let good = allowing.predict(.init(repeating: 1, count: 256))
+        let (badOutput, goodOutput) = try await (bad, good)
+        #expect(badOutput.contains { $0.isNaN })
+        #expect(goodOutput.allSatisfy { $0.isFinite })
+        await allowing.stop()
+    }
+
     @Test func multiRowAndSplitItemsMatchTheModel() async throws {
         let model = DenseModel.randomModel(widths: [8, 16, 3], activations: [.relu, .softmax], seed: 3)
         let estimate = model.memoryEstimate
