@@ -53,6 +53,18 @@ import Testing
         await processor.stop()
     }
 
+    /// The README's health and alerts example, with a stand-in pager.
+    static func healthAndAlerts(_ processor: BatchProcessor<[Float], [Float]>) async {
+        struct Pager { func send(_ message: String) { print(message) } }
+        let pager = Pager()
+        let report = processor.health()  // status, reasons, and the figures judged
+        #expect(!report.reasons.isEmpty || report.status == .healthy)
+        for await event in processor.alerts() {  // changes only: thresholdCrossed, recovered, statusChanged
+            pager.send(event.message)
+            break
+        }
+    }
+
     /// The README's error example: returns whether the item went through.
     static func shedLoad(_ processor: BatchProcessor<[Float], [Float]>, _ features: [Float]) async throws -> Bool {
         do {
