@@ -1,4 +1,10 @@
 extension BatchProcessorConfiguration {
+    /// The largest ``monitoringWindow`` accepted: the statistics window is allocated in full up front.
+    public static let maxMonitoringWindow = 1_000_000
+    /// The longest duration accepted for any time setting: `Int64.max` seconds, the most the
+    /// scheduler's timer can sleep (it converts waits with `Duration.components`).
+    public static let maxDuration = Duration.seconds(Int64.max)
+
     /// Checks every value and combination; throws the first problem, naming the field and the rule.
     public func validate() throws(ConfigurationError) {
         func require(_ condition: Bool, _ field: String, _ rule: @autoclosure () -> String) throws(ConfigurationError) {
@@ -56,6 +62,11 @@ extension BatchProcessorConfiguration {
             memoryWarningThreshold < memoryCriticalThreshold, "memoryWarningThreshold",
             "must be below memoryCriticalThreshold (got \(memoryWarningThreshold) ≥ \(memoryCriticalThreshold))")
         try require(monitoringWindow >= 1, "monitoringWindow", "must be at least 1 (got \(monitoringWindow))")
+        // BatchStats reserves the whole window up front; a huge window trapped in BatchProcessor.init
+        // (found by Fuzz/FuzzConfiguration).
+        try require(
+            monitoringWindow <= Self.maxMonitoringWindow, "monitoringWindow",
+            "must be at most \(Self.maxMonitoringWindow) batches (got \(monitoringWindow))")
         try require(
             healthCheckInterval > .zero, "healthCheckInterval", "must be positive (got \(healthCheckInterval))")
         try require(
@@ -75,6 +86,16 @@ extension BatchProcessorConfiguration {
         try require(retryDelay >= .zero, "retryDelay", "must not be negative (got \(retryDelay))")
         if case .threads(let count) = blasThreading {
             try require(count >= 1, "blasThreading", "must use at least 1 thread (got \(count))")
+        }
+        // `Duration.components` traps beyond Int64.max seconds, so a larger batchTimeout and itemTimeout
+        // crashed the timer thread at the first item (found by Fuzz/FuzzConfiguration).
+        let durations: [(String, Duration)] = [
+            ("batchTimeout", batchTimeout), ("itemTimeout", itemTimeout), ("minBatchInterval", minBatchInterval),
+            ("agingLimit", agingLimit ?? .zero), ("healthCheckInterval", healthCheckInterval),
+            ("retryDelay", retryDelay),
+        ]
+        for (field, value) in durations {
+            try require(value <= Self.maxDuration, field, "must be at most Int64.max seconds (got \(value))")
         }
     }
 }

@@ -49,6 +49,11 @@ extension DenseModel {
             if let previous = layers.last, previous.outputs != inputs {
                 throw .layerShapeMismatch(tensor: entry.name, expectedInputs: previous.outputs, got: inputs)
             }
+            // Checked before the zero bias is allocated: a `[2**40, 0]` weight holds no bytes, so the file
+            // is small, yet `outputs` floats of bias would be terabytes (found by Fuzz/FuzzSafetensors).
+            guard outputs > 0, inputs > 0 else {
+                throw .model(.invalidDimension(layer: position, inputs: inputs, outputs: outputs))
+            }
             let biasName = "\(prefix)\(entry.index).bias"
             var bias = [Float](repeating: 0, count: outputs)
             if let biasInfo = file.tensors[biasName] {

@@ -135,6 +135,9 @@ public struct NpyArray: Sendable, Equatable {
 
     /// Converts column-major `rows × columns` values to row-major.
     private static func transpose(_ values: [Float], rows: Int, columns: Int) -> [Float] {
+        // An empty array needs no work, and its other dimension can be huge: `(0, 2**62)` made the
+        // column loop spin for hours on no data (found by Fuzz/FuzzNpy).
+        guard !values.isEmpty else { return values }
         var result = [Float](repeating: 0, count: values.count)
         for column in 0..<columns {
             for row in 0..<rows { result[row * columns + column] = values[column * rows + row] }

@@ -1,0 +1,46 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// libFuzzer targets for the file readers and the configuration validation (issue #6).
+//
+// A separate package so the root package's build, tests and CI never see `-sanitize=fuzzer`; build and
+// run them with `scripts/fuzz.sh`. Each target's source defines `LLVMFuzzerTestOneInput` and no
+// `main` (libFuzzer supplies it), so they only link with the fuzzer flags the script passes.
+let package = Package(
+    name: "swift-batch-processing-fuzz",
+    dependencies: [
+        .package(name: "swift-batch-processing", path: "..")
+    ],
+    targets: [
+        // Declares libFuzzer's LLVMFuzzerRunDriver; the library itself comes with -sanitize=fuzzer.
+        .systemLibrary(name: "CLibFuzzer"),
+        .executableTarget(
+            name: "FuzzSafetensors",
+            dependencies: ["CLibFuzzer", .product(name: "DenseKernels", package: "swift-batch-processing")]
+        ),
+        .executableTarget(
+            name: "FuzzNpy",
+            dependencies: ["CLibFuzzer", .product(name: "DenseKernels", package: "swift-batch-processing")]
+        ),
+        .executableTarget(
+            name: "FuzzConfiguration",
+            dependencies: ["CLibFuzzer", .product(name: "BatchProcessing", package: "swift-batch-processing")]
+        ),
+        // Writes Fuzz/Corpus; built without the fuzzer flags because it has a `main` of its own.
+        .executableTarget(
+            name: "FuzzSeeds",
+            dependencies: [.product(name: "DenseKernels", package: "swift-batch-processing")]
+        ),
+    ]
+)
+
+// The root package's strict settings, so the harnesses are held to the same bar as the library.
+for target in package.targets where target.type != .system {
+    target.swiftSettings =
+        (target.swiftSettings ?? []) + [
+            .swiftLanguageMode(.v6),
+            .enableUpcomingFeature("ExistentialAny"),
+            .enableUpcomingFeature("InternalImportsByDefault"),
+            .enableUpcomingFeature("MemberImportVisibility"),
+        ]
+}

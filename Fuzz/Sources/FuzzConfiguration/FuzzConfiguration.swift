@@ -1,0 +1,66 @@
+import BatchProcessing
+import Glibc
+
+/// libFuzzer entry point: decodes the input into a configuration, validates it, and checks that a
+/// configuration that validates is one the processor can run with.
+///
+/// `validate()` may refuse anything with a `ConfigurationError`; what it accepts must satisfy the
+/// invariants the scheduler relies on (see ``checkInvariants(_:)``), and `BatchProcessor.init` must
+/// accept it too. A crash there, or in the checks, is a finding.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    var reader = FuzzInput(UnsafeBufferPointer(start: data, count: size))
+    let configuration = reader.configuration()
+    // Triage: `FUZZ_PRINT=1 FuzzConfiguration crash-…` shows what a crashing input decodes to.
+    if getenv("FUZZ_PRINT") != nil {
+        print(configuration)
+        fflush(nil)
+    }
+    do {
+        try configuration.validate()
+    } catch {
+        precondition(!error.field.isEmpty && !error.rule.isEmpty, "a ConfigurationError without a field or rule")
+        return 0
+    }
+    checkInvariants(configuration)
+    let processor: BatchProcessor<Int, Int>
+    do {
+        processor = try BatchProcessor<Int, Int>(configuration: configuration)
+    } catch {
+        preconditionFailure("validate() accepted what BatchProcessor.init refuses: \(error)")
+    }
+    let stats = processor.stats()
+    precondition(!stats.isRunning && stats.queueSize == 0, "a processor that was never started reports work")
+    precondition(stats.currentBatchSize == configuration.initialBatchSize, "the initial batch size was not kept")
+    precondition(stats.maxRowsPerBatch == configuration.maxBatchSize, "the maximum batch size was not kept")
+    return 0
+}
+
+/// What the scheduler assumes of a validated configuration.
+private func checkInvariants(_ configuration: BatchProcessorConfiguration) {
+    let c = configuration
+    precondition(c.minBatchSize >= 1, "minBatchSize")
+    precondition(c.minBatchSize <= c.initialBatchSize && c.initialBatchSize <= c.maxBatchSize, "batch sizes")
+    precondition(c.maxQueueSize >= 1 && (1...256).contains(c.maxWorkers), "queue or workers")
+    precondition(c.batchTimeout > .zero && c.itemTimeout > .zero && c.healthCheckInterval > .zero, "timeouts")
+    precondition(c.minBatchInterval >= .zero && c.retryDelay >= .zero && c.maxRetries >= 0, "intervals")
+    precondition((c.agingLimit ?? .seconds(1)) > .zero && (c.maxBatchMemoryMB ?? 1) > 0, "optional limits")
+    precondition(c.memoryWarningThreshold.isFinite && c.memoryCriticalThreshold.isFinite, "memory thresholds")
+    precondition(0 <= c.memoryWarningThreshold && c.memoryWarningThreshold < c.memoryCriticalThreshold, "memory")
+    precondition(c.memoryCriticalThreshold <= 100, "memoryCriticalThreshold")
+    precondition(1 <= c.queueWarningThreshold && c.queueWarningThreshold < c.queueCriticalThreshold, "queue")
+    precondition(c.monitoringWindow >= 1 && c.gcBatchThreshold >= 1, "windows")
+    if case .threads(let count) = c.blasThreading { precondition(count >= 1, "blasThreading") }
+    // The scheduler adds each duration to its clock (time since start) to get a deadline, and its
+    // timer sleeps via `Condition.wait(timeout: deadline - now)`, which reads `components`: that must
+    // not trap for any duration the configuration holds, even after a century of uptime.
+    let uptime = Duration.seconds(100 * 365 * 86_400)
+    let durations = [
+        c.batchTimeout, c.itemTimeout, c.minBatchInterval, c.agingLimit ?? .zero, c.healthCheckInterval,
+        c.retryDelay,
+    ]
+    for duration in durations {
+        let deadline = uptime + duration
+        _ = (deadline - uptime).components
+    }
+}

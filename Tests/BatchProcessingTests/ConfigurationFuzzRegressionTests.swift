@@ -1,0 +1,77 @@
+import BatchProcessing
+import Testing
+
+/// Configurations that `validate()` accepted but the processor could not run with, found by
+/// `Fuzz/FuzzConfiguration` (`scripts/fuzz.sh`). Each must now be refused with a `ConfigurationError`.
+///
+/// The fuzzer's inputs are bytes that its `FuzzInput` decodes field by field; the tests state the decoded
+/// values, and the comments keep the bytes for replaying with `FUZZ_PRINT=1 FuzzConfiguration <file>`.
+@Suite struct ConfigurationFuzzRegressionTests {
+    /// `BatchStats` reserves the whole window up front, so `Int.max` trapped in `BatchProcessor.init`.
+    ///
+    /// Input: `05 05 05 05 05 05 2b 05 05 05 05 07 05 24 25 05 05 05 05 05 71 44 65 fe 05`.
+    @Test func hugeMonitoringWindowIsRefused() throws {
+        let configuration = BatchProcessorConfiguration { $0.monitoringWindow = .max }
+        #expect(throws: ConfigurationError.self) { try configuration.validate() }
+        do {
+            _ = try BatchProcessor<Int, Int>(configuration: configuration)
+            Issue.record("a monitoring window of Int.max was accepted")
+        } catch {
+            #expect(error.field == "monitoringWindow")
+        }
+        let largest = BatchProcessorConfiguration {
+            $0.monitoringWindow = BatchProcessorConfiguration.maxMonitoringWindow
+        }
+        try largest.validate()
+    }
+
+    /// A duration beyond `Int64.max` seconds makes `Duration.components` trap, which the timer thread
+    /// calls for every wait: with such a batchTimeout and itemTimeout the first item crashed the process.
+    ///
+    /// Input (agingLimit = 5.07 × 10¹⁹ s): `05 05 05 05 05 05 05 05 05 f7 fa fa 14 fa fa fa fd 05 44 65 fe 05`.
+    @Test func durationsBeyondInt64SecondsAreRefused() throws {
+        let huge = Duration(secondsComponent: .max, attosecondsComponent: .max)
+        let cases: [(String, (inout BatchProcessorConfiguration) -> Void)] = [
+            ("agingLimit", { $0.agingLimit = .seconds(Double(bitPattern: 0x4405_FDFA_FAFA_14FA)) }),
+            ("batchTimeout", { $0.batchTimeout = huge }),
+            ("itemTimeout", { $0.itemTimeout = huge }),
+            ("minBatchInterval", { $0.minBatchInterval = huge }),
+            ("healthCheckInterval", { $0.healthCheckInterval = .seconds(1e20) }),
+            ("retryDelay", { $0.retryDelay = huge }),
+        ]
+        for (field, change) in cases {
+            let configuration = BatchProcessorConfiguration(change)
+            #expect(throws: ConfigurationError.self) { try configuration.validate() }
+            do {
+                try configuration.validate()
+            } catch {
+                #expect(error.field == field)
+            }
+        }
+    }
+
+    /// `Int64.max` seconds itself, the "practically never" a user may write, is still accepted, and a
+    /// processor waiting that long on its timer runs and stops normally.
+    @Test func int64MaxSecondsIsAccepted() async throws {
+        let configuration = BatchProcessorConfiguration {
+            $0.batchTimeout = .seconds(Int64.max)
+            $0.itemTimeout = .seconds(Int64.max)
+            $0.agingLimit = .seconds(Int64.max)
+            $0.healthCheckInterval = .seconds(Int64.max)
+            $0.retryDelay = .seconds(Int64.max)
+            $0.minBatchInterval = .seconds(Int64.max)
+        }
+        try configuration.validate()
+        #expect(configuration.batchTimeout == BatchProcessorConfiguration.maxDuration)
+
+        var waiting = configuration
+        waiting.initialBatchSize = 4
+        let processor = try BatchProcessor<Int, Int>(configuration: waiting)
+        try processor.start { $0 }
+        // One item of a batch of four: the timer thread now sleeps towards a deadline Int64.max s away.
+        let future = try await processor.enqueuePredict(1)
+        try await Task.sleep(for: .milliseconds(20))
+        await processor.stop(timeout: .milliseconds(50), mode: .cancel)
+        await #expect(throws: BatchProcessorError.self) { try await future.value }
+    }
+}
