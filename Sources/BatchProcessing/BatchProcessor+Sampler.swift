@@ -1,6 +1,14 @@
 extension BatchProcessor {
-    /// Reads memory and CPU use of the system and this process (Linux /proc); empty elsewhere.
+    /// Reads system memory use and this process's resident memory and CPU from /proc.
+    ///
+    /// A failed read yields an empty sample: the memory checks are then skipped rather than guessed.
     static func defaultSampler() -> @Sendable () -> ResourceSample {
-        { ResourceSample() }
+        let probe = SystemProbe()
+        return {
+            guard let snapshot = try? probe.snapshot() else { return ResourceSample() }
+            return ResourceSample(
+                systemMemoryPercent: snapshot.systemMemoryPercent, residentBytes: snapshot.rssBytes,
+                processCPUPercent: snapshot.processCPUPercent)
+        }
     }
 }
