@@ -38,12 +38,21 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The CLI's logic (infer pipeline, benchmark report), kept out of the executable so tests can call it.
+        .target(
+            name: "BatchKitCore",
+            dependencies: ["DenseKernels", "BatchProcessing", .product(name: "Logging", package: "swift-log")]
+        ),
         .executableTarget(
             name: "batchkit",
             dependencies: [
+                "BatchKitCore",
                 "DenseKernels",
                 "BatchProcessing",
+                "Locking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
                 // Counts mallocs in the benchmark; linked (not preloaded), so its malloc wins symbol lookup.
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ]
@@ -65,6 +74,7 @@ let package = Package(
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
         ),
+        .testTarget(name: "BatchKitTests", dependencies: ["BatchKitCore", "BatchProcessing", "DenseKernels"]),
     ]
 )
 

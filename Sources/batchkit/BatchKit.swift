@@ -1,11 +1,11 @@
 import ArgumentParser
 
-/// The `batchkit` command line: benchmarks now, batched inference later.
+/// The `batchkit` command line: batched inference over `.npy` files, and benchmarks.
 @main
 struct BatchKit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "batchkit",
         abstract: "Batched dense-model inference on OpenBLAS: benchmarks and tools.",
-        subcommands: [BenchCommand.self]
+        subcommands: [InferCommand.self, BenchCommand.self]
     )
 }

@@ -1,16 +1,21 @@
 import ArgumentParser
+import BatchKitCore
+import BatchProcessing
 import DenseKernels
 import FoundationEssentials
 
-/// `batchkit bench`: measures the built-in models in one or more scenarios and prints a table per model.
+/// `batchkit bench`: measures the built-in models in one or more scenarios and prints a table per scenario.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure throughput and allocations of the built-in models.",
+        abstract: "Measure the compute core and the batch processor on the built-in models.",
         discussion: """
-            Progress goes to standard error, tables to standard output. The kernel scenario calls \
-            DenseModel.forward from one thread at batch sizes 1, 16, 64 and 256, plus the single-row \
-            (sgemv) path, and counts mallocs per call in steady state.
+            Scenarios: kernel (DenseModel.forward at batch 1, 16, 64, 256 and the single-row path), \
+            processor (closed loop, async producers, against the kernel at the batch formed), sync (the same \
+            from blocking threads), open-loop (Poisson arrivals at 50/80/95 % of the processor's capacity), \
+            overhead (identity function on the generic path), allocations (mallocs per item). Progress goes \
+            to standard error, tables to standard output. Run on a quiet machine: the figures are only as \
+            steady as the cores are free.
             """
     )
 
@@ -18,9 +23,9 @@ struct BenchCommand: AsyncParsableCommand {
     var models = DenseModel.builtInNames.joined(separator: ",")
 
     @Option(help: "Comma-separated scenarios (\(BenchScenario.allCases.map(\.rawValue).joined(separator: ", "))).")
-    var scenarios = BenchScenario.kernel.rawValue
+    var scenarios = BenchScenario.allCases.map(\.rawValue).joined(separator: ",")
 
-    @Flag(help: "Shorter runs (≥ 0.05 s, 5 repeats): a smoke test, not a measurement.")
+    @Flag(help: "Shorter runs (about 10 s per model): a smoke test, not a measurement.")
     var quick = false
 
     @Option(
@@ -28,11 +33,24 @@ struct BenchCommand: AsyncParsableCommand {
     )
     var jsonPath: String?
 
-    @Option(help: "Timed runs per measurement; the median and range are reported (default 7, quick 5).")
+    @Option(
+        name: .customLong("plot"),
+        help: ArgumentHelp(
+            "Draw throughput vs batch size and latency vs load to this PNG (python3 scripts/plot_bench.py).",
+            valueName: "file.png"))
+    var plotPath: String?
+
+    @Option(help: "Timed runs per measurement; the median and range are reported (default kernel 7, others 5).")
     var repeats: Int?
 
-    @Option(help: "OpenBLAS threads per call (default: OpenBLAS's own, usually all cores).")
+    @Option(help: "OpenBLAS threads per call (default 1: each worker runs its own single-threaded GEMM).")
     var blasThreads: Int?
+
+    @Option(help: "Concurrent callers in the closed-loop scenarios.")
+    var producers = 64
+
+    @OptionGroup(title: "Processor configuration (every processor scenario)")
+    var scheduler: SchedulerOptions
 
     func validate() throws {
         do {
@@ -43,50 +61,144 @@ struct BenchCommand: AsyncParsableCommand {
         }
         if let repeats, repeats < 1 { throw ValidationError("--repeats must be at least 1") }
         if let blasThreads, blasThreads < 1 { throw ValidationError("--blas-threads must be at least 1") }
+        if producers < 1 { throw ValidationError("--producers must be at least 1") }
+    }
+
+    /// The processor configuration the benchmark uses unless flags override it; README's "Performance"
+    /// section explains the choice.
+    static var benchDefaults: SchedulerSettings {
+        var settings = SchedulerSettings()
+        settings.strategy = .greedy
+        settings.maxBatchSize = 256
+        settings.batchTimeout = .milliseconds(2)
+        // Room for every open-loop burst: a refused item would hide latency instead of measuring it.
+        settings.maxQueueSize = 1 << 16
+        return settings
     }
 
     mutating func run() async throws {
-        let scenarioList = try BenchScenario.parseList(scenarios)
+        let selected = try BenchScenario.parseList(scenarios)
         let names = try modelNames()
-        if let blasThreads { BLAS.setThreadCount(blasThreads) }
-        let settings = quick ? KernelBenchmark.Settings.quick(repeats: repeats) : .standard(repeats: repeats)
+        let threads = blasThreads ?? 1
+        BLAS.setThreadCount(threads)
+        let settings = quick ? BenchSettings.quick(repeats: repeats) : .standard(repeats: repeats)
+        var scheduler = scheduler.settings(over: Self.benchDefaults)
+        if let blasThreads { scheduler.blasThreading = .threads(blasThreads) }
         let machine = BenchReport.Machine(
             cores: ProcessInfo.processInfo.activeProcessorCount,
             blasCore: BLAS.coreName,
-            blasThreads: BLAS.threadCount,
-            workers: 1,
+            blasThreads: threads,
+            workers: scheduler.workers,
             environment: Dictionary(
                 uniqueKeysWithValues: ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS"].map {
                     ($0, Console.environment($0))
                 })
         )
-        printHeader(machine, scenarios: scenarioList, models: names, settings: settings)
+        let reportConfiguration = BenchReport.Configuration(
+            strategy: scheduler.strategy.rawValue, maxBatchSize: scheduler.maxBatchSize,
+            batchTimeoutMilliseconds: scheduler.batchTimeout.inSeconds * 1e3, workers: scheduler.workers,
+            blasThreading: blasThreads.map { "threads(\($0))" } ?? "perWorker", producers: producers,
+            maxQueueSize: scheduler.maxQueueSize)
+        printHeader(machine, reportConfiguration, scenarios: selected, models: names, settings: settings)
 
-        var report = BenchReport(machine: machine, models: [:])
-        var tables: [String] = []
-        var kernel = KernelBenchmark(settings: settings)
+        var report = BenchReport(
+            machine: machine, date: Date.now.ISO8601Format(), configuration: reportConfiguration, models: [:])
+        var kernel = KernelBenchmark(settings: settings.kernel)
+        let processors = ProcessorBenchmark(settings: settings, scheduler: scheduler, producers: producers)
+        var tables: [BenchScenario: [String]] = [:]
+        var closedLoops: [ProcessorBenchmark.Callers: [(String, BenchReport.ClosedLoop)]] = [:]
+        var openLoops: [(String, [BenchReport.OpenLoopPoint])] = []
+        var overheads: [(String, BenchReport.Overhead)] = []
+        var allocations: [(String, BenchReport.Allocations)] = []
         for name in names {
             // Validated above, so the lookup cannot fail.
             let model = DenseModel.builtIn(named: name)!
-            var entry = BenchReport.Model(shape: model.shapeDescription, kernel: nil)
-            for scenario in scenarioList {
+            var entry = BenchReport.Model(shape: model.shapeDescription)
+            for scenario in BenchScenario.allCases where selected.contains(scenario) {
                 switch scenario {
                 case .kernel:
+                    BLAS.setThreadCount(threads)
                     let result = kernel.run(name: name, model: model)
                     entry.kernel = result
-                    tables.append(KernelBenchmark.table(name: name, model: model, result))
+                    tables[.kernel, default: []] += [KernelBenchmark.table(name: name, model: model, result), ""]
+                case .processor, .sync:
+                    let callers: ProcessorBenchmark.Callers = scenario == .processor ? .tasks : .threads
+                    let result = try await processors.run(name: name, model: model, callers: callers)
+                    if callers == .tasks { entry.processor = result } else { entry.sync = result }
+                    closedLoops[callers, default: []].append((name, result))
+                case .openLoop:
+                    var capacity = entry.processor?.itemsPerSecond
+                    if capacity == nil {
+                        Console.progress("[open-loop] \(name): measuring capacity first (processor scenario)")
+                        capacity = try await processors.run(name: name, model: model, callers: .tasks).itemsPerSecond
+                    }
+                    let points = try await OpenLoopBenchmark(settings: settings, scheduler: scheduler)
+                        .run(name: name, model: model, capacity: capacity!)
+                    entry.openLoop = points
+                    openLoops.append((name, points))
+                case .overhead:
+                    let result = try await OverheadBenchmark(
+                        settings: settings, scheduler: scheduler, producers: producers
+                    ).run(name: name)
+                    entry.overhead = result
+                    overheads.append((name, result))
+                case .allocations:
+                    if let result = try await AllocationBenchmark(
+                        settings: settings, scheduler: scheduler, producers: producers
+                    ).run(name: name, model: model) {
+                        entry.allocations = result
+                        allocations.append((name, result))
+                    }
                 }
             }
             report.models[name] = entry
         }
         Console.progress("checksum \(kernel.checksum) (one output value per call, keeps every forward live)")
-        print("")
-        print(tables.joined(separator: "\n\n"))
-        if !ProcessMallocCounter.isActive { print("\nmallocs: not counted (malloc-interposer not in effect)") }
 
+        for scenario in BenchScenario.allCases where selected.contains(scenario) {
+            print("")
+            switch scenario {
+            case .kernel:
+                print("== kernel: DenseModel.forward from one thread, \(threads) BLAS thread(s)")
+                print(tables[.kernel, default: []].dropLast().joined(separator: "\n"))
+                if !ProcessMallocCounter.isActive { print("mallocs: not counted (malloc-interposer not in effect)") }
+            case .processor, .sync:
+                let callers: ProcessorBenchmark.Callers = scenario == .processor ? .tasks : .threads
+                print(
+                    "== \(callers.rawValue): closed loop, \(producers) "
+                        + (callers == .tasks ? "async tasks awaiting predict" : "threads blocking on futures")
+                        + "; kernel = \(scheduler.workers) threads calling forward at the mean batch")
+                print(ProcessorBenchmark.table(callers, closedLoops[callers, default: []]).joined(separator: "\n"))
+            case .openLoop:
+                print("== open-loop: Poisson arrivals, latency from the scheduled arrival")
+                print(OpenLoopBenchmark.table(openLoops).joined(separator: "\n"))
+            case .overhead:
+                print("== overhead: BatchProcessor<Int, Int> { $0 }, \(producers) async producers")
+                for (name, result) in overheads {
+                    print(
+                        "  \(Format.left(name, 10)) \(Format.rate(result.itemsPerSecond)) items/s "
+                            + "(\(Format.rate(result.itemsPerSecondMin)) – \(Format.rate(result.itemsPerSecondMax))), "
+                            + "\(Format.fixed(1e9 / result.itemsPerSecond, 0)) ns/item, mean batch "
+                            + "\(Format.fixed(result.meanBatch, 1))")
+                }
+            case .allocations:
+                print("== allocations: process-wide mallocs per item in steady state")
+                for (name, result) in allocations {
+                    print(
+                        "  \(Format.left(name, 10)) \(Format.fixed(result.mallocsPerItem, 2)) via predict, "
+                            + "\(Format.fixed(result.mallocsPerItemSync, 2)) via enqueuePredict + result()")
+                }
+            }
+        }
+
+        let data = try report.jsonData()
         if let jsonPath {
-            try report.jsonData().write(to: URL(fileURLWithPath: jsonPath))
+            try data.write(to: URL(fileURLWithPath: jsonPath))
             Console.progress("wrote \(jsonPath)")
+        }
+        if let plotPath {
+            try Plotter.plot(json: data, jsonPath: jsonPath, to: plotPath)
+            Console.progress("wrote \(plotPath)")
         }
     }
 
@@ -104,22 +216,30 @@ struct BenchCommand: AsyncParsableCommand {
 
     private func printHeader(
         _ machine: BenchReport.Machine,
+        _ configuration: BenchReport.Configuration,
         scenarios: [BenchScenario],
         models: [String],
-        settings: KernelBenchmark.Settings
+        settings: BenchSettings
     ) {
         print(
             "batchkit bench: scenarios \(scenarios.map(\.rawValue).joined(separator: ",")), models \(models.joined(separator: ","))"
         )
-        print("BLAS: OpenBLAS core \(machine.blasCore), \(machine.blasThreads) thread(s) per call")
+        print(
+            "BLAS: OpenBLAS core \(machine.blasCore), \(machine.blasThreads) thread(s) per call; "
+                + "workers: \(machine.workers); cores: \(machine.cores)")
         print("  config: \(BLAS.configuration)")
         print(
             "env: "
                 + machine.environment.keys.sorted().map { "\($0)=\(machine.environment[$0]!)" }.joined(separator: " "))
-        print("nproc: \(machine.cores)")
         print(
-            "timing: median of \(settings.repeats) runs of ≥ \(Format.fixed(settings.minRunSeconds, 2)) s after "
-                + "\(Format.fixed(settings.warmupSeconds, 2)) s warm-up (ContinuousClock); "
-                + "mallocs over \(settings.mallocCalls) calls, all threads")
+            "processor: strategy \(configuration.strategy), maxBatchSize \(configuration.maxBatchSize), "
+                + "batchTimeout \(Format.fixed(configuration.batchTimeoutMilliseconds, 2)) ms, maxWorkers "
+                + "\(configuration.workers), blasThreading \(configuration.blasThreading), maxQueueSize "
+                + "\(configuration.maxQueueSize); \(configuration.producers) producers")
+        print(
+            "timing: kernel median of \(settings.kernel.repeats) runs of ≥ \(Format.fixed(settings.kernel.minRunSeconds, 2)) s; "
+                + "closed loop \(settings.repeats) runs of \(Format.fixed(settings.runDuration.inSeconds, 2)) s after "
+                + "\(Format.fixed(settings.warmup.inSeconds, 2)) s warm-up; open loop \(Format.fixed(settings.openLoopDuration.inSeconds, 2)) s "
+                + "per load; ContinuousClock")
     }
 }

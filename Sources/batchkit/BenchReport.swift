@@ -12,7 +12,7 @@ struct BenchReport: Codable, Sendable {
         var blasCore: String
         /// OpenBLAS threads per call during the run.
         var blasThreads: Int
-        /// Threads calling the model concurrently (1 for the kernel scenario).
+        /// Worker threads of the processor scenarios (the kernel scenario calls from one thread).
         var workers: Int
         /// `OPENBLAS_CORETYPE`, `OPENBLAS_L2_SIZE`, `OPENBLAS_NUM_THREADS` as set, or `unset`.
         var environment: [String: String]
@@ -67,14 +67,186 @@ struct BenchReport: Codable, Sendable {
         }
     }
 
+    /// The `processor` (async tasks) or `sync` (blocking threads) closed-loop scenario for one model.
+    struct ClosedLoop: Codable, Sendable {
+        /// Median items per second over the runs, and the slowest and fastest run.
+        var itemsPerSecond: Double
+        var itemsPerSecondMin: Double
+        var itemsPerSecondMax: Double
+        /// Mean rows per batch the scheduler formed (median over the runs).
+        var meanBatch: Double
+        /// The batch size the kernel was measured at: the mean batch, rounded.
+        var kernelBatch: Int
+        /// `workers` threads calling `forward` at `kernelBatch` rows with nothing else (median, range).
+        var kernelRowsPerSecondAtMeanBatch: Double
+        var kernelRowsPerSecondMin: Double
+        var kernelRowsPerSecondMax: Double
+        /// Items per second over kernel rows per second, paired run by run (median and range).
+        var ratioToKernel: Double
+        var ratioToKernelMin: Double
+        var ratioToKernelMax: Double
+        /// `1 / items_per_s − 1 / kernel_rows_per_s`, in nanoseconds: what scheduling adds per item.
+        var overheadNanosecondsPerItem: Double
+        /// Per-item latency, submit to result, as the caller saw it, over all runs.
+        var p50Milliseconds: Double
+        var p99Milliseconds: Double
+        var p999Milliseconds: Double
+        /// Concurrent callers, timed runs and their length.
+        var producers: Int
+        var runs: Int
+        var runSeconds: Double
+        /// Items that failed (0 in a healthy run).
+        var errors: Int
+
+        enum CodingKeys: String, CodingKey {
+            case itemsPerSecond = "items_per_s"
+            case itemsPerSecondMin = "items_per_s_min"
+            case itemsPerSecondMax = "items_per_s_max"
+            case meanBatch = "mean_batch"
+            case kernelBatch = "kernel_batch"
+            case kernelRowsPerSecondAtMeanBatch = "kernel_rows_per_s_at_mean_batch"
+            case kernelRowsPerSecondMin = "kernel_rows_per_s_min"
+            case kernelRowsPerSecondMax = "kernel_rows_per_s_max"
+            case ratioToKernel = "ratio_to_kernel"
+            case ratioToKernelMin = "ratio_to_kernel_min"
+            case ratioToKernelMax = "ratio_to_kernel_max"
+            case overheadNanosecondsPerItem = "overhead_ns_per_item"
+            case p50Milliseconds = "p50_ms"
+            case p99Milliseconds = "p99_ms"
+            case p999Milliseconds = "p999_ms"
+            case producers
+            case runs
+            case runSeconds = "run_s"
+            case errors
+        }
+    }
+
+    /// One load level of the `open-loop` scenario.
+    struct OpenLoopPoint: Codable, Sendable {
+        /// The offered rate as a fraction of the capacity the `processor` scenario measured.
+        var load: Double
+        /// Arrivals per second actually scheduled, and results per second delivered.
+        var offeredPerSecond: Double
+        var achievedPerSecond: Double
+        /// Latency from each item's scheduled arrival to its result.
+        var p50Milliseconds: Double
+        var p95Milliseconds: Double
+        var p99Milliseconds: Double
+        var p999Milliseconds: Double
+        /// Mean rows per batch formed at this load.
+        var meanBatch: Double
+        /// One worker's time for a batch of the mean size (the kernel alone), in milliseconds.
+        var serviceMillisecondsAtMeanBatch: Double
+        /// The latency target: `2 × (batch timeout + service time of the mean batch)`.
+        var p99TargetMilliseconds: Double
+        /// How late the generator submitted relative to the schedule (99th percentile): the part of the
+        /// latency that is the load generator's, not the processor's.
+        var submitLagP99Milliseconds: Double
+        /// Items measured, and items that failed.
+        var items: Int
+        var errors: Int
+
+        enum CodingKeys: String, CodingKey {
+            case load
+            case offeredPerSecond = "offered_per_s"
+            case achievedPerSecond = "achieved_per_s"
+            case p50Milliseconds = "p50_ms"
+            case p95Milliseconds = "p95_ms"
+            case p99Milliseconds = "p99_ms"
+            case p999Milliseconds = "p999_ms"
+            case meanBatch = "mean_batch"
+            case serviceMillisecondsAtMeanBatch = "service_ms_at_mean_batch"
+            case p99TargetMilliseconds = "p99_target_ms"
+            case submitLagP99Milliseconds = "submit_lag_p99_ms"
+            case items
+            case errors
+        }
+    }
+
+    /// The `overhead` scenario: the generic path with an identity function, so only scheduling is timed.
+    struct Overhead: Codable, Sendable {
+        var itemsPerSecond: Double
+        var itemsPerSecondMin: Double
+        var itemsPerSecondMax: Double
+        var meanBatch: Double
+        var p50Milliseconds: Double
+        var p99Milliseconds: Double
+        var producers: Int
+
+        enum CodingKeys: String, CodingKey {
+            case itemsPerSecond = "items_per_s"
+            case itemsPerSecondMin = "items_per_s_min"
+            case itemsPerSecondMax = "items_per_s_max"
+            case meanBatch = "mean_batch"
+            case p50Milliseconds = "p50_ms"
+            case p99Milliseconds = "p99_ms"
+            case producers
+        }
+    }
+
+    /// The `allocations` scenario: process-wide heap allocations per item in steady state, dense path.
+    struct Allocations: Codable, Sendable {
+        /// Through `predict` from async tasks (everything: caller, scheduler, workers).
+        var mallocsPerItem: Double
+        /// Through `enqueuePredict` and a blocking `result()` from threads.
+        var mallocsPerItemSync: Double
+        /// Items counted per path.
+        var items: Int
+
+        enum CodingKeys: String, CodingKey {
+            case mallocsPerItem = "mallocs_per_item"
+            case mallocsPerItemSync = "mallocs_per_item_sync"
+            case items
+        }
+    }
+
     /// Every scenario's result for one model; a scenario that was not run is absent.
     struct Model: Codable, Sendable {
         /// The model's shape, for example `1024→1024 relu→1024 relu→10 softmax`.
         var shape: String
         var kernel: Kernel?
+        var processor: ClosedLoop?
+        var sync: ClosedLoop?
+        var openLoop: [OpenLoopPoint]?
+        var overhead: Overhead?
+        var allocations: Allocations?
+
+        enum CodingKeys: String, CodingKey {
+            case shape
+            case kernel
+            case processor
+            case sync
+            case openLoop = "open_loop"
+            case overhead
+            case allocations
+        }
+    }
+
+    /// The processor configuration every processor scenario used.
+    struct Configuration: Codable, Sendable {
+        var strategy: String
+        var maxBatchSize: Int
+        var batchTimeoutMilliseconds: Double
+        var workers: Int
+        var blasThreading: String
+        var producers: Int
+        var maxQueueSize: Int
+
+        enum CodingKeys: String, CodingKey {
+            case strategy
+            case maxBatchSize = "max_batch_size"
+            case batchTimeoutMilliseconds = "batch_timeout_ms"
+            case workers
+            case blasThreading = "blas_threading"
+            case producers
+            case maxQueueSize = "max_queue_size"
+        }
     }
 
     var machine: Machine
+    /// When the run started (ISO 8601, UTC).
+    var date: String
+    var configuration: Configuration
     var models: [String: Model]
 
     /// The report as pretty-printed JSON with sorted keys, so reruns diff cleanly.

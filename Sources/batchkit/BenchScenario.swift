@@ -2,8 +2,18 @@
 enum BenchScenario: String, CaseIterable, Sendable {
     /// `DenseModel.forward` and `forwardSingleRow` called directly: the compute core's ceiling.
     case kernel
+    /// Closed loop: async tasks awaiting `predict`, against the kernel at the batch size formed.
+    case processor
+    /// Closed loop: plain threads blocking on `enqueuePredict(…).result()`.
+    case sync
+    /// Poisson arrivals at fractions of the `processor` capacity; latency from the scheduled arrival.
+    case openLoop = "open-loop"
+    /// The generic path with an identity function: scheduling cost alone.
+    case overhead
+    /// Heap allocations per item on the dense path.
+    case allocations
 
-    /// Parses a comma-separated list such as `kernel,serving`, keeping order and dropping repeats.
+    /// Parses a comma-separated list such as `kernel,processor`, keeping order and dropping repeats.
     static func parseList(_ text: String) throws(BenchOptionError) -> [BenchScenario] {
         var result: [BenchScenario] = []
         for name in CommaList.split(text) {

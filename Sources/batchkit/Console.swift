@@ -10,7 +10,12 @@
 enum Console {
     /// Writes `line` and a newline to standard error, so progress never mixes with the table or JSON.
     static func progress(_ line: String) {
-        var text = line + "\n"
+        emit(line + "\n")
+    }
+
+    /// Writes `text` to standard error as it is.
+    static func emit(_ text: String) {
+        var text = text
         text.withUTF8 { bytes in
             var offset = 0
             while offset < bytes.count {

@@ -20,4 +20,13 @@ enum ProcessMallocCounter {
         MallocInterposerSwift.unhook()
         return MallocInterposerSwift.getStatistics().mallocCount
     }
+
+    /// The mallocs made by all threads while the asynchronous `body` runs.
+    static func mallocs(_ body: () async -> Void) async -> Int {
+        MallocInterposerSwift.initialize()
+        MallocInterposerSwift.hook()
+        await body()
+        MallocInterposerSwift.unhook()
+        return MallocInterposerSwift.getStatistics().mallocCount
+    }
 }

@@ -1,0 +1,34 @@
+/// How long and how often every scenario measures: a standard run and a quick smoke-test run.
+struct BenchSettings: Sendable {
+    var kernel: KernelBenchmark.Settings
+    /// Timed closed-loop runs per scenario; the median and range are reported.
+    var repeats: Int
+    /// Length of one closed-loop run, and of the warm-up before the first.
+    var runDuration: Duration
+    var warmup: Duration
+    /// Length of the side-by-side kernel measurement after each closed-loop run.
+    var kernelDuration: Duration
+    /// Measured length of each open-loop load level, after its own warm-up.
+    var openLoopDuration: Duration
+    var openLoopWarmup: Duration
+    /// Offered loads as fractions of the closed-loop capacity.
+    var loads = [0.5, 0.8, 0.95]
+    /// Items counted per path in the allocations scenario.
+    var mallocItems: Int
+
+    /// Five 1 s runs per closed-loop scenario and 3 s per load level: about 40 s per model.
+    static func standard(repeats: Int?) -> BenchSettings {
+        BenchSettings(
+            kernel: .standard(repeats: repeats), repeats: repeats ?? 5, runDuration: .seconds(1),
+            warmup: .milliseconds(300), kernelDuration: .milliseconds(500), openLoopDuration: .seconds(3),
+            openLoopWarmup: .milliseconds(300), mallocItems: 20_000)
+    }
+
+    /// Short runs for smoke tests: the numbers are noisy.
+    static func quick(repeats: Int?) -> BenchSettings {
+        BenchSettings(
+            kernel: .quick(repeats: repeats), repeats: repeats ?? 3, runDuration: .milliseconds(250),
+            warmup: .milliseconds(100), kernelDuration: .milliseconds(150), openLoopDuration: .milliseconds(600),
+            openLoopWarmup: .milliseconds(100), mallocItems: 4_000)
+    }
+}

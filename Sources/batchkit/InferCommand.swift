@@ -1,0 +1,80 @@
+import ArgumentParser
+import BatchKitCore
+import BatchProcessing
+import DenseKernels
+
+/// `batchkit infer`: runs every row of a `.npy` matrix through the batch processor and saves the outputs.
+struct InferCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "infer",
+        abstract: "Run a dense model on every row of a .npy file through the batch processor.",
+        discussion: """
+            Each input row is submitted as its own item, so the output is what the batched serving path \
+            computes. The input is a 2-D float32 or float64 .npy (rows, features); the output is float32 \
+            (rows, outputs) in input order, written atomically: a failed run leaves nothing at --output.
+            """
+    )
+
+    @Option(
+        help: ArgumentHelp(
+            "A built-in model (\(DenseModel.builtInNames.joined(separator: ", "))) or a .safetensors file.",
+            valueName: "name-or-file"))
+    var model: String
+
+    @Option(help: ArgumentHelp("The input matrix: a 2-D float32/float64 .npy.", valueName: "file.npy"))
+    var input: String
+
+    @Option(help: ArgumentHelp("Where to write the float32 outputs.", valueName: "file.npy"))
+    var output: String
+
+    @Option(
+        help: ArgumentHelp(
+            "Activations, one per layer (e.g. relu,relu,softmax); default: the file's 'activations' metadata.",
+            valueName: "list"))
+    var activations: String?
+
+    @Option(help: ArgumentHelp("Layer-name prefix in the file (e.g. 'net.'); default: inferred.", valueName: "text"))
+    var prefix: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Priority of every item: \(BatchPriority.allCases.map(\.description).joined(separator: ", ")).",
+            valueName: "level"),
+        transform: { text in
+            guard let priority = BatchPriority(name: text) else {
+                let known = BatchPriority.allCases.map(\.description).joined(separator: ", ")
+                throw ValidationError("unknown priority '\(text)'; choose from \(known)")
+            }
+            return priority
+        })
+    var priority: BatchPriority?
+
+    @OptionGroup var scheduler: SchedulerOptions
+
+    @Flag(help: "No progress or summary on standard error.")
+    var quiet = false
+
+    mutating func run() async throws {
+        var settings = scheduler.settings(over: SchedulerSettings())
+        settings.priority = priority
+        let progress = ProgressLine(label: "infer", enabled: !quiet)
+        do {
+            let loaded = try ModelLoader.load(model, activations: activations, prefix: prefix)
+            let summary = try await InferPipeline.run(
+                model: loaded, inputPath: input, outputPath: output, settings: settings
+            ) { done, total in progress.update(done: done, total: total, unit: "rows") }
+            progress.finish()
+            if !quiet {
+                Console.progress(
+                    "infer: \(summary.rows) rows → \(output) [\(summary.rows), \(summary.outputWidth)] float32 in "
+                        + "\(Format.fixed(summary.seconds, 2)) s (\(Format.rate(Double(summary.rows) / max(summary.seconds, 1e-9))) "
+                        + "rows/s, \(summary.batches) batches, mean \(Format.fixed(summary.meanBatch, 1)) rows)")
+            }
+        } catch {
+            progress.finish()
+            // One line, then a failing exit status; ArgumentParser would add usage text to a thrown error.
+            Console.progress("batchkit infer: error: \(error)")
+            throw ExitCode.failure
+        }
+    }
+}

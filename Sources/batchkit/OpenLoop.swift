@@ -1,0 +1,158 @@
+import BatchProcessing
+import DenseKernels
+import FoundationEssentials
+import Locking
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Open-loop load: Poisson arrivals at a fixed rate from a dedicated generator thread, whatever the
+/// processor does, with each item's latency measured from its *scheduled* arrival time.
+///
+/// Measuring from the schedule rather than from the actual submit avoids coordinated omission: if the
+/// generator or the processor falls behind, the delay shows up in the latencies instead of silently
+/// lowering the offered load. A second thread collects results in arrival order; an item finishing
+/// before an older one is seen when the older one finishes (at most one batch's time later, as batches
+/// are formed in arrival order).
+enum OpenLoop {
+    /// One load level's measurements.
+    struct Run: Sendable {
+        var arrivals = 0
+        var completed = 0
+        var errors = 0
+        var offeredPerSecond = 0.0
+        var achievedPerSecond = 0.0
+        var latency = LatencyHistogram()
+        var submitLag = LatencyHistogram()
+        var batches = 0
+        var rows = 0
+
+        var meanBatch: Double { batches == 0 ? 0 : Double(rows) / Double(batches) }
+    }
+
+    private struct Entry: Sendable {
+        var future: BatchFuture<[Float]>?
+        var scheduled: ContinuousClock.Instant
+        var measured: Bool
+    }
+
+    /// Offers `rate` items per second for `warmup + duration`, measuring the part after `warmup`.
+    static func run(
+        _ processor: BatchProcessor<[Float], [Float]>,
+        items: [[Float]],
+        rate: Double,
+        warmup: Duration,
+        duration: Duration
+    ) -> Run {
+        let clock = ContinuousClock()
+        let expected = Int(rate * (warmup + duration).inSeconds) + 16
+        let handoff = Handoff<Entry>(capacity: min(expected, 1 << 20))
+        let before = processor.stats().window
+        let start = clock.now + .milliseconds(2)
+        let measureFrom = start + warmup
+        let end = measureFrom + duration
+        let generated = Locked(Run())
+
+        let generator = BenchThread {
+            tightenTimerSlack()
+            var generator = SplitMix64(seed: 2024)
+            var run = Run()
+            var scheduled = start
+            var index = 0
+            while scheduled < end {
+                waitUntil(scheduled, clock: clock)
+                let measured = scheduled >= measureFrom
+                var future: BatchFuture<[Float]>?
+                do {
+                    future = try processor.enqueuePredict(items[index])
+                } catch {
+                    run.errors += measured ? 1 : 0
+                }
+                if measured {
+                    run.arrivals += 1
+                    run.submitLag.record(clock.now - scheduled)
+                }
+                handoff.push(Entry(future: future, scheduled: scheduled, measured: measured))
+                index = index + 1 == items.count ? 0 : index + 1
+                // Exponential gaps: the arrivals of a Poisson process.
+                let uniform = Double(generator.next() >> 11) * 0x1p-53
+                scheduled += .seconds(double: -log1p(-uniform) / rate)
+            }
+            handoff.close()
+            generated.withLock { $0 = run }
+        }
+
+        let collected = Locked(Run())
+        let collector = BenchThread {
+            var run = Run()
+            var batch: [Entry] = []
+            batch.reserveCapacity(min(expected, 1 << 20))
+            var lastCompletion = measureFrom
+            while handoff.take(into: &batch) {
+                for entry in batch {
+                    guard let future = entry.future else { continue }
+                    let failed: Bool
+                    do {
+                        _ = try future.result()
+                        failed = false
+                    } catch {
+                        failed = true
+                    }
+                    guard entry.measured else { continue }
+                    let now = clock.now
+                    run.latency.record(now - entry.scheduled)
+                    if failed { run.errors += 1 } else { run.completed += 1 }
+                    lastCompletion = now
+                }
+                batch.removeAll(keepingCapacity: true)
+            }
+            let span = (lastCompletion - measureFrom).inSeconds
+            run.achievedPerSecond = span > 0 ? Double(run.completed) / span : 0
+            collected.withLock { $0 = run }
+        }
+        generator.join()
+        collector.join()
+
+        var run = collected.withLock { $0 }
+        let submitted = generated.withLock { $0 }
+        run.arrivals = submitted.arrivals
+        run.errors += submitted.errors
+        run.submitLag = submitted.submitLag
+        run.offeredPerSecond = Double(submitted.arrivals) / duration.inSeconds
+        let after = processor.stats().window
+        run.batches = after.totalBatches - before.totalBatches
+        run.rows = after.totalItems - before.totalItems
+        return run
+    }
+
+    /// Sleeps until shortly before `deadline`, then spins the last few microseconds.
+    ///
+    /// Spinning only the tail keeps the generator's CPU low on a machine whose other cores compute the
+    /// batches; the residual lateness is measured (`submitLag`) and counted in every latency anyway.
+    private static func waitUntil(_ deadline: ContinuousClock.Instant, clock: ContinuousClock) {
+        let spin = Duration.microseconds(5)
+        while true {
+            let remaining = deadline - clock.now
+            if remaining <= .zero { return }
+            if remaining > spin {
+                let (seconds, attoseconds) = (remaining - spin).components
+                var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+                nanosleep(&request, nil)
+            }
+        }
+    }
+
+    /// Lowers this thread's timer slack from Linux's default 50 µs to 1 µs so short sleeps end on time
+    /// (best effort: without the file, sleeps are just less precise, and the lag says so).
+    private static func tightenTimerSlack() {
+        let descriptor = open("/proc/thread-self/timerslack_ns", O_WRONLY)
+        guard descriptor >= 0 else { return }
+        _ = "1000".withCString { write(descriptor, $0, 4) }
+        close(descriptor)
+    }
+}
