@@ -162,8 +162,9 @@ public final class BatchStats: Sendable {
                 snapshot.throughput = Double(items) / span
                 snapshot.systemLoad = min(1, processing.seconds / (span * Double(parallelism)))
             }
+            // Adding copies the current histogram's storage (copy on write); only do it when needed.
             var merged = state.current
-            merged.add(state.previous)
+            if state.previous.totalCount > 0 { merged.add(state.previous) }
             if merged.totalCount > 0 {
                 snapshot.p50Latency = .microseconds(merged.valueAtPercentile(50))
                 snapshot.p95Latency = .microseconds(merged.valueAtPercentile(95))
