@@ -92,7 +92,8 @@ struct BenchCommand: AsyncParsableCommand {
             environment: Dictionary(
                 uniqueKeysWithValues: ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS"].map {
                     ($0, Console.environment($0))
-                })
+                }),
+            loadAverage: Console.loadAverage()
         )
         let reportConfiguration = BenchReport.Configuration(
             strategy: scheduler.strategy.rawValue, maxBatchSize: scheduler.maxBatchSize,
@@ -178,7 +179,8 @@ struct BenchCommand: AsyncParsableCommand {
                     print(
                         "  \(Format.left(name, 10)) \(Format.rate(result.itemsPerSecond)) items/s "
                             + "(\(Format.rate(result.itemsPerSecondMin)) – \(Format.rate(result.itemsPerSecondMax))), "
-                            + "\(Format.fixed(1e9 / result.itemsPerSecond, 0)) ns/item, mean batch "
+                            + "\(Format.fixed(1e9 / result.itemsPerSecond, 0)) ns/item, CPU "
+                            + "\(Format.fixed(result.cpuNanosecondsPerItem, 0)) ns/item, mean batch "
                             + "\(Format.fixed(result.meanBatch, 1))")
                 }
             case .allocations:
@@ -228,6 +230,12 @@ struct BenchCommand: AsyncParsableCommand {
             "BLAS: OpenBLAS core \(machine.blasCore), \(machine.blasThreads) thread(s) per call; "
                 + "workers: \(machine.workers); cores: \(machine.cores)")
         print("  config: \(BLAS.configuration)")
+        let load = machine.loadAverage.map { Format.fixed($0, 2) }.joined(separator: " ")
+        print("load average: \(load)")
+        if let recent = machine.loadAverage.first, recent > 0.5 {
+            Console.progress(
+                "warning: load average \(Format.fixed(recent, 2)) — other work is running; figures will be noisy")
+        }
         print(
             "env: "
                 + machine.environment.keys.sorted().map { "\($0)=\(machine.environment[$0]!)" }.joined(separator: " "))

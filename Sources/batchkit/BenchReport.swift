@@ -16,6 +16,9 @@ struct BenchReport: Codable, Sendable {
         var workers: Int
         /// `OPENBLAS_CORETYPE`, `OPENBLAS_L2_SIZE`, `OPENBLAS_NUM_THREADS` as set, or `unset`.
         var environment: [String: String]
+        /// The system's 1, 5 and 15 minute load averages when the run started: other work on the
+        /// machine, which makes every figure noisier.
+        var loadAverage: [Double]
 
         enum CodingKeys: String, CodingKey {
             case cores
@@ -23,6 +26,7 @@ struct BenchReport: Codable, Sendable {
             case blasThreads = "blas_threads"
             case workers
             case environment
+            case loadAverage = "load_average"
         }
     }
 
@@ -87,6 +91,13 @@ struct BenchReport: Codable, Sendable {
         var ratioToKernelMax: Double
         /// `1 / items_per_s − 1 / kernel_rows_per_s`, in nanoseconds: what scheduling adds per item.
         var overheadNanosecondsPerItem: Double
+        /// CPU time per item of the whole process (callers, scheduler, workers), median over the runs.
+        var cpuNanosecondsPerItem: Double
+        /// CPU time per row of the kernel alone at `kernelBatch`, median over the runs.
+        var kernelCPUNanosecondsPerRow: Double
+        /// The difference, paired run by run (median): the CPU scheduling costs per item. Steadier than
+        /// `overhead_ns_per_item` on a busy machine, since waiting for a core is not counted.
+        var cpuOverheadNanosecondsPerItem: Double
         /// Per-item latency, submit to result, as the caller saw it, over all runs.
         var p50Milliseconds: Double
         var p99Milliseconds: Double
@@ -111,6 +122,9 @@ struct BenchReport: Codable, Sendable {
             case ratioToKernelMin = "ratio_to_kernel_min"
             case ratioToKernelMax = "ratio_to_kernel_max"
             case overheadNanosecondsPerItem = "overhead_ns_per_item"
+            case cpuNanosecondsPerItem = "cpu_ns_per_item"
+            case kernelCPUNanosecondsPerRow = "kernel_cpu_ns_per_row"
+            case cpuOverheadNanosecondsPerItem = "cpu_overhead_ns_per_item"
             case p50Milliseconds = "p50_ms"
             case p99Milliseconds = "p99_ms"
             case p999Milliseconds = "p999_ms"
@@ -169,6 +183,8 @@ struct BenchReport: Codable, Sendable {
         var itemsPerSecondMin: Double
         var itemsPerSecondMax: Double
         var meanBatch: Double
+        /// CPU time per item of the whole process, median over the runs.
+        var cpuNanosecondsPerItem: Double
         var p50Milliseconds: Double
         var p99Milliseconds: Double
         var producers: Int
@@ -178,6 +194,7 @@ struct BenchReport: Codable, Sendable {
             case itemsPerSecondMin = "items_per_s_min"
             case itemsPerSecondMax = "items_per_s_max"
             case meanBatch = "mean_batch"
+            case cpuNanosecondsPerItem = "cpu_ns_per_item"
             case p50Milliseconds = "p50_ms"
             case p99Milliseconds = "p99_ms"
             case producers

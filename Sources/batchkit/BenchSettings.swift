@@ -16,11 +16,12 @@ struct BenchSettings: Sendable {
     /// Items counted per path in the allocations scenario.
     var mallocItems: Int
 
-    /// Five 1 s runs per closed-loop scenario and 3 s per load level: about 40 s per model.
+    /// Seven 0.6 s closed-loop runs, each followed by 0.4 s of kernel (short pairs, so a change in the
+    /// machine's other load hits both halves of a pair alike), and 3 s per load level: about 45 s per model.
     static func standard(repeats: Int?) -> BenchSettings {
         BenchSettings(
-            kernel: .standard(repeats: repeats), repeats: repeats ?? 5, runDuration: .seconds(1),
-            warmup: .milliseconds(300), kernelDuration: .milliseconds(500), openLoopDuration: .seconds(3),
+            kernel: .standard(repeats: repeats), repeats: repeats ?? 7, runDuration: .milliseconds(600),
+            warmup: .milliseconds(300), kernelDuration: .milliseconds(400), openLoopDuration: .seconds(3),
             openLoopWarmup: .milliseconds(300), mallocItems: 20_000)
     }
 

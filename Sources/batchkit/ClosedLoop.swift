@@ -17,11 +17,15 @@ enum ClosedLoop {
         var batches = 0
         /// Rows those batches held.
         var rows = 0
+        /// CPU seconds the whole process used during the run.
+        var cpuSeconds = 0.0
         var latency = LatencyHistogram()
 
         var itemsPerSecond: Double { Double(items) / seconds }
         /// Mean rows per batch formed during the run.
         var meanBatch: Double { batches == 0 ? 0 : Double(rows) / Double(batches) }
+        /// CPU nanoseconds per item, all threads: callers, scheduler and workers.
+        var cpuNanosecondsPerItem: Double { items == 0 ? 0 : cpuSeconds / Double(items) * 1e9 }
 
         mutating func add(_ part: Run) {
             items += part.items
@@ -39,6 +43,7 @@ enum ClosedLoop {
     ) async -> Run {
         let clock = ContinuousClock()
         let before = processor.stats().window
+        let cpuBefore = ProcessCPU.seconds()
         let start = clock.now
         let deadline = start + duration
         var run = await withTaskGroup(of: Run.self) { group in
@@ -66,6 +71,7 @@ enum ClosedLoop {
             return total
         }
         run.seconds = (clock.now - start).inSeconds
+        run.cpuSeconds = ProcessCPU.seconds() - cpuBefore
         let after = processor.stats().window
         run.batches = after.totalBatches - before.totalBatches
         // Single-row items: every completed item is one row of some batch.
@@ -103,11 +109,14 @@ enum ClosedLoop {
                 parts.withLock { $0.append(part) }
             }
         }
+        gate.waitForAll()
         let before = processor.stats().window
+        let cpuBefore = ProcessCPU.seconds()
         let start = gate.open(for: duration)
         for thread in threads { thread.join() }
         var run = Run()
         run.seconds = (ContinuousClock().now - start).inSeconds
+        run.cpuSeconds = ProcessCPU.seconds() - cpuBefore
         for part in parts.withLock({ $0 }) { run.add(part) }
         let after = processor.stats().window
         run.batches = after.totalBatches - before.totalBatches

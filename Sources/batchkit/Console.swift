@@ -6,7 +6,7 @@
     import Darwin
 #endif
 
-/// Progress to standard error and environment look-ups, without Foundation's file handles.
+/// Progress to standard error, environment variables and the load average, without Foundation's file handles.
 enum Console {
     /// Writes `line` and a newline to standard error, so progress never mixes with the table or JSON.
     static func progress(_ line: String) {
@@ -24,6 +24,13 @@ enum Console {
                 offset += written
             }
         }
+    }
+
+    /// The 1, 5 and 15 minute load averages, or nothing where the system does not report them.
+    static func loadAverage() -> [Double] {
+        var values = [Double](repeating: 0, count: 3)
+        let count = getloadavg(&values, 3)
+        return count > 0 ? Array(values.prefix(Int(count))) : []
     }
 
     /// The value of environment variable `name`, or `unset`.

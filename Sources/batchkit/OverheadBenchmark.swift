@@ -23,7 +23,8 @@ struct OverheadBenchmark {
             runs.append(run)
             Console.progress(
                 "[overhead] \(name) run \(index)/\(settings.repeats): \(Format.rate(run.itemsPerSecond)) items/s "
-                    + "(\(Format.fixed(1e9 / run.itemsPerSecond, 0)) ns/item), mean batch "
+                    + "(\(Format.fixed(1e9 / run.itemsPerSecond, 0)) ns/item, CPU \(Format.fixed(run.cpuNanosecondsPerItem, 0)) "
+                    + "ns/item), mean batch "
                     + "\(Format.fixed(run.meanBatch, 1))" + (run.errors > 0 ? ", \(run.errors) ERRORS" : ""))
         }
         await processor.stop()
@@ -33,6 +34,7 @@ struct OverheadBenchmark {
         return BenchReport.Overhead(
             itemsPerSecond: rates.median, itemsPerSecondMin: rates.min, itemsPerSecondMax: rates.max,
             meanBatch: Spread(runs.map(\.meanBatch)).median,
+            cpuNanosecondsPerItem: Spread(runs.map(\.cpuNanosecondsPerItem)).median,
             p50Milliseconds: latency.milliseconds(atPercentile: 50),
             p99Milliseconds: latency.milliseconds(atPercentile: 99), producers: producers)
     }

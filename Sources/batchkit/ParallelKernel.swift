@@ -8,8 +8,21 @@ import Locking
 /// This is the denominator of the processor's ratio: the same model, batch size, worker count and BLAS
 /// threads, measured right after the processor in the same run so both see the same machine.
 enum ParallelKernel {
+    /// What one measurement found.
+    struct Sample: Sendable {
+        /// Rows per second summed over the threads.
+        var rowsPerSecond: Double
+        /// CPU nanoseconds per row (all threads).
+        var cpuNanosecondsPerRow: Double
+    }
+
     /// Rows per second summed over the threads, for `duration` after a short warm-up.
     static func rowsPerSecond(model: DenseModel, batch: Int, threads: Int, duration: Duration) -> Double {
+        measure(model: model, batch: batch, threads: threads, duration: duration).rowsPerSecond
+    }
+
+    /// Rows per second and CPU time per row, for `duration` after a short warm-up.
+    static func measure(model: DenseModel, batch: Int, threads: Int, duration: Duration) -> Sample {
         let gate = StartGate(parties: threads)
         let rows = Locked(0)
         let finished = Locked<ContinuousClock.Instant?>(nil)
@@ -38,9 +51,13 @@ enum ParallelKernel {
                 finished.withLock { $0 = max($0 ?? end, end) }
             }
         }
+        gate.waitForAll()
+        let cpuBefore = ProcessCPU.seconds()
         let start = gate.open(for: duration)
         for worker in workers { worker.join() }
+        let cpu = ProcessCPU.seconds() - cpuBefore
         let end = finished.withLock { $0 }!
-        return Double(rows.withLock { $0 }) / (end - start).inSeconds
+        let total = Double(rows.withLock { $0 })
+        return Sample(rowsPerSecond: total / (end - start).inSeconds, cpuNanosecondsPerRow: cpu / total * 1e9)
     }
 }

@@ -24,23 +24,23 @@ struct ProcessorBenchmark {
         _ = await closedLoop(processor, items: items, callers: callers, duration: settings.warmup)
 
         var runs: [ClosedLoop.Run] = []
-        var kernels: [Double] = []
-        var batches: [Int] = []
+        var kernels: [ParallelKernel.Sample] = []
         for index in 1...settings.repeats {
             let run = await closedLoop(processor, items: items, callers: callers, duration: settings.runDuration)
             let batch = max(1, Int(run.meanBatch.rounded()))
             let workers = scheduler.workers
             let duration = settings.kernelDuration
             let kernel = await offPool {
-                ParallelKernel.rowsPerSecond(model: model, batch: batch, threads: workers, duration: duration)
+                ParallelKernel.measure(model: model, batch: batch, threads: workers, duration: duration)
             }
             runs.append(run)
             kernels.append(kernel)
-            batches.append(batch)
             Console.progress(
                 "[\(callers.rawValue)] \(name) run \(index)/\(settings.repeats): \(Format.rate(run.itemsPerSecond)) "
-                    + "items/s, mean batch \(Format.fixed(run.meanBatch, 1)), kernel \(Format.rate(kernel)) rows/s "
-                    + "at \(batch) × \(workers) threads, ratio \(Format.fixed(run.itemsPerSecond / kernel, 3)), "
+                    + "items/s, mean batch \(Format.fixed(run.meanBatch, 1)), kernel \(Format.rate(kernel.rowsPerSecond)) "
+                    + "rows/s at \(batch) × \(workers) threads, ratio "
+                    + "\(Format.fixed(run.itemsPerSecond / kernel.rowsPerSecond, 3)), CPU/item "
+                    + "\(Format.fixed(run.cpuNanosecondsPerItem, 0)) ns (kernel \(Format.fixed(kernel.cpuNanosecondsPerRow, 0)) ns/row), "
                     + "p50 \(Format.fixed(run.latency.milliseconds(atPercentile: 50), 3)) ms, "
                     + "p99 \(Format.fixed(run.latency.milliseconds(atPercentile: 99), 3)) ms"
                     + (run.errors > 0 ? ", \(run.errors) ERRORS" : ""))
@@ -48,8 +48,8 @@ struct ProcessorBenchmark {
         await processor.stop()
 
         let rates = Spread(runs.map(\.itemsPerSecond))
-        let kernel = Spread(kernels)
-        let ratio = Spread(zip(runs, kernels).map { $0.itemsPerSecond / $1 })
+        let kernel = Spread(kernels.map(\.rowsPerSecond))
+        let ratio = Spread(zip(runs, kernels).map { $0.itemsPerSecond / $1.rowsPerSecond })
         var latency = LatencyHistogram()
         for run in runs { latency.merge(run.latency) }
         let meanBatch = Spread(runs.map(\.meanBatch)).median
@@ -60,6 +60,11 @@ struct ProcessorBenchmark {
             kernelRowsPerSecondMax: kernel.max,
             ratioToKernel: ratio.median, ratioToKernelMin: ratio.min, ratioToKernelMax: ratio.max,
             overheadNanosecondsPerItem: (1 / rates.median - 1 / kernel.median) * 1e9,
+            cpuNanosecondsPerItem: Spread(runs.map(\.cpuNanosecondsPerItem)).median,
+            kernelCPUNanosecondsPerRow: Spread(kernels.map(\.cpuNanosecondsPerRow)).median,
+            cpuOverheadNanosecondsPerItem: Spread(
+                zip(runs, kernels).map { $0.cpuNanosecondsPerItem - $1.cpuNanosecondsPerRow }
+            ).median,
             p50Milliseconds: latency.milliseconds(atPercentile: 50),
             p99Milliseconds: latency.milliseconds(atPercentile: 99),
             p999Milliseconds: latency.milliseconds(atPercentile: 99.9),
@@ -89,7 +94,8 @@ struct ProcessorBenchmark {
         var lines = [
             Format.left("  model", 12) + Format.right("items/s (min – max)", 26) + Format.right("batch", 8)
                 + Format.right("kernel rows/s (min – max)", 28) + Format.right("ratio", 8)
-                + Format.right("ns/item", 9) + Format.right("p50 ms", 9) + Format.right("p99 ms", 9)
+                + Format.right("ns/item", 9) + Format.right("CPU ns/item", 13) + Format.right("p50 ms", 9)
+                + Format.right("p99 ms", 9)
         ]
         for (name, result) in results {
             lines.append(
@@ -103,6 +109,9 @@ struct ProcessorBenchmark {
                             + "\(Format.rate(result.kernelRowsPerSecondMax)))", 28)
                     + Format.right(Format.fixed(result.ratioToKernel, 2), 8)
                     + Format.right(Format.fixed(result.overheadNanosecondsPerItem, 0), 9)
+                    + Format.right(
+                        "\(Format.fixed(result.cpuNanosecondsPerItem, 0)) (\(Format.fixed(result.cpuOverheadNanosecondsPerItem, 0)))",
+                        13)
                     + Format.right(Format.fixed(result.p50Milliseconds, 3), 9)
                     + Format.right(Format.fixed(result.p99Milliseconds, 3), 9))
         }
