@@ -13,7 +13,8 @@ struct BenchCommand: AsyncParsableCommand {
             Scenarios: kernel (DenseModel.forward at batch 1, 16, 64, 256 and the single-row path), \
             processor (closed loop, async producers, against the kernel at the batch formed), sync (the same \
             from blocking threads), open-loop (Poisson arrivals at 50/80/95 % of the processor's capacity), \
-            overhead (identity function on the generic path), allocations (mallocs per item). Progress goes \
+            overhead (identity function on the generic path), allocations (mallocs per item), adaptive (adaptive vs \
+            fixed sizes and greedy at 20/50/80/95 % of capacity, and a 20 → 90 % load step). Progress goes \
             to standard error, tables to standard output. Run on a quiet machine: the figures are only as \
             steady as the cores are free.
             """
@@ -111,6 +112,7 @@ struct BenchCommand: AsyncParsableCommand {
         var openLoops: [(String, [BenchReport.OpenLoopPoint])] = []
         var overheads: [(String, BenchReport.Overhead)] = []
         var allocations: [(String, BenchReport.Allocations)] = []
+        var adaptives: [(String, BenchReport.Adaptive)] = []
         for name in names {
             // Validated above, so the lookup cannot fail.
             let model = DenseModel.builtIn(named: name)!
@@ -150,6 +152,14 @@ struct BenchCommand: AsyncParsableCommand {
                         entry.allocations = result
                         allocations.append((name, result))
                     }
+                case .adaptive:
+                    let result = try await AdaptiveBenchmark(
+                        settings: settings, scheduler: scheduler, producers: producers
+                    ).run(name: name, model: model, capacity: entry.processor?.itemsPerSecond)
+                    entry.adaptive = result.points
+                    entry.adaptiveSaturated = result.saturation
+                    entry.adaptiveStep = result.step
+                    adaptives.append((name, result))
                 }
             }
             report.models[name] = entry
@@ -190,6 +200,9 @@ struct BenchCommand: AsyncParsableCommand {
                         "  \(Format.left(name, 10)) \(Format.fixed(result.mallocsPerItem, 2)) via predict, "
                             + "\(Format.fixed(result.mallocsPerItemSync, 2)) via enqueuePredict + result()")
                 }
+            case .adaptive:
+                print("== adaptive: Poisson arrivals per setting; sat/s: completed under 130 % offered load")
+                print(AdaptiveBenchmark.table(adaptives).joined(separator: "\n"))
             }
         }
 

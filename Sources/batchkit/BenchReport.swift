@@ -227,6 +227,9 @@ struct BenchReport: Codable, Sendable {
         var openLoop: [OpenLoopPoint]?
         var overhead: Overhead?
         var allocations: Allocations?
+        var adaptive: [AdaptivePoint]?
+        var adaptiveSaturated: [AdaptiveSaturation]?
+        var adaptiveStep: AdaptiveStep?
 
         enum CodingKeys: String, CodingKey {
             case shape
@@ -236,6 +239,9 @@ struct BenchReport: Codable, Sendable {
             case openLoop = "open_loop"
             case overhead
             case allocations
+            case adaptive
+            case adaptiveSaturated = "adaptive_saturated"
+            case adaptiveStep = "adaptive_step"
         }
     }
 

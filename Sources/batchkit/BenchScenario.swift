@@ -12,6 +12,8 @@ enum BenchScenario: String, CaseIterable, Sendable {
     case overhead
     /// Heap allocations per item on the dense path.
     case allocations
+    /// The adaptive strategy against fixed sizes and greedy under open-loop load, and a load step.
+    case adaptive
 
     /// Parses a comma-separated list such as `kernel,processor`, keeping order and dropping repeats.
     static func parseList(_ text: String) throws(BenchOptionError) -> [BenchScenario] {

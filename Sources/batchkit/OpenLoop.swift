@@ -134,7 +134,7 @@ enum OpenLoop {
     ///
     /// Spinning only the tail keeps the generator's CPU low on a machine whose other cores compute the
     /// batches; the residual lateness is measured (`submitLag`) and counted in every latency anyway.
-    private static func waitUntil(_ deadline: ContinuousClock.Instant, clock: ContinuousClock) {
+    static func waitUntil(_ deadline: ContinuousClock.Instant, clock: ContinuousClock) {
         let spin = Duration.microseconds(5)
         while true {
             let remaining = deadline - clock.now
@@ -149,7 +149,7 @@ enum OpenLoop {
 
     /// Lowers this thread's timer slack from Linux's default 50 µs to 1 µs so short sleeps end on time
     /// (best effort: without the file, sleeps are just less precise, and the lag says so).
-    private static func tightenTimerSlack() {
+    static func tightenTimerSlack() {
         let descriptor = open("/proc/thread-self/timerslack_ns", O_WRONLY)
         guard descriptor >= 0 else { return }
         _ = "1000".withCString { write(descriptor, $0, 4) }

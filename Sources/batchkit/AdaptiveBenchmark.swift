@@ -1,0 +1,352 @@
+import BatchKitCore
+import BatchProcessing
+import DenseKernels
+import Locking
+
+extension BenchReport {
+    /// One setting at one load level of the `adaptive` scenario.
+    struct AdaptivePoint: Codable, Sendable {
+        /// `adaptive`, `greedy` or `fixed-N` (initial and maximum batch size `N`).
+        var setting: String
+        /// The offered rate as a fraction of the capacity the `processor` scenario measured.
+        var load: Double
+        var achievedPerSecond: Double
+        var p50Milliseconds: Double
+        var p99Milliseconds: Double
+        /// Mean rows per batch formed at this load.
+        var meanBatch: Double
+        /// Items still unfinished when the point was cut off (the setting could not keep up); their
+        /// latency counts up to the cut-off, so p99 is then a lower bound.
+        var cutOff: Int
+
+        enum CodingKeys: String, CodingKey {
+            case setting
+            case load
+            case achievedPerSecond = "achieved_per_s"
+            case p50Milliseconds = "p50_ms"
+            case p99Milliseconds = "p99_ms"
+            case meanBatch = "mean_batch"
+            case cutOff = "cut_off"
+        }
+    }
+
+    /// One setting's saturated throughput: items per second completed while more is offered than it serves.
+    struct AdaptiveSaturation: Codable, Sendable {
+        var setting: String
+        var itemsPerSecond: Double
+        var meanBatch: Double
+        /// The offered load, as a fraction of capacity.
+        var offeredLoad: Double
+
+        enum CodingKeys: String, CodingKey {
+            case setting
+            case itemsPerSecond = "items_per_s"
+            case meanBatch = "mean_batch"
+            case offeredLoad = "offered_load"
+        }
+    }
+
+    /// The load step of the `adaptive` scenario.
+    struct AdaptiveStep: Codable, Sendable {
+        /// Loads before and after the step, as fractions of capacity.
+        var loadBefore: Double
+        var loadAfter: Double
+        /// Milliseconds from the step until the controller's target stays within 10 % of its final value;
+        /// `nil` when it had not settled by the end of the run.
+        var settleMilliseconds: Double?
+        /// p99 of the items scheduled before the step, and of those scheduled after it (the transient
+        /// included).
+        var p99BeforeMilliseconds: Double
+        var p99AfterMilliseconds: Double
+        /// The target before the step (median of the last 100 ms) and the final one.
+        var targetBefore: Int
+        var targetAfter: Int
+        /// The target every sample interval: `[milliseconds since the step, target]`.
+        var trace: [[Double]]
+
+        enum CodingKeys: String, CodingKey {
+            case loadBefore = "load_before"
+            case loadAfter = "load_after"
+            case settleMilliseconds = "settle_ms"
+            case p99BeforeMilliseconds = "p99_before_ms"
+            case p99AfterMilliseconds = "p99_after_ms"
+            case targetBefore = "target_before"
+            case targetAfter = "target_after"
+            case trace
+        }
+    }
+
+    /// The `adaptive` scenario for one model.
+    struct Adaptive: Sendable {
+        var points: [AdaptivePoint]
+        var saturation: [AdaptiveSaturation]
+        var step: AdaptiveStep
+    }
+}
+
+/// The `adaptive` scenario: the adaptive strategy against fixed batch sizes and greedy under open-loop
+/// Poisson load at fractions of capacity, each setting's saturated throughput, and a load step.
+struct AdaptiveBenchmark {
+    /// One batching configuration compared.
+    struct Setting: Sendable {
+        var label: String
+        var strategy: BatchProcessingStrategy
+        /// Initial and maximum batch size.
+        var batchSize: Int
+    }
+
+    let settings: BenchSettings
+    let scheduler: SchedulerSettings
+    let producers: Int
+
+    static let loads = [0.2, 0.5, 0.8, 0.95]
+    static let step = (from: 0.2, to: 0.9)
+    /// The offered load of the saturation runs, as a fraction of capacity.
+    static let overload = 1.3
+
+    /// Measured time per point: two thirds of an open-loop level (2 s standard, 0.4 s quick), so the
+    /// 28 points per model stay within about a minute and a half.
+    var pointDuration: Duration { settings.openLoopDuration * 2 / 3 }
+
+    /// Adaptive starting at the maximum, fixed at 1, 8, 32, 128 and the maximum, and greedy.
+    var compared: [Setting] {
+        let maximum = scheduler.maxBatchSize
+        var sizes = [1, 8, 32, 128].filter { $0 < maximum }
+        sizes.append(maximum)
+        return [Setting(label: "adaptive", strategy: .adaptive, batchSize: maximum)]
+            + sizes.map { Setting(label: "fixed-\($0)", strategy: .fixed, batchSize: $0) }
+            + [Setting(label: "greedy", strategy: .greedy, batchSize: maximum)]
+    }
+
+    private func makeProcessor(_ setting: Setting, model: DenseModel) throws -> BatchProcessor<[Float], [Float]> {
+        var configured = scheduler
+        configured.strategy = setting.strategy
+        configured.maxBatchSize = setting.batchSize
+        let processor = try BatchProcessor<[Float], [Float]>(
+            configuration: configured.configuration, logger: BatchKitLog.logger)
+        try processor.start(model: model)
+        return processor
+    }
+
+    /// Runs every setting at every load, the saturation runs and the step against `capacity` items/s (the
+    /// `processor` scenario's; measured here with one closed-loop run when that scenario was not selected).
+    func run(name: String, model: DenseModel, capacity measured: Double?) async throws -> BenchReport.Adaptive {
+        var capacity = measured ?? 0
+        if measured == nil {
+            Console.progress("[adaptive] \(name): measuring capacity first (one processor-scenario run)")
+            var once = settings
+            once.repeats = 1
+            capacity = try await ProcessorBenchmark(settings: once, scheduler: scheduler, producers: producers)
+                .run(name: name, model: model, callers: .tasks).itemsPerSecond
+        }
+        let items = BenchInputs.rows(count: 64, width: model.inputWidth)
+        var points: [BenchReport.AdaptivePoint] = []
+        var saturation: [BenchReport.AdaptiveSaturation] = []
+        for setting in compared {
+            for load in Self.loads {
+                let point = try await openLoopPoint(setting, load: load, capacity: capacity, model: model, items: items)
+                points.append(point)
+                Console.progress(
+                    "[adaptive] \(name) \(setting.label) load \(Format.fixed(load * 100, 0)) %: achieved "
+                        + "\(Format.rate(point.achievedPerSecond))/s, mean batch \(Format.fixed(point.meanBatch, 1)), "
+                        + "p50 \(Format.fixed(point.p50Milliseconds, 3)) p99 \(Format.fixed(point.p99Milliseconds, 3)) ms"
+                        + (point.cutOff > 0 ? ", cut off with \(point.cutOff) unfinished" : ""))
+            }
+            let saturated = try await saturatedThroughput(setting, capacity: capacity, model: model, items: items)
+            saturation.append(saturated)
+            Console.progress(
+                "[adaptive] \(name) \(setting.label) saturated: \(Format.rate(saturated.itemsPerSecond)) items/s, "
+                    + "mean batch \(Format.fixed(saturated.meanBatch, 1)) at \(Format.fixed(Self.overload * 100, 0)) % offered"
+            )
+        }
+        let step = try await loadStep(name: name, model: model, capacity: capacity, items: items)
+        return BenchReport.Adaptive(points: points, saturation: saturation, step: step)
+    }
+
+    /// One setting at one load on a fresh processor; a setting that falls behind is cut off a little after
+    /// the arrivals end (its queue cancelled) instead of draining for as long as the backlog takes.
+    private func openLoopPoint(
+        _ setting: Setting,
+        load: Double,
+        capacity: Double,
+        model: DenseModel,
+        items: [[Float]]
+    ) async throws -> BenchReport.AdaptivePoint {
+        let processor = try makeProcessor(setting, model: model)
+        let (warmup, duration) = (settings.openLoopWarmup, pointDuration)
+        let grace = max(.milliseconds(250), duration / 4)
+        let finished = Locked(false)
+        let watchdog = Task {
+            try? await Task.sleep(for: warmup + duration + grace)
+            if !finished.withLock({ $0 }) { await processor.stop(timeout: .seconds(1), mode: .cancel) }
+        }
+        let rate = capacity * load
+        let run = await offPool {
+            OpenLoop.run(processor, items: items, rate: rate, warmup: warmup, duration: duration)
+        }
+        finished.withLock { $0 = true }
+        watchdog.cancel()
+        await processor.stop()
+        return BenchReport.AdaptivePoint(
+            setting: setting.label, load: load, achievedPerSecond: run.achievedPerSecond,
+            p50Milliseconds: run.latency.milliseconds(atPercentile: 50),
+            p99Milliseconds: run.latency.milliseconds(atPercentile: 99), meanBatch: run.meanBatch, cutOff: run.errors)
+    }
+
+    /// Items per second completed under an open-loop overload (`overload` × capacity, queue never empty),
+    /// counted from the processor's statistics between the end of the warm-up and the end of the arrivals.
+    ///
+    /// Not a closed loop: with the `processor` scenario's 64 callers fixed sizes above 64 never fill, and
+    /// with a thousand async callers the cooperative pool's cost per resume swamps the cheap model.
+    private func saturatedThroughput(
+        _ setting: Setting,
+        capacity: Double,
+        model: DenseModel,
+        items: [[Float]]
+    ) async throws -> BenchReport.AdaptiveSaturation {
+        let processor = try makeProcessor(setting, model: model)
+        let (warmup, duration) = (settings.openLoopWarmup, pointDuration / 2)
+        let rate = capacity * Self.overload
+        let clock = ContinuousClock()
+        let begin = clock.now
+        let load = Task {
+            await offPool { OpenLoop.run(processor, items: items, rate: rate, warmup: warmup, duration: duration) }
+        }
+        try? await Task.sleep(until: begin + warmup, clock: clock)
+        let (start, before) = (clock.now, processor.stats().window)
+        try? await Task.sleep(until: begin + warmup + duration, clock: clock)
+        let (end, after) = (clock.now, processor.stats().window)
+        await processor.stop(timeout: .seconds(1), mode: .cancel)
+        _ = await load.value
+        let completed = after.totalItems - before.totalItems
+        let batches = after.totalBatches - before.totalBatches
+        return BenchReport.AdaptiveSaturation(
+            setting: setting.label, itemsPerSecond: Double(completed) / (end - start).inSeconds,
+            meanBatch: batches == 0 ? 0 : Double(completed) / Double(batches), offeredLoad: Self.overload)
+    }
+
+    /// Adaptive under a Poisson load stepping from 20 % to 90 % of capacity.
+    private func loadStep(
+        name: String,
+        model: DenseModel,
+        capacity: Double,
+        items: [[Float]]
+    ) async throws -> BenchReport.AdaptiveStep {
+        let processor = try makeProcessor(compared[0], model: model)
+        let (warmup, before, after) = (settings.openLoopWarmup, pointDuration * 3 / 4, pointDuration)
+        let (low, high) = (capacity * Self.step.from, capacity * Self.step.to)
+        let run = await offPool {
+            AdaptiveStepLoad.run(
+                processor, items: items, low: low, high: high, warmup: warmup, before: before, after: after,
+                sampleEvery: .milliseconds(2))
+        }
+        await processor.stop()
+        let (settle, final) = AdaptiveStepLoad.settle(run.samples)
+        let lastBefore = run.samples.filter { $0.milliseconds < 0 && $0.milliseconds >= -100 }.map(\.target).sorted()
+        let step = BenchReport.AdaptiveStep(
+            loadBefore: Self.step.from, loadAfter: Self.step.to, settleMilliseconds: settle,
+            p99BeforeMilliseconds: run.before.milliseconds(atPercentile: 99),
+            p99AfterMilliseconds: run.after.milliseconds(atPercentile: 99),
+            targetBefore: lastBefore.isEmpty ? 0 : lastBefore[lastBefore.count / 2], targetAfter: final,
+            trace: run.samples.enumerated().filter { $0.offset % 5 == 0 }.map {
+                [($0.element.milliseconds * 10).rounded() / 10, Double($0.element.target)]
+            })
+        Console.progress(
+            "[adaptive] \(name) step \(Format.fixed(Self.step.from * 100, 0)) → \(Format.fixed(Self.step.to * 100, 0)) %: "
+                + "target \(step.targetBefore) → \(step.targetAfter), settle "
+                + (settle.map { "\(Format.fixed($0, 0)) ms" } ?? "not settled") + ", p99 before "
+                + "\(Format.fixed(step.p99BeforeMilliseconds, 3)) ms, after \(Format.fixed(step.p99AfterMilliseconds, 3)) ms"
+                + (run.errors > 0 ? ", \(run.errors) ERRORS" : ""))
+        Console.progress("[adaptive] \(name) step trace (ms: target reason): " + Self.traceSummary(run.samples))
+        if let controller = run.controller {
+            Console.progress(
+                "[adaptive] \(name) controller at the end: target \(controller.target) (\(controller.reason)), "
+                    + "λ \(Format.rate(controller.arrivalRate))/s, a "
+                    + "\(Format.fixed((controller.fixedCost?.inSeconds ?? 0) * 1e6, 1)) µs, b "
+                    + "\(Format.fixed((controller.perRowCost?.inSeconds ?? 0) * 1e6, 3)) µs/row, "
+                    + "\(controller.batchesMeasured) batches")
+        }
+        return step
+    }
+
+    /// Every 50 ms sample from 100 ms before the step to 500 ms after it, for the progress log.
+    private static func traceSummary(_ samples: [AdaptiveStepLoad.Sample]) -> String {
+        var parts: [String] = []
+        var next = -100.0
+        for sample in samples where sample.milliseconds >= next && sample.milliseconds <= 500 {
+            parts.append("\(Format.fixed(sample.milliseconds, 0)): \(sample.target) \(sample.reason)")
+            next += 50
+            while next <= sample.milliseconds { next += 50 }
+        }
+        return parts.joined(separator: ", ")
+    }
+
+    /// The scenario's tables: latency per setting and load, saturation, and the step, per model.
+    static func table(_ results: [(String, BenchReport.Adaptive)]) -> [String] {
+        var lines: [String] = []
+        for (name, result) in results {
+            let settings = result.saturation.map(\.setting)
+            var header = Format.left("  \(name)", 14) + Format.right("sat/s", 9)
+            for load in loads {
+                header +=
+                    Format.right("\(Format.fixed(load * 100, 0)) %: ach/s", 15) + Format.right("p50", 8)
+                    + Format.right("p99", 9)
+            }
+            lines.append(header)
+            for setting in settings {
+                var line = Format.left("  " + setting, 14)
+                let saturated = result.saturation.first { $0.setting == setting }
+                line += Format.right(saturated.map { Format.rate($0.itemsPerSecond) } ?? "-", 9)
+                for load in loads {
+                    guard let point = result.points.first(where: { $0.setting == setting && $0.load == load }) else {
+                        line += Format.right("-", 32)
+                        continue
+                    }
+                    line +=
+                        Format.right(Format.rate(point.achievedPerSecond), 15)
+                        + Format.right(Format.fixed(point.p50Milliseconds, 2), 8)
+                        + Format.right((point.cutOff > 0 ? ">" : "") + Format.fixed(point.p99Milliseconds, 2), 9)
+                }
+                lines.append(line)
+            }
+            lines.append(verdict(result))
+            let step = result.step
+            lines.append(
+                "  step \(Format.fixed(step.loadBefore * 100, 0)) → \(Format.fixed(step.loadAfter * 100, 0)) % "
+                    + "(adaptive): target \(step.targetBefore) → \(step.targetAfter), settle "
+                    + (step.settleMilliseconds.map { "\(Format.fixed($0, 0)) ms" } ?? "not settled")
+                    + " (target within 10 % of final), p99 before \(Format.fixed(step.p99BeforeMilliseconds, 3)) ms, "
+                    + "after \(Format.fixed(step.p99AfterMilliseconds, 3)) ms")
+            lines.append("")
+        }
+        return lines.dropLast()
+    }
+
+    /// The targets, as report lines rather than tests: adaptive's p99 against the best fixed setting per
+    /// load, and its saturated throughput against the best fixed setting's.
+    private static func verdict(_ result: BenchReport.Adaptive) -> String {
+        var parts: [String] = []
+        for load in loads {
+            let atLoad = result.points.filter { $0.load == load }
+            guard let adaptive = atLoad.first(where: { $0.setting == "adaptive" }),
+                let best = atLoad.filter({ $0.setting.hasPrefix("fixed") }).min(by: {
+                    $0.p99Milliseconds < $1.p99Milliseconds
+                })
+            else { continue }
+            let ratio = adaptive.p99Milliseconds / best.p99Milliseconds
+            parts.append(
+                "\(Format.fixed(load * 100, 0)) %: \(Format.fixed(ratio, 2))× \(best.setting)"
+                    + (ratio <= 1.1 ? "" : " MISS"))
+        }
+        if let adaptive = result.saturation.first(where: { $0.setting == "adaptive" }),
+            let best = result.saturation.filter({ $0.setting.hasPrefix("fixed") }).max(by: {
+                $0.itemsPerSecond < $1.itemsPerSecond
+            })
+        {
+            let ratio = adaptive.itemsPerSecond / best.itemsPerSecond
+            parts.append(
+                "saturated \(Format.fixed(ratio * 100, 0)) % of \(best.setting)" + (ratio >= 0.95 ? "" : " MISS"))
+        }
+        return "  adaptive p99 / best fixed p99 (target ≤ 1.10): " + parts.joined(separator: ", ")
+    }
+}
