@@ -18,7 +18,8 @@
 /// Smaller batches mean shorter waits to fill and shorter service, so the smallest sustainable size
 /// is the lowest-latency one; at low load it is 1 and items go out at once, because waiting for a
 /// batch only pays when batching is needed to keep up (the idea behind BentoML's CORK and Clipper's
-/// AIMD). A backlog raises the target to drain in larger, cheaper-per-row batches; failures and memory
+/// AIMD). Rows queued beyond the target raise it to the whole queue (work-conserving, like greedy, once
+/// the minimum is met), draining in larger, cheaper-per-row batches; failures and memory
 /// pressure scale it down through the same controller, so there is one owner of the batch size. There
 /// are no dead zones: the target follows the model from any size, within `minBatchSize…rowCap`.
 struct AdaptiveController {
@@ -178,9 +179,11 @@ struct AdaptiveController {
             size = needed.isFinite ? Int(min(needed.rounded(.up), Double(cap))) : cap
             why = .keepUp
         }
-        if queuedRows >= 2 * max(size, 1) * settings.workers, size < cap {
-            // A backlog: larger batches cost less per row, so the queue drains faster.
-            size = min(cap, max(size, queuedRows / max(settings.workers, 1)))
+        if queuedRows > size, size < cap {
+            // Rows beyond the target only queue up while every worker is busy, so the next free worker
+            // takes them all (up to the cap): leaving the surplus for later batches of `size` lets a
+            // Poisson clump become a standing queue, and a larger batch costs less per row anyway.
+            size = min(cap, queuedRows)
             why = .backlog
         }
         if let objective = settings.targetLatency?.seconds, arrivalRate > 0 {
