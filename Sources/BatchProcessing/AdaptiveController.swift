@@ -71,6 +71,12 @@ struct AdaptiveController {
     private var sumNT = 0.0
     private(set) var batchesMeasured = 0
 
+    /// Average service time of one-row batches, in seconds. Kept apart from the fit because a single
+    /// row runs a different kernel (sgemv, several times faster per row than a one-row GEMM), which
+    /// would otherwise inflate the fitted fixed cost and make the controller wait for batches it
+    /// does not need.
+    private(set) var singleRowTime: Double?
+
     private var arrivalsSinceUpdate = 0
     private var lastRateUpdate: Duration?
     /// The last fit made while batch sizes varied enough to separate `a` from `b`.
@@ -90,13 +96,14 @@ struct AdaptiveController {
         let meanT = sumT / weight
         if let fit = currentFit() { return fit }
         // Sizes too alike to tell fixed from per-row cost: keep the last separable fit, scaled to the
-        // time now measured at this size; without one, charge it all to rows (conservative for sizing).
+        // time now measured at this size; without one, split the time evenly between the two (a neutral
+        // prior; natural variation in batch sizes soon gives a real fit).
         if let lastFit {
             let predicted = lastFit.fixed + lastFit.perRow * meanN
             let scale = predicted > 0 ? meanT / predicted : 1
             return (lastFit.fixed * scale, lastFit.perRow * scale)
         }
-        return (0, max(meanT / max(meanN, 1), 1e-12))
+        return (meanT / 2, max(meanT / (2 * max(meanN, 1)), 1e-12))
     }
 
     /// The least-squares fit, if the measured sizes vary enough to separate the two costs.
@@ -131,7 +138,9 @@ struct AdaptiveController {
     /// A batch of `rows` rows took `serviceTime`.
     mutating func recordBatch(rows: Int, serviceTime: Duration, succeeded: Bool) {
         let seconds = serviceTime.seconds
-        if rows > 0, seconds > 0, seconds.isFinite {
+        if rows == 1, seconds > 0, seconds.isFinite {
+            singleRowTime = singleRowTime.map { $0 + 0.1 * (seconds - $0) } ?? seconds
+        } else if rows > 1, seconds > 0, seconds.isFinite {
             let decay = settings.forgetting
             let n = Double(rows)
             weight = weight * decay + 1
@@ -163,21 +172,34 @@ struct AdaptiveController {
     /// Recomputes the target at `now` from the arrival rate, the cost model and the backlog.
     mutating func decide(now: Duration, queuedRows: Int) {
         updateRate(now: now)
-        guard let (fixed, perRow) = costModel else {
-            reason = reason == .manual ? .manual : .warmingUp
-            return
-        }
         let cap = settings.rowCap
-        let perWorker = settings.headroom * arrivalRate / Double(max(settings.workers, 1))
+        let workers = Double(max(settings.workers, 1))
+        let perWorker = settings.headroom * arrivalRate / workers
+        let model = costModel
         var size: Int
         var why: Reason
-        if perWorker * perRow >= 1 {
+        if let single = singleRowTime, 1 / single >= perWorker {
+            // Items one at a time keep up: sending each at once is the lowest latency there is.
+            size = 1
+            why = .keepUp
+        } else if let (fixed, perRow) = model {
+            size = Self.smallestSustainable(perWorker: perWorker, fixed: fixed, perRow: perRow, cap: cap)
+            why = .keepUp
+            if size >= cap {
+                // Not sustainable with headroom. Short of true saturation, the size that just keeps up
+                // is still better than the cap: the cap would flip back and forth with the rate estimate.
+                let bare = Self.smallestSustainable(
+                    perWorker: arrivalRate / workers, fixed: fixed, perRow: perRow, cap: cap)
+                size = bare
+                why = bare >= cap ? .saturated : .keepUp
+            }
+        } else if singleRowTime != nil {
+            // Single rows cannot keep up and no larger batch was measured yet: go large, and learn.
             size = cap
             why = .saturated
         } else {
-            let needed = perWorker * fixed / (1 - perWorker * perRow)
-            size = needed.isFinite ? Int(min(needed.rounded(.up), Double(cap))) : cap
-            why = .keepUp
+            reason = reason == .manual ? .manual : .warmingUp
+            return
         }
         if queuedRows > size, size < cap {
             // Rows beyond the target only queue up while every worker is busy, so the next free worker
@@ -186,7 +208,7 @@ struct AdaptiveController {
             size = min(cap, queuedRows)
             why = .backlog
         }
-        if let objective = settings.targetLatency?.seconds, arrivalRate > 0 {
+        if let objective = settings.targetLatency?.seconds, arrivalRate > 0, let (fixed, perRow) = model {
             // The batch must fill and run within the objective: n/λ + a + b·n ≤ L.
             let bound = (objective - fixed) / (1 / arrivalRate + perRow)
             if bound.isFinite, bound >= 1, Double(size) > bound {
@@ -204,6 +226,13 @@ struct AdaptiveController {
         }
         target = min(max(size, settings.minBatchSize), cap)
         reason = why
+    }
+
+    /// The smallest `n` with `n / (fixed + perRow·n) ≥ perWorker`, or `cap` if none is.
+    private static func smallestSustainable(perWorker: Double, fixed: Double, perRow: Double, cap: Int) -> Int {
+        guard perWorker * perRow < 1 else { return cap }
+        let needed = perWorker * fixed / (1 - perWorker * perRow)
+        return needed.isFinite ? Int(min(max(needed.rounded(.up), 1), Double(cap))) : cap
     }
 
     private mutating func updateRate(now: Duration) {

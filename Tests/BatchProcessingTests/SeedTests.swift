@@ -94,7 +94,8 @@ import Testing
         for (index, future) in futures.enumerated() { #expect(try await future.value == index) }
         let stats = processor.stats()
         #expect(stats.dictionary["avg_processing_time"] != nil)
-        #expect(stats.dictionary["current_batch_size"] == 4)
+        // Adaptive by default: the target follows the load, within its bounds.
+        #expect((1...16).contains(stats.dictionary["current_batch_size"] ?? 0))
         #expect(stats.throughput > 0)
         #expect(stats.window.totalItems == 5)
         #expect(stats.window.totalBatches == stats.window.batchesByReason.values.reduce(0, +))
