@@ -5,7 +5,9 @@
 /// (``result()``, ``result(timeout:)``) from ordinary threads, or with `await` (``value``) from tasks.
 public struct BatchFuture<Output: Sendable>: Sendable {
     let cell: ResultCell<Result<Output, BatchProcessorError>>
-    let canceller: @Sendable (ResultCell<Result<Output, BatchProcessorError>>) -> Void
+    /// Withdraws the item on cancellation. An existential of a class, not a closure: a closure
+    /// capturing the storage would cost an allocation per item.
+    let canceller: any RequestCanceller<Output>
 
     /// Whether the result is available.
     public var isDone: Bool { cell.value != nil }
@@ -36,7 +38,7 @@ public struct BatchFuture<Output: Sendable>: Sendable {
             let result = await withTaskCancellationHandler {
                 await cell.wait()
             } onCancel: {
-                canceller(cell)
+                canceller.cancel(cell)
             }
             return try result.get()
         }
@@ -45,6 +47,13 @@ public struct BatchFuture<Output: Sendable>: Sendable {
     /// Cancels the item: withdrawn if still queued; in any case resolved with `cancelled` unless it
     /// already has a result.
     public func cancel() {
-        canceller(cell)
+        canceller.cancel(cell)
     }
+}
+
+/// What a future calls to cancel its item: the scheduler storage that accepted it.
+protocol RequestCanceller<Output>: AnyObject, Sendable {
+    associatedtype Output: Sendable
+    /// Withdraws the item whose result goes to `cell`, or completes it with `cancelled`.
+    func cancel(_ cell: ResultCell<Result<Output, BatchProcessorError>>)
 }

@@ -249,7 +249,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     private func future(_ element: QueuedRequest<Item, Output>, _ storage: SchedulerStorage<Item, Output>)
         -> BatchFuture<Output>
     {
-        BatchFuture(cell: element.cell, canceller: { [weak storage] cell in storage?.cancel(cell) })
+        BatchFuture(cell: element.cell, canceller: storage)
     }
 
     // MARK: Health

@@ -82,8 +82,11 @@ extension SchedulerStateMachine {
         }
         var actions = Actions()
         // Deadlines grow with arrival, so only an item entering an empty queue can bring the next
-        // timer event forward.
-        if wasEmpty { armTimer(for: min(now + settings.batchTimeout, entry.deadline), &actions) }
+        // timer event forward; and a batch due now needs no timer to be sent.
+        if wasEmpty {
+            let dueNow = readiness(now: now).reason != nil
+            armTimer(for: dueNow ? entry.deadline : min(now + settings.batchTimeout, entry.deadline), &actions)
+        }
         wakeWorkerIfReady(now: now, &actions)
         return actions
     }
@@ -124,10 +127,17 @@ extension SchedulerStateMachine {
         actions.wakeTimer = true
     }
 
-    /// The timer thread is about to sleep until `deadline` (`nil`: until woken).
-    mutating func timerWillSleep(until deadline: Duration?) {
+    /// The timer thread is about to sleep until `deadline` (`nil`: nothing pending, until woken).
+    ///
+    /// While anything is pending it never sleeps longer than ``Settings/timerHeartbeat``, so a far
+    /// deadline (an item's 30 s timeout) never needs a wake-up of its own: waking the timer on every
+    /// item entering an empty queue cost a context switch per item under light load.
+    ///
+    /// - Returns: when the timer should wake.
+    mutating func timerWillSleep(until deadline: Duration?, now: Duration) -> Duration? {
         timerSleeping = true
-        timerArmedAt = deadline
+        timerArmedAt = deadline.map { min($0, now + settings.timerHeartbeat) }
+        return timerArmedAt
     }
 
     /// The timer thread woke up.

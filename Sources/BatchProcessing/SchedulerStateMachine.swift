@@ -40,6 +40,8 @@ struct SchedulerStateMachine<Element, Waiter> {
         var watchdogLimit: Duration?
         /// The circuit breaker, if enabled.
         var circuitBreaker: CircuitBreakerConfiguration?
+        /// The longest the timer sleeps while anything is pending: how late a far deadline may fire.
+        var timerHeartbeat: Duration = .milliseconds(20)
     }
 
     /// A queued item: the caller's element plus scheduling facts.

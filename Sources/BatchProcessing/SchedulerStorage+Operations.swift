@@ -1,7 +1,7 @@
 import Locking
 import Logging
 
-extension SchedulerStorage {
+extension SchedulerStorage: RequestCanceller {
     /// A producer's pending wait for queue space.
     struct SpaceWait {
         let waiter: ProducerWaiter
@@ -12,7 +12,6 @@ extension SchedulerStorage {
     /// Checks `item` and wraps it in a new request.
     func makeElement(_ item: Item, fireAndForget: Bool) throws(BatchProcessorError) -> (Element, rows: Int) {
         let rows = try backend.rows(item).get()
-        let rowCap = lock.withLock { machine.settings.rowCap }
         let assembly =
             backend.splitsItems && rows > rowCap ? SplitAssembly(rows: rows, columns: backend.outputColumns) : nil
         let element = QueuedRequest<Item, Output>(

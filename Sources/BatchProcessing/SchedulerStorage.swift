@@ -86,6 +86,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
             adaptive.targetLatency = configuration.targetLatency
             settings.adaptive = adaptive
         }
+        self.rowCap = settings.rowCap
         self.machine = Machine(settings: settings, initialBatchSize: configuration.initialBatchSize)
     }
 
@@ -93,8 +94,8 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
     @inline(__always)
     func now() -> Duration { clock.now - epoch }
 
-    /// The largest batch, in rows.
-    var rowCap: Int { lock.withLock { machine.settings.rowCap } }
+    /// The largest batch, in rows (fixed for the storage's life, so read without the lock).
+    let rowCap: Int
 
     // MARK: Threads
 
@@ -205,9 +206,8 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
                 lock.lock()
                 continue
             }
-            machine.timerWillSleep(until: next)
-            if let next {
-                timerWake.wait(lock, timeout: next - now)
+            if let wake = machine.timerWillSleep(until: next, now: now) {
+                timerWake.wait(lock, timeout: wake - now)
             } else {
                 timerWake.wait(lock)
             }
