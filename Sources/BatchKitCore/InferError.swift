@@ -30,6 +30,9 @@ public enum InferError: Error, CustomStringConvertible {
         switch self {
         case .modelNotFound(let name, let builtIns):
             return "model '\(name)' is not a file and not a built-in model (\(builtIns.joined(separator: ", ")))"
+        case .badModel(let path, .missingActivations(let layers)):
+            return "cannot load model \(path): it has \(layers) layers and no 'activations' metadata; pass them with "
+                + "--activations (one per layer, e.g. relu,relu,softmax)"
         case .badModel(let path, let error):
             return "cannot load model \(path): \(error)"
         case .unknownActivation(let name):

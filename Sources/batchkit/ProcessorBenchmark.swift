@@ -94,7 +94,7 @@ struct ProcessorBenchmark {
         var lines = [
             Format.left("  model", 12) + Format.right("items/s (min – max)", 26) + Format.right("batch", 8)
                 + Format.right("kernel rows/s (min – max)", 28) + Format.right("ratio", 8)
-                + Format.right("ns/item", 9) + Format.right("CPU ns/item", 13) + Format.right("p50 ms", 9)
+                + Format.right("ns/item", 10) + Format.right("CPU ns/item (sched.)", 22) + Format.right("p50 ms", 9)
                 + Format.right("p99 ms", 9)
         ]
         for (name, result) in results {
@@ -108,10 +108,10 @@ struct ProcessorBenchmark {
                         "\(Format.rate(result.kernelRowsPerSecondAtMeanBatch)) (\(Format.rate(result.kernelRowsPerSecondMin)) – "
                             + "\(Format.rate(result.kernelRowsPerSecondMax)))", 28)
                     + Format.right(Format.fixed(result.ratioToKernel, 2), 8)
-                    + Format.right(Format.fixed(result.overheadNanosecondsPerItem, 0), 9)
+                    + Format.right(Format.fixed(result.overheadNanosecondsPerItem, 0), 10)
                     + Format.right(
                         "\(Format.fixed(result.cpuNanosecondsPerItem, 0)) (\(Format.fixed(result.cpuOverheadNanosecondsPerItem, 0)))",
-                        13)
+                        22)
                     + Format.right(Format.fixed(result.p50Milliseconds, 3), 9)
                     + Format.right(Format.fixed(result.p99Milliseconds, 3), 9))
         }

@@ -82,7 +82,9 @@ import Testing
             let worst = zip(output.values, expected).map { abs($0 - $1) }.max() ?? 0
             #expect(worst < 1e-5, "\(file)")
         }
-        #expect(throws: InferError.self) { try ModelLoader.load(scratch.file("bare.safetensors")) }
+        let bare = #expect(throws: InferError.self) { try ModelLoader.load(scratch.file("bare.safetensors")) }
+        #expect(
+            bare?.description.hasSuffix("pass them with --activations (one per layer, e.g. relu,relu,softmax)") == true)
         #expect(throws: InferError.self) {
             try ModelLoader.load(scratch.file("bare.safetensors"), activations: "relu,swish,softmax")
         }
