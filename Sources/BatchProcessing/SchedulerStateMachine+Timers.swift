@@ -20,7 +20,7 @@ extension SchedulerStateMachine {
             consider(batch.nextDeadline)
             if let limit = settings.watchdogLimit { consider(batch.dispatchedAt + limit) }
         }
-        for retry in retries { consider(retry.parts.lazy.map(\.deadline).min()) }
+        for retry in retries { consider(Self.earliestDeadline(of: retry.parts)) }
         if lifecycle == .running, case .open(let until)? = breaker?.state { consider(until) }
         for producer in waiters { consider(producer.deadline) }
         return next

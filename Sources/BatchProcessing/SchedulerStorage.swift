@@ -246,8 +246,10 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         // Callers are woken only after the statistics include their item, so what they read adds up.
         var wakes: [ResultCell<Result<Output, BatchProcessorError>>.Wake] = []
         wakes.reserveCapacity(batch.parts.count)
-        for (part, result) in zip(batch.parts, results) {
-            guard let result else { continue }
+        // Index loops, not zip: this is the per-item hot path, and zip stayed unspecialised here.
+        for index in batch.parts.indices {
+            let part = batch.parts[index]
+            guard let result = results[index] else { continue }
             if case .failure = result { allSucceeded = false }
             guard let wake = claim(part.element, result) else { continue }
             wakes.append(wake)
@@ -258,8 +260,9 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         if let metrics {
             metrics.recordBatch(
                 reason: batch.reason, rows: batch.rows, succeeded: succeeded, serviceTime: finished - started)
-            for (part, result) in zip(batch.parts, results) {
-                guard case .success = result else { continue }
+            for index in batch.parts.indices {
+                let part = batch.parts[index]
+                guard case .success? = results[index] else { continue }
                 metrics.recordItem(
                     queueTime: batch.dispatchedAt - part.element.submittedAt,
                     latency: finished - part.element.submittedAt)
@@ -278,8 +281,8 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
             queueTime: queueTime / count, meanLatency: latency / count, queueLength: batch.queueLength,
             reason: batch.reason
         ) { record in
-            for (part, result) in zip(batch.parts, results) {
-                if case .success = result { record(finished - part.element.submittedAt) }
+            for index in batch.parts.indices {
+                if case .success? = results[index] { record(finished - batch.parts[index].element.submittedAt) }
             }
         }
         return outcome
