@@ -60,6 +60,10 @@ extension BatchProcessor where Item == [Float], Output == [Float] {
             })
         // Keep one slab of each kind: a worker will need it again as soon as the pressure passes.
         backend.trim = { inputs.trim(keeping: 1) + outputs.trim(keeping: 1) }
+        // Written here, where the types are concrete, so the submit path is compiled for [Float].
+        backend.admit = { storage, item, submission throws(BatchProcessorError) in
+            try storage.admit(item, submission)
+        }
         try start(backend: backend)
     }
 }

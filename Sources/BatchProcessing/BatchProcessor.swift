@@ -193,8 +193,8 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     ) throws(BatchProcessorError) -> (Accepted, SchedulerStorage<Item, Output>.SpaceWait?) {
         do throws(BatchProcessorError) {
             let current = try running()
-            let (element, rows) = try current.makeElement(item, fireAndForget: fireAndForget)
-            let wait = try current.offer(element, rows: rows, priority: priority, timeout: timeout)
+            let submission = Submission(priority: priority, timeout: timeout, fireAndForget: fireAndForget)
+            let (element, wait) = try current.admitItem(current, item, submission)
             return ((current, element), wait)
         } catch {
             throw refused(error)

@@ -38,4 +38,31 @@ struct BatchBackend<Item: Sendable, Output: Sendable>: Sendable {
     let prepare: @Sendable () -> Void
     /// Releases pooled memory under memory pressure; returns the bytes freed.
     var trim: @Sendable () -> Int = { 0 }
+    /// Checks, wraps and offers one item to the scheduler.
+    ///
+    /// Callers reach the scheduler from generic code, where every generic type costs a metadata lookup
+    /// per use; a backend whose `Item` and `Output` are concrete sets this closure where they are known,
+    /// so the per-item submit path is compiled for them.
+    var admit: Admitter<Item, Output> = { storage, item, submission throws(BatchProcessorError) in
+        try storage.admit(item, submission)
+    }
 }
+
+/// How one item is submitted.
+struct Submission: Sendable {
+    var priority: BatchPriority
+    /// How long to wait for queue space (`nil` or zero: fail at once when full).
+    var timeout: Duration?
+    /// Nobody holds a future for the item.
+    var fireAndForget: Bool
+}
+
+/// An item the scheduler took: its request, and the wait for queue space if it has to wait for one.
+typealias Admission<Item: Sendable, Output: Sendable> = (
+    element: QueuedRequest<Item, Output>, wait: SchedulerStorage<Item, Output>.SpaceWait?
+)
+
+/// Checks, wraps and offers one item to a scheduler (see ``BatchBackend/admit``).
+typealias Admitter<Item: Sendable, Output: Sendable> =
+    @Sendable (SchedulerStorage<Item, Output>, Item, Submission) throws(BatchProcessorError)
+    -> Admission<Item, Output>

@@ -1,6 +1,17 @@
 import Locking
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// One thread blocked until a ``ResultCell`` it registered with is filled.
+///
+/// A waiter is five heap objects (itself, a lock and a condition with their pthread storage), so each
+/// thread keeps one and reuses it: see ``current()``.
 final class BlockingWaiter: Sendable {
     private let lock = ConditionLock()
     private let condition = Condition()
@@ -30,4 +41,40 @@ final class BlockingWaiter: Sendable {
             return true
         }
     }
+
+    /// The calling thread's waiter, made on first use.
+    ///
+    /// After a wait, call ``finished(signalled:)``: a signalled waiter is reset for the thread's next
+    /// wait; one that timed out may still be signalled by the cell it waited on, so the thread drops it
+    /// and makes a new one next time.
+    static func current() -> BlockingWaiter {
+        if let stored = pthread_getspecific(threadKey) {
+            return Unmanaged<BlockingWaiter>.fromOpaque(stored).takeUnretainedValue()
+        }
+        let waiter = BlockingWaiter()
+        pthread_setspecific(threadKey, Unmanaged.passRetained(waiter).toOpaque())
+        return waiter
+    }
+
+    /// Ends a wait begun with the thread's ``current()`` waiter.
+    func finished(signalled wasSignalled: Bool) {
+        if wasSignalled {
+            lock.withLock { signalled = false }
+            return
+        }
+        guard let stored = pthread_getspecific(Self.threadKey) else { return }
+        pthread_setspecific(Self.threadKey, nil)
+        Unmanaged<BlockingWaiter>.fromOpaque(stored).release()
+    }
+
+    /// Each thread's cached waiter, released when the thread ends.
+    private static let threadKey: pthread_key_t = {
+        var key = pthread_key_t()
+        let status = pthread_key_create(&key) { stored in
+            guard let stored else { return }
+            Unmanaged<BlockingWaiter>.fromOpaque(stored).release()
+        }
+        precondition(status == 0, "pthread_key_create failed")
+        return key
+    }()
 }

@@ -129,10 +129,10 @@ final class ResultCell<Value: Sendable>: @unchecked Sendable {
 
     /// Blocks the calling thread until the value is set or `timeout` passes.
     func waitBlocking(timeout: Duration?) -> Value? {
-        let waiter = BlockingWaiter()
+        let waiter = BlockingWaiter.current()
         if let ready = register(.thread(waiter)) { return ready }
-        _ = waiter.wait(timeout: timeout)
-        // On timeout the waiter stays registered; signalling it later is harmless.
+        // On timeout the waiter stays registered here, so the thread stops reusing it.
+        waiter.finished(signalled: waiter.wait(timeout: timeout))
         return value
     }
 }

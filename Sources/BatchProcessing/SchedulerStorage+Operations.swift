@@ -9,6 +9,16 @@ extension SchedulerStorage: RequestCanceller {
         let element: Element
     }
 
+    /// Checks `item`, wraps it in a new request and offers it to the queue.
+    ///
+    /// - Returns: the request, and the wait for space the caller must complete if the queue was full.
+    @inline(__always)
+    func admit(_ item: Item, _ submission: Submission) throws(BatchProcessorError) -> Admission<Item, Output> {
+        let (element, rows) = try makeElement(item, fireAndForget: submission.fireAndForget)
+        let wait = try offer(element, rows: rows, priority: submission.priority, timeout: submission.timeout)
+        return (element, wait)
+    }
+
     /// Checks `item` and wraps it in a new request.
     func makeElement(_ item: Item, fireAndForget: Bool) throws(BatchProcessorError) -> (Element, rows: Int) {
         let rows = try backend.rows(item).get()

@@ -18,6 +18,8 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
 
     let configuration: BatchProcessorConfiguration
     let backend: BatchBackend<Item, Output>
+    /// The backend's submit path, held apart so a submit does not copy the whole backend.
+    let admitItem: Admitter<Item, Output>
     let stats: BatchStats?
     let metrics: BatchMetrics?
     let logger: Logger
@@ -53,6 +55,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
     ) {
         self.configuration = configuration
         self.backend = backend
+        self.admitItem = backend.admit
         self.stats = stats
         self.metrics = metrics
         self.alerts = alerts
