@@ -18,10 +18,11 @@
 /// Smaller batches mean shorter waits to fill and shorter service, so the smallest sustainable size
 /// is the lowest-latency one; at low load it is 1 and items go out at once, because waiting for a
 /// batch only pays when batching is needed to keep up (the idea behind BentoML's CORK and Clipper's
-/// AIMD). Rows queued beyond the target raise it to the whole queue (work-conserving, like greedy, once
-/// the minimum is met), draining in larger, cheaper-per-row batches; failures and memory
-/// pressure scale it down through the same controller, so there is one owner of the batch size. There
-/// are no dead zones: the target follows the model from any size, within `minBatchSize…rowCap`.
+/// AIMD). The target is what a batch waits for; once it is met, a batch takes every queued row up to
+/// ``batchLimit`` (work-conserving, like greedy), so a backlog drains in larger, cheaper-per-row batches
+/// without moving the target. Failures and memory pressure scale both down through the same
+/// controller, so there is one owner of the batch size. There are no dead zones: the target follows
+/// the model from any size, within `minBatchSize…rowCap`.
 struct AdaptiveController {
     /// Why the target is what it is.
     enum Reason: String, Sendable, Codable {
@@ -31,7 +32,7 @@ struct AdaptiveController {
         case keepUp
         /// Saturated: arrivals exceed what even the largest batch sustains.
         case saturated
-        /// A backlog is drained in larger batches.
+        /// More rows are queued than the target: batches take them all, up to the limit.
         case backlog
         /// Recent failures shrank the target.
         case failureBackoff
@@ -59,6 +60,9 @@ struct AdaptiveController {
 
     let settings: Settings
     private(set) var target: Int
+    /// The most rows one batch takes once the target is met: the row cap, lowered by the latency
+    /// objective, failures and memory pressure.
+    private(set) var batchLimit: Int
     private(set) var reason: Reason = .warmingUp
     /// Estimated arrivals per second.
     private(set) var arrivalRate = 0.0
@@ -87,6 +91,7 @@ struct AdaptiveController {
     init(settings: Settings, initialTarget: Int) {
         self.settings = settings
         self.target = min(max(initialTarget, settings.minBatchSize), settings.rowCap)
+        self.batchLimit = settings.rowCap
     }
 
     /// The fitted cost model: fixed seconds per batch and seconds per row.
@@ -201,30 +206,32 @@ struct AdaptiveController {
             reason = reason == .manual ? .manual : .warmingUp
             return
         }
-        if queuedRows > size, size < cap {
-            // Rows beyond the target only queue up while every worker is busy, so the next free worker
-            // takes them all (up to the cap): leaving the surplus for later batches of `size` lets a
-            // Poisson clump become a standing queue, and a larger batch costs less per row anyway.
-            size = min(cap, queuedRows)
-            why = .backlog
-        }
+        // Rows beyond the target only queue up while every worker is busy, so the next free worker takes
+        // them all (up to the limit): leaving the surplus for later batches of `size` lets a Poisson clump
+        // become a standing queue, and a larger batch costs less per row anyway. The target itself stays:
+        // it is what the next batch waits for once the clump is gone.
+        if queuedRows > size, size < cap { why = .backlog }
+        var limit = cap
         if let objective = settings.targetLatency?.seconds, arrivalRate > 0, let (fixed, perRow) = model {
             // The batch must fill and run within the objective: n/λ + a + b·n ≤ L.
             let bound = (objective - fixed) / (1 / arrivalRate + perRow)
-            if bound.isFinite, bound >= 1, Double(size) > bound {
-                size = Int(bound)
-                why = .latencyObjective
+            if bound.isFinite, bound >= 1 {
+                limit = min(limit, Int(bound))
+                if Double(size) > bound {
+                    size = Int(bound)
+                    why = .latencyObjective
+                }
             }
         }
-        if failureScale < 1 {
-            size = Int((Double(size) * failureScale).rounded(.down))
-            why = .failureBackoff
-        }
-        if memoryScale < 1 {
-            size = Int((Double(size) * memoryScale).rounded(.down))
-            why = .memoryPressure
+        let scale = failureScale * memoryScale
+        if failureScale < 1 { why = .failureBackoff }
+        if memoryScale < 1 { why = .memoryPressure }
+        if scale < 1 {
+            size = Int((Double(size) * scale).rounded(.down))
+            limit = Int((Double(limit) * scale).rounded(.down))
         }
         target = min(max(size, settings.minBatchSize), cap)
+        batchLimit = max(target, min(limit, cap))
         reason = why
     }
 

@@ -1,7 +1,9 @@
 /// What the adaptive controller currently believes and decided.
 public struct AdaptiveControllerSnapshot: Sendable, Equatable {
-    /// The target batch size, in rows.
+    /// The target batch size, in rows: what a batch waits for.
     public var target: Int
+    /// The most rows a batch takes once the target is met (a backlog drains up to this).
+    public var batchLimit: Int
     /// Why the target is what it is: `warmingUp`, `keepUp`, `saturated`, `backlog`, `failureBackoff`,
     /// `memoryPressure`, `latencyObjective` or `manual`.
     public var reason: String
@@ -16,6 +18,7 @@ public struct AdaptiveControllerSnapshot: Sendable, Equatable {
 
     init(_ controller: AdaptiveController) {
         target = controller.target
+        batchLimit = controller.batchLimit
         reason = controller.reason.rawValue
         arrivalRate = controller.arrivalRate
         let model = controller.costModel

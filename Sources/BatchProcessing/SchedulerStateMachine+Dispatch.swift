@@ -70,7 +70,10 @@ extension SchedulerStateMachine {
         if reason == .retry {
             batch = takeRetry(now: now)
         } else {
-            let limit = (reason == .greedy || reason == .drain) ? settings.rowCap : targetBatchSize
+            // Adaptive batches wait for the target, then take the queue up to the controller's limit.
+            let limit =
+                (reason == .greedy || reason == .drain)
+                ? settings.rowCap : max(controller?.batchLimit ?? targetBatchSize, targetBatchSize)
             batch = takeBatch(limit: limit, reason: reason, now: now)
         }
         var actions = Actions()

@@ -16,8 +16,12 @@ extension BenchReport {
         /// Mean rows per batch formed at this load.
         var meanBatch: Double
         /// Items still unfinished when the point was cut off (the setting could not keep up); their
-        /// latency counts up to the cut-off, so p99 is then a lower bound.
+        /// latency counts up to the cut-off, so p99 is then a lower bound. The most of any round.
         var cutOff: Int
+        /// The lowest and highest p99 over the rounds (the other figures are medians over them).
+        var p99RangeMilliseconds: [Double] = []
+        /// Interleaved runs this point is the median of.
+        var rounds = 1
 
         enum CodingKeys: String, CodingKey {
             case setting
@@ -27,6 +31,8 @@ extension BenchReport {
             case p99Milliseconds = "p99_ms"
             case meanBatch = "mean_batch"
             case cutOff = "cut_off"
+            case p99RangeMilliseconds = "p99_range_ms"
+            case rounds
         }
     }
 
@@ -104,9 +110,13 @@ struct AdaptiveBenchmark {
     /// The offered load of the saturation runs, as a fraction of capacity.
     static let overload = 1.3
 
-    /// Measured time per point: two thirds of an open-loop level (2 s standard, 0.4 s quick), so the
-    /// 28 points per model stay within about a minute and a half.
-    var pointDuration: Duration { settings.openLoopDuration * 2 / 3 }
+    /// Measured time per run of a point: a third of an open-loop level (1 s standard, 0.2 s quick).
+    var pointDuration: Duration { settings.openLoopDuration / 3 }
+
+    /// Runs per point. Every setting runs once per round, in an order rotated each round, so a change in
+    /// the machine's other load hits every setting alike; the median over rounds is reported. A single
+    /// run's p99 on two shared cores moves by more than the 10 % the comparison asks about.
+    var rounds: Int { settings.repeats >= 5 ? 3 : 1 }
 
     /// Adaptive starting at the maximum, fixed at 1, 8, 32, 128 and the maximum, and greedy.
     var compared: [Setting] {
@@ -142,16 +152,27 @@ struct AdaptiveBenchmark {
         let items = BenchInputs.rows(count: 64, width: model.inputWidth)
         var points: [BenchReport.AdaptivePoint] = []
         var saturation: [BenchReport.AdaptiveSaturation] = []
-        for setting in compared {
-            for load in Self.loads {
-                let point = try await openLoopPoint(setting, load: load, capacity: capacity, model: model, items: items)
-                points.append(point)
-                Console.progress(
-                    "[adaptive] \(name) \(setting.label) load \(Format.fixed(load * 100, 0)) %: achieved "
-                        + "\(Format.rate(point.achievedPerSecond))/s, mean batch \(Format.fixed(point.meanBatch, 1)), "
-                        + "p50 \(Format.fixed(point.p50Milliseconds, 3)) p99 \(Format.fixed(point.p99Milliseconds, 3)) ms"
-                        + (point.cutOff > 0 ? ", cut off with \(point.cutOff) unfinished" : ""))
+        let all = compared
+        for load in Self.loads {
+            var runs = [[BenchReport.AdaptivePoint]](repeating: [], count: all.count)
+            for round in 0..<rounds {
+                for offset in all.indices {
+                    let index = (offset + round) % all.count
+                    let setting = all[index]
+                    let point = try await openLoopPoint(
+                        setting, load: load, capacity: capacity, model: model, items: items)
+                    runs[index].append(point)
+                    Console.progress(
+                        "[adaptive] \(name) load \(Format.fixed(load * 100, 0)) % round \(round + 1)/\(rounds) "
+                            + "\(setting.label): achieved \(Format.rate(point.achievedPerSecond))/s, mean batch "
+                            + "\(Format.fixed(point.meanBatch, 1)), p50 \(Format.fixed(point.p50Milliseconds, 3)) p99 "
+                            + "\(Format.fixed(point.p99Milliseconds, 3)) ms"
+                            + (point.cutOff > 0 ? ", cut off with \(point.cutOff) unfinished" : ""))
+                }
             }
+            points += runs.map(Self.median)
+        }
+        for setting in all {
             let saturated = try await saturatedThroughput(setting, capacity: capacity, model: model, items: items)
             saturation.append(saturated)
             Console.progress(
@@ -161,6 +182,25 @@ struct AdaptiveBenchmark {
         }
         let step = try await loadStep(name: name, model: model, capacity: capacity, items: items)
         return BenchReport.Adaptive(points: points, saturation: saturation, step: step)
+    }
+
+    /// One point from several runs of it: the median of each figure, the p99 range, the worst cut-off.
+    static func median(_ runs: [BenchReport.AdaptivePoint]) -> BenchReport.AdaptivePoint {
+        func middle(_ values: [Double]) -> Double {
+            let sorted = values.sorted()
+            return sorted.count % 2 == 1
+                ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        }
+        var point = runs[0]
+        let p99s = runs.map(\.p99Milliseconds)
+        point.achievedPerSecond = middle(runs.map(\.achievedPerSecond))
+        point.p50Milliseconds = middle(runs.map(\.p50Milliseconds))
+        point.p99Milliseconds = middle(p99s)
+        point.meanBatch = middle(runs.map(\.meanBatch))
+        point.cutOff = runs.map(\.cutOff).max() ?? 0
+        point.p99RangeMilliseconds = [p99s.min() ?? 0, p99s.max() ?? 0]
+        point.rounds = runs.count
+        return point
     }
 
     /// One setting at one load on a fresh processor; a setting that falls behind is cut off a little after
@@ -205,7 +245,7 @@ struct AdaptiveBenchmark {
         items: [[Float]]
     ) async throws -> BenchReport.AdaptiveSaturation {
         let processor = try makeProcessor(setting, model: model)
-        let (warmup, duration) = (settings.openLoopWarmup, pointDuration / 2)
+        let (warmup, duration) = (settings.openLoopWarmup, pointDuration)
         let rate = capacity * Self.overload
         let clock = ContinuousClock()
         let begin = clock.now
@@ -233,7 +273,7 @@ struct AdaptiveBenchmark {
         items: [[Float]]
     ) async throws -> BenchReport.AdaptiveStep {
         let processor = try makeProcessor(compared[0], model: model)
-        let (warmup, before, after) = (settings.openLoopWarmup, pointDuration * 3 / 4, pointDuration)
+        let (warmup, before, after) = (settings.openLoopWarmup, pointDuration, pointDuration * 2)
         let (low, high) = (capacity * Self.step.from, capacity * Self.step.to)
         let run = await offPool {
             AdaptiveStepLoad.run(
@@ -347,6 +387,8 @@ struct AdaptiveBenchmark {
             parts.append(
                 "saturated \(Format.fixed(ratio * 100, 0)) % of \(best.setting)" + (ratio >= 0.95 ? "" : " MISS"))
         }
-        return "  adaptive p99 / best fixed p99 (target ≤ 1.10): " + parts.joined(separator: ", ")
+        let rounds = result.points.first?.rounds ?? 1
+        return "  adaptive p99 / best fixed p99 (target ≤ 1.10"
+            + (rounds > 1 ? "; medians of \(rounds) interleaved rounds" : "") + "): " + parts.joined(separator: ", ")
     }
 }

@@ -168,8 +168,11 @@ import Testing
         var controller = Self.controller()
         _ = Self.run(&controller, rate: 100_000, from: 0, milliseconds: 500)
         let normal = controller.target
+        #expect(normal < 256)
         controller.decide(now: .milliseconds(501), queuedRows: 400)
-        #expect(controller.target > normal)
+        // The target (what a batch waits for) holds; the batch that takes the backlog may hold the cap.
+        #expect(controller.target == normal)
+        #expect(controller.batchLimit == 256)
         #expect(controller.reason == .backlog)
     }
 
@@ -214,5 +217,29 @@ import Testing
         // At 10 items/s, waiting for a batch cannot pay: the lone item goes out at once.
         #expect(machine.targetBatchSize == 1)
         #expect(actions.wakeWorkers == 1)
+    }
+
+    @Test func adaptiveBatchTakesTheQueueOnceTheTargetIsMet() {
+        var settings = SchedulerStateMachine<String, Int>.Settings()
+        settings.rowCap = 64
+        var adaptive = AdaptiveController.Settings()
+        adaptive.rowCap = 64
+        settings.adaptive = adaptive
+        var machine = SchedulerStateMachine<String, Int>(settings: settings, initialBatchSize: 8)
+        // No idle worker: 20 items queue up behind a target of 8.
+        for index in 0..<20 {
+            guard case .accepted = machine.submit("item\(index)", priority: .normal, rows: 1, now: .zero) else {
+                Issue.record("not accepted")
+                return
+            }
+        }
+        #expect(machine.targetBatchSize == 8)
+        guard case .run(let batch, _) = machine.workerNext(now: .microseconds(10), wasWaiting: false) else {
+            Issue.record("no batch")
+            return
+        }
+        #expect(batch.rows == 20)
+        #expect(batch.reason == .full)
+        #expect(machine.queuedItems == 0)
     }
 }
