@@ -1,4 +1,5 @@
 public import DenseKernels
+import Logging
 
 extension BatchProcessor where Item == [Float], Output == [Float] {
     /// Starts processing with a dense model: each item is `k` rows of `model.inputWidth` features
@@ -9,8 +10,28 @@ extension BatchProcessor where Item == [Float], Output == [Float] {
     /// per batch are capped by the model's ``DenseKernels/MemoryEstimate``; items larger than the cap
     /// are split across batches and reassembled in order.
     ///
+    /// When `model.rowByRowLimit` is `nil`, the model is first calibrated for small batches
+    /// (``DenseKernels/DenseModel/calibratedForSmallBatches(candidates:)``, a few milliseconds up to
+    /// ~150 ms for large layers) with the BLAS threads the workers will use.
+    ///
     /// - Throws: `alreadyStarted`, or `invalidConfiguration` if the memory budget cannot hold one row.
     public func start(model: DenseModel) throws(BatchProcessorError) {
+        let threading = configuration.blasThreading
+        let applyThreading: @Sendable () -> Void = {
+            switch threading {
+            case .perWorker: BLAS.setThreadCount(1)
+            case .threads(let count): BLAS.setThreadCount(count)
+            case .unchanged: break
+            }
+        }
+        var calibrated = model
+        if model.rowByRowLimit == nil {
+            applyThreading()
+            calibrated = model.calibratedForSmallBatches()
+            logger.info(
+                "small batches calibrated", metadata: ["rowByRowLimit": "\(calibrated.rowByRowLimit ?? 1)"])
+        }
+        let model = calibrated
         let width = model.inputWidth
         var rowCap: Int?
         if let budget = configuration.maxBatchMemoryMB {
@@ -29,7 +50,6 @@ extension BatchProcessor where Item == [Float], Output == [Float] {
         let maxRows = min(configuration.maxBatchSize, rowCap ?? .max)
         let inputs = SlabPool(rows: maxRows, columns: width)
         let outputs = SlabPool(rows: maxRows, columns: model.outputWidth)
-        let threading = configuration.blasThreading
         let rejectNonFinite = configuration.nonFiniteInputs == .reject
         var backend = BatchBackend<[Float], [Float]>(
             rows: { item in
@@ -51,13 +71,7 @@ extension BatchProcessor where Item == [Float], Output == [Float] {
             outputColumns: model.outputWidth,
             rowCap: rowCap,
             makeRunner: { maxRows in DenseRunner(model: model, maxRows: maxRows, inputs: inputs, outputs: outputs) },
-            prepare: {
-                switch threading {
-                case .perWorker: BLAS.setThreadCount(1)
-                case .threads(let count): BLAS.setThreadCount(count)
-                case .unchanged: break
-                }
-            })
+            prepare: applyThreading)
         // Keep one slab of each kind: a worker will need it again as soon as the pressure passes.
         backend.trim = { inputs.trim(keeping: 1) + outputs.trim(keeping: 1) }
         // Written here, where the types are concrete, so the submit path is compiled for [Float].

@@ -2,7 +2,8 @@ internal import CBLAS
 
 extension DenseModel {
     /// Computes the model for every row of `input` into `output`: one `cblas_sgemm` per layer, each
-    /// followed by the fused bias + activation epilogue (a single row takes the `sgemv` path).
+    /// followed by the fused bias + activation epilogue (a single row, and batches up to
+    /// ``rowByRowLimit`` rows, take the `sgemv` path row by row).
     ///
     /// Allocates nothing: intermediates go to `workspace`, the result to `output`.
     ///
@@ -16,10 +17,12 @@ extension DenseModel {
         precondition(workspace.intermediates.count == layers.count - 1, "workspace belongs to another model")
         let rows = input.rows
         guard rows > 0 else { return }
-        if rows == 1 {
+        if rows <= max(rowByRowLimit ?? 1, 1) {
             // OpenBLAS's sgemm is several times slower than sgemv for a single row (measured on mlp1024:
             // ~2 k vs ~11 k rows/s), and a lone item is common at low load.
-            forwardSingleRow(UnsafeBufferPointer(input.row(0)), into: output.row(0), workspace: workspace)
+            for row in 0..<rows {
+                forwardSingleRow(UnsafeBufferPointer(input.row(row)), into: output.row(row), workspace: workspace)
+            }
             return
         }
         var source = input

@@ -6,6 +6,15 @@ public struct DenseModel: Sendable {
     /// The layers, first to last.
     public let layers: [DenseLayer]
 
+    /// Batches of up to this many rows are computed row by row (`cblas_sgemv` per layer) rather than
+    /// with one GEMM per layer; `nil` (the default) means only single rows.
+    ///
+    /// A small GEMM on large layers is dominated by packing the weights, so on `mlp1024` two rows by
+    /// GEMM take as long as five rows one by one. Where the crossover lies depends on the layer sizes,
+    /// the BLAS kernel and the cache, so it is measured: see ``calibratedForSmallBatches(candidates:)``,
+    /// which the batch processor runs when it starts with a model whose limit is `nil`.
+    public var rowByRowLimit: Int?
+
     /// Creates a model, checking that each layer's inputs match the previous layer's outputs.
     public init(layers: [DenseLayer]) throws(DenseModelError) {
         guard let first = layers.first else { throw .noLayers }

@@ -115,8 +115,13 @@ struct BenchCommand: AsyncParsableCommand {
         var adaptives: [(String, BenchReport.Adaptive)] = []
         for name in names {
             // Validated above, so the lookup cannot fail.
-            let model = DenseModel.builtIn(named: name)!
-            var entry = BenchReport.Model(shape: model.shapeDescription)
+            // Calibrated once, with the BLAS threads each worker uses, so every scenario (the kernel
+            // comparisons included) computes small batches the way the processor does.
+            BLAS.setThreadCount(threads)
+            let model = DenseModel.builtIn(named: name)!.calibratedForSmallBatches()
+            let rowByRow = model.rowByRowLimit ?? 1
+            Console.progress("[\(name)] small batches: up to \(rowByRow) row(s) computed row by row (calibrated)")
+            var entry = BenchReport.Model(shape: model.shapeDescription, rowByRowLimit: rowByRow)
             for scenario in BenchScenario.allCases where selected.contains(scenario) {
                 switch scenario {
                 case .kernel:

@@ -101,6 +101,35 @@ func randomRows(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
         }
     }
 
+    @Test func rowByRowSmallBatchesMatchTheReference() {
+        let model = DenseModel.randomModel(
+            widths: [33, 40, 17, 5], activations: [.relu, .tanh, .softmax], seed: 11
+        )
+        .with(rowByRowLimit: 6)
+        let workspace = DenseWorkspace(model: model, maxRows: 8)
+        let input = randomRows(8 * 33, seed: 4)
+        let expected = referenceModel(input, rows: 8, model: model)
+        let inputSlab = Slab(rows: 8, columns: 33)
+        _ = inputSlab.buffer.initialize(from: input)
+        let outputSlab = Slab(rows: 8, columns: 5)
+        // 1…6 rows go row by row, 7 and 8 by GEMM: both must give every row its own result.
+        for rows in 1...8 {
+            outputSlab.buffer.update(repeating: .nan)
+            model.forward(inputSlab.view(rows: rows), into: outputSlab.view(rows: rows), workspace: workspace)
+            for index in 0..<(rows * 5) {
+                #expect(abs(Double(outputSlab.buffer[index]) - expected[index]) < 1e-5, "rows \(rows)")
+            }
+        }
+    }
+
+    @Test func calibrationKeepsTheLayersAndPicksACandidate() {
+        let model = DenseModel.mlp1024()
+        let calibrated = model.calibratedForSmallBatches(candidates: [2, 4])
+        #expect([1, 2, 4].contains(calibrated.rowByRowLimit ?? -1))
+        #expect(calibrated.layers.map(\.outputs) == model.layers.map(\.outputs))
+        #expect(model.calibratedForSmallBatches(candidates: []).rowByRowLimit == 1)
+    }
+
     @Test func strideViewsAreHonoured() {
         // A view whose row stride is wider than its columns: the GEMM must read only the columns.
         let model = DenseModel.randomModel(widths: [3, 2], activations: [.identity], seed: 5)
