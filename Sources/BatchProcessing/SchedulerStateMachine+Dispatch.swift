@@ -70,16 +70,28 @@ extension SchedulerStateMachine {
         if reason == .retry {
             batch = takeRetry(now: now)
         } else {
-            // Adaptive batches wait for the target, then take the queue up to the controller's limit.
-            let limit =
-                (reason == .greedy || reason == .drain)
-                ? settings.rowCap : max(controller?.batchLimit ?? targetBatchSize, targetBatchSize)
-            batch = takeBatch(limit: limit, reason: reason, now: now)
+            batch = takeBatch(limit: batchLimit(for: reason), reason: reason, now: now)
         }
         var actions = Actions()
         admitWaiters(now: now, &actions)
         wakeWorkerIfReady(now: now, &actions)
         return .run(batch, actions)
+    }
+
+    /// The most rows the next batch takes.
+    ///
+    /// Greedy and draining take the queue up to the cap; fixed takes the target. Adaptive waits for the
+    /// target and then takes the queue up to the controller's limit, shared with the idle workers when
+    /// it is long enough to be worth a second worker: one worker taking it all while another sits idle
+    /// would serialise rows that can run in parallel.
+    private func batchLimit(for reason: DispatchReason) -> Int {
+        if reason == .greedy || reason == .drain { return settings.rowCap }
+        guard let controller else { return targetBatchSize }
+        guard idleWorkers > 0, controller.worthSharing(rows: queuedRows) else {
+            return max(controller.batchLimit, targetBatchSize)
+        }
+        let share = (queuedRows + idleWorkers) / (idleWorkers + 1)
+        return min(controller.batchLimit, max(targetBatchSize, share))
     }
 
     /// Takes up to `limit` rows off the queue: by priority (or aging), whole items, splitting only items

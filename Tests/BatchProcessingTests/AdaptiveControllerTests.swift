@@ -49,9 +49,9 @@ import Testing
         return targets
     }
 
-    /// The smallest batch that sustains `rate` with the controller's 25 % headroom, by brute force.
+    /// The smallest batch that sustains `rate` with the controller's headroom, by brute force.
     static func expectedTarget(rate: Double, workers: Int = 2, cap: Int = 256) -> Int {
-        let needed = 1.25 * rate / Double(workers)
+        let needed = AdaptiveController.Settings().headroom * rate / Double(workers)
         return (1...cap).first { Double($0) / (fixed + perRow * Double($0)) >= needed } ?? cap
     }
 
@@ -178,11 +178,11 @@ import Testing
 
     @Test func latencyObjectiveCapsTheTarget() {
         var controller = Self.controller(objective: .microseconds(250))
-        _ = Self.run(&controller, rate: 600_000, from: 0, milliseconds: 500)
-        // Keeping up needs 75 rows, but filling n items at 600 k/s and running them must fit 250 µs:
-        // n/6e5 + 50 µs + 2 µs·n ≤ 250 µs, so n ≤ 54.
-        let bound = Int((250e-6 - Self.fixed) / (1 / 600_000 + Self.perRow))
-        #expect(Self.expectedTarget(rate: 600_000) > bound)
+        _ = Self.run(&controller, rate: 800_000, from: 0, milliseconds: 500)
+        // Keeping up needs 100 rows, but filling n items at 800 k/s and running them must fit 250 µs:
+        // n/8e5 + 50 µs + 2 µs·n ≤ 250 µs, so n ≤ 61.
+        let bound = Int((250e-6 - Self.fixed) / (1 / 800_000 + Self.perRow))
+        #expect(Self.expectedTarget(rate: 800_000) > bound)
         #expect(controller.target <= bound)
         #expect(controller.reason == .latencyObjective)
     }
@@ -240,6 +240,42 @@ import Testing
         }
         #expect(batch.rows == 20)
         #expect(batch.reason == .full)
+        #expect(machine.queuedItems == 0)
+    }
+
+    /// Six items arrive while both workers are idle: rows costing 100 µs each are shared three and
+    /// three; rows costing 1 µs go out as one batch, since waking a second worker costs more than that.
+    @Test(arguments: [(100e-6, 3), (1e-6, 6)])
+    func adaptiveSharesALongQueueWithIdleWorkers(perRow: Double, firstBatch: Int) {
+        var settings = SchedulerStateMachine<String, Int>.Settings()
+        settings.rowCap = 64
+        settings.workers = 2
+        var adaptive = AdaptiveController.Settings()
+        adaptive.rowCap = 64
+        adaptive.workers = 2
+        settings.adaptive = adaptive
+        var machine = SchedulerStateMachine<String, Int>(settings: settings, initialBatchSize: 1)
+        for rows in [2, 4, 8] {
+            machine.controller!.recordBatch(
+                rows: rows, serviceTime: .seconds(perRow * Double(rows)), succeeded: true)
+        }
+        _ = machine.workerNext(now: .zero, wasWaiting: false)
+        _ = machine.workerNext(now: .zero, wasWaiting: false)
+        for index in 0..<6 {
+            _ = machine.submit("item\(index)", priority: .normal, rows: 1, now: .microseconds(1))
+        }
+        guard case .run(let first, _) = machine.workerNext(now: .microseconds(2), wasWaiting: true) else {
+            Issue.record("expected a batch")
+            return
+        }
+        #expect(first.rows == firstBatch)
+        if firstBatch < 6 {
+            guard case .run(let second, _) = machine.workerNext(now: .microseconds(2), wasWaiting: true) else {
+                Issue.record("expected a second batch")
+                return
+            }
+            #expect(second.rows == 6 - firstBatch)
+        }
         #expect(machine.queuedItems == 0)
     }
 }
