@@ -155,17 +155,17 @@ private struct RidgeProblem {
         let solution: Solution
         switch precision {
         case .single:
-            solution = try solveSingle(xMean: xMean, yMean: yMean, lambda: lambda)
+            solution = try solve(in: Float.self, xMean: xMean, yMean: yMean, lambda: lambda)
             try reject(solution, below: Self.singleRejectRatio, lambda: lambda)
         case .double:
-            solution = try solveDouble(xMean: xMean, yMean: yMean, lambda: lambda)
+            solution = try solve(in: Double.self, xMean: xMean, yMean: yMean, lambda: lambda)
             try reject(solution, below: Self.doubleRejectRatio, lambda: lambda)
         case .automatic:
-            let single = try? solveSingle(xMean: xMean, yMean: yMean, lambda: lambda)
+            let single = try? solve(in: Float.self, xMean: xMean, yMean: yMean, lambda: lambda)
             if let single, single.smallestPivotRatio >= Self.singleRefitRatio {
                 solution = single
             } else {
-                solution = try solveDouble(xMean: xMean, yMean: yMean, lambda: lambda)
+                solution = try solve(in: Double.self, xMean: xMean, yMean: yMean, lambda: lambda)
                 try reject(solution, below: Self.doubleRejectRatio, lambda: lambda)
             }
         }
@@ -220,75 +220,46 @@ private struct RidgeProblem {
     // right-hand side; the solution overwrites it in the `[outputs, inputs]` layout a layer stores.
     // Solving in column-major order therefore needs no transposed copies inside LAPACKE.
 
-    private func solveSingle(xMean: [Double], yMean: [Double], lambda: Float) throws(RidgeError) -> Solution {
+    /// Forms the normal equations block by block from rows centred in `T` and solves them in `T`.
+    ///
+    /// In `Double` the centring happens after widening, so features with large means lose nothing
+    /// before the products.
+    private func solve<T: RidgeScalar>(
+        in _: T.Type,
+        xMean: [Double],
+        yMean: [Double],
+        lambda: Float
+    ) throws(RidgeError) -> Solution {
         let block = min(rows, Self.blockRows)
-        var xBlock = [Float](repeating: 0, count: block * inputs)
-        var yBlock = [Float](repeating: 0, count: block * outputs)
-        var gram = [Float](repeating: 0, count: inputs * inputs)
-        var cross = [Float](repeating: 0, count: outputs * inputs)
-        let xShift = xMean.map(Float.init)
-        let yShift = yMean.map(Float.init)
+        var xBlock = [T](repeating: 0, count: block * inputs)
+        var yBlock = [T](repeating: 0, count: block * outputs)
+        var gram = [T](repeating: 0, count: inputs * inputs)
+        var cross = [T](repeating: 0, count: outputs * inputs)
+        let xShift = xMean.map { T($0) }
+        let yShift = yMean.map { T($0) }
         var start = 0
         while start < rows {
             let count = min(block, rows - start)
-            let beta: Float = start == 0 ? 0 : 1
+            let beta: T = start == 0 ? 0 : 1
             for offset in 0..<count {
                 let xRow = x + (start + offset) * xStride
                 let yRow = y + (start + offset) * yStride
-                for column in 0..<inputs { xBlock[offset * inputs + column] = xRow[column] - xShift[column] }
-                for column in 0..<outputs { yBlock[offset * outputs + column] = yRow[column] - yShift[column] }
+                for column in 0..<inputs { xBlock[offset * inputs + column] = T(xRow[column]) - xShift[column] }
+                for column in 0..<outputs { yBlock[offset * outputs + column] = T(yRow[column]) - yShift[column] }
             }
-            cblas_ssyrk(
-                CblasRowMajor, CblasUpper, CblasTrans, Int32(inputs), Int32(count),
-                1, xBlock, Int32(inputs), beta, &gram, Int32(inputs))
-            cblas_sgemm(
-                CblasRowMajor, CblasTrans, CblasNoTrans, Int32(outputs), Int32(inputs), Int32(count),
-                1, yBlock, Int32(outputs), xBlock, Int32(inputs), beta, &cross, Int32(inputs))
+            T.gramUpdate(n: Int32(inputs), count: Int32(count), x: xBlock, beta: beta, gram: &gram)
+            T.crossUpdate(
+                outputs: Int32(outputs), n: Int32(inputs), count: Int32(count), y: yBlock, x: xBlock, beta: beta,
+                cross: &cross)
             start += count
         }
         let n = inputs
-        for index in 0..<n { gram[index * n + index] += lambda }
+        for index in 0..<n { gram[index * n + index] += T(lambda) }
         let diagonal = (0..<n).map { Double(gram[$0 * n + $0]) }
-        let info = LAPACKE_sposv(
-            LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), Int32(n), Int32(outputs), &gram, Int32(n), &cross, Int32(n))
+        let info = T.choleskySolve(n: Int32(n), outputs: Int32(outputs), gram: &gram, cross: &cross)
         return try solution(
-            info: info, weights: cross.map(Double.init), factorDiagonal: (0..<n).map { Double(gram[$0 * n + $0]) },
+            info: info, weights: cross.map { Double($0) }, factorDiagonal: (0..<n).map { Double(gram[$0 * n + $0]) },
             diagonal: diagonal, lambda: lambda)
-    }
-
-    private func solveDouble(xMean: [Double], yMean: [Double], lambda: Float) throws(RidgeError) -> Solution {
-        let block = min(rows, Self.blockRows)
-        // Centred in Double, so features with large means lose nothing before the products.
-        var xBlock = [Double](repeating: 0, count: block * inputs)
-        var yBlock = [Double](repeating: 0, count: block * outputs)
-        var gram = [Double](repeating: 0, count: inputs * inputs)
-        var cross = [Double](repeating: 0, count: outputs * inputs)
-        var start = 0
-        while start < rows {
-            let count = min(block, rows - start)
-            let beta: Double = start == 0 ? 0 : 1
-            for offset in 0..<count {
-                let xRow = x + (start + offset) * xStride
-                let yRow = y + (start + offset) * yStride
-                for column in 0..<inputs { xBlock[offset * inputs + column] = Double(xRow[column]) - xMean[column] }
-                for column in 0..<outputs { yBlock[offset * outputs + column] = Double(yRow[column]) - yMean[column] }
-            }
-            cblas_dsyrk(
-                CblasRowMajor, CblasUpper, CblasTrans, Int32(inputs), Int32(count),
-                1, xBlock, Int32(inputs), beta, &gram, Int32(inputs))
-            cblas_dgemm(
-                CblasRowMajor, CblasTrans, CblasNoTrans, Int32(outputs), Int32(inputs), Int32(count),
-                1, yBlock, Int32(outputs), xBlock, Int32(inputs), beta, &cross, Int32(inputs))
-            start += count
-        }
-        let n = inputs
-        for index in 0..<n { gram[index * n + index] += Double(lambda) }
-        let diagonal = (0..<n).map { gram[$0 * n + $0] }
-        let info = LAPACKE_dposv(
-            LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), Int32(n), Int32(outputs), &gram, Int32(n), &cross, Int32(n))
-        return try solution(
-            info: info, weights: cross, factorDiagonal: (0..<n).map { gram[$0 * n + $0] }, diagonal: diagonal,
-            lambda: lambda)
     }
 
     /// Turns LAPACK's `info` into an error, or the solved weights and the pivot ratios of `L_ii`.

@@ -42,10 +42,8 @@ enum ClosedLoop {
         duration: Duration
     ) async -> Run {
         let clock = ContinuousClock()
-        let before = processor.stats().window
-        let cpuBefore = ProcessCPU.seconds()
-        let start = clock.now
-        let deadline = start + duration
+        let mark = Mark(processor, start: clock.now)
+        let deadline = mark.start + duration
         var run = await withTaskGroup(of: Run.self) { group in
             for producer in 0..<producers {
                 group.addTask {
@@ -70,12 +68,7 @@ enum ClosedLoop {
             for await part in group { total.add(part) }
             return total
         }
-        run.seconds = (clock.now - start).inSeconds
-        run.cpuSeconds = ProcessCPU.seconds() - cpuBefore
-        let after = processor.stats().window
-        run.batches = after.totalBatches - before.totalBatches
-        // Single-row items: every completed item is one row of some batch.
-        run.rows = after.totalItems - before.totalItems
+        mark.finish(&run, processor)
         return run
     }
 
@@ -110,18 +103,38 @@ enum ClosedLoop {
             }
         }
         gate.waitForAll()
-        let before = processor.stats().window
-        let cpuBefore = ProcessCPU.seconds()
-        let start = gate.open(for: duration)
+        var mark = Mark(processor, start: ContinuousClock().now)
+        mark.start = gate.open(for: duration)
         for thread in threads { thread.join() }
         var run = Run()
-        run.seconds = (ContinuousClock().now - start).inSeconds
-        run.cpuSeconds = ProcessCPU.seconds() - cpuBefore
         for part in parts.withLock({ $0 }) { run.add(part) }
-        let after = processor.stats().window
-        run.batches = after.totalBatches - before.totalBatches
-        run.rows = after.totalItems - before.totalItems
+        mark.finish(&run, processor)
         return run
+    }
+
+    /// The processor's counters and the process's CPU time as a timed run starts.
+    private struct Mark {
+        let window: BatchStatsSnapshot
+        let cpuSeconds: Double
+        var start: ContinuousClock.Instant
+
+        init<Item: Sendable, Output: Sendable>(
+            _ processor: BatchProcessor<Item, Output>, start: ContinuousClock.Instant
+        ) {
+            window = processor.stats().window
+            cpuSeconds = ProcessCPU.seconds()
+            self.start = start
+        }
+
+        /// Fills in the run's time, CPU time, batches and rows since the mark.
+        func finish<Item: Sendable, Output: Sendable>(_ run: inout Run, _ processor: BatchProcessor<Item, Output>) {
+            run.seconds = (ContinuousClock().now - start).inSeconds
+            run.cpuSeconds = ProcessCPU.seconds() - cpuSeconds
+            let after = processor.stats().window
+            run.batches = after.totalBatches - window.totalBatches
+            // Single-row items: every completed item is one row of some batch.
+            run.rows = after.totalItems - window.totalItems
+        }
     }
 
     /// Exactly `count` items from `producers` tasks (for counting allocations per item).
