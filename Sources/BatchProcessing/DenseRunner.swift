@@ -10,6 +10,9 @@ final class DenseRunner: BatchRunner {
     private let workspace: DenseWorkspace
     private let inputs: SlabPool
     private let outputs: SlabPool
+    /// Reused batch to batch: the scheduler drops its copy before the next batch, so the buffer is
+    /// unique again by then and refilling it allocates nothing.
+    private var results: [Result<Output, BatchProcessorError>?] = []
 
     init(model: DenseModel, maxRows: Int, inputs: SlabPool, outputs: SlabPool) {
         self.model = model
@@ -37,7 +40,7 @@ final class DenseRunner: BatchRunner {
             rows += part.rowCount
         }
         model.forward(input.view(rows: rows), into: output.view(rows: rows), workspace: workspace)
-        var results: [Result<Output, BatchProcessorError>?] = []
+        results.removeAll(keepingCapacity: true)
         results.reserveCapacity(parts.count)
         var row = 0
         for part in parts {

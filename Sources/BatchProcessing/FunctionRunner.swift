@@ -1,13 +1,20 @@
 /// Runs a user's batch function: items in, exactly one result per item out.
 final class FunctionRunner<Item: Sendable, Output: Sendable>: BatchRunner {
     private let function: @Sendable ([Item]) throws -> [Output]
+    /// Reused batch to batch (see ``DenseRunner``); if the function keeps the items array, the next
+    /// batch simply gets a new buffer.
+    private var items: [Item] = []
+    private var results: [Result<Output, BatchProcessorError>?] = []
 
     init(_ function: @escaping @Sendable ([Item]) throws -> [Output]) {
         self.function = function
     }
 
     func run(_ parts: [SchedulerPart<Item, Output>]) -> BatchRunResult<Output> {
-        let items = parts.map(\.element.item)
+        items.removeAll(keepingCapacity: true)
+        items.reserveCapacity(parts.count)
+        for index in parts.indices { items.append(parts[index].element.item) }
+        defer { items.removeAll(keepingCapacity: true) }
         let outputs: [Output]
         do {
             outputs = try function(items)
@@ -19,6 +26,9 @@ final class FunctionRunner<Item: Sendable, Output: Sendable>: BatchRunner {
             // A contract violation, not bad luck: running it again would only repeat it.
             return .failed(.resultCountMismatch(expected: items.count, got: outputs.count), retryable: false)
         }
-        return .completed(outputs.map { .success($0) })
+        results.removeAll(keepingCapacity: true)
+        results.reserveCapacity(outputs.count)
+        for index in outputs.indices { results.append(.success(outputs[index])) }
+        return .completed(results)
     }
 }

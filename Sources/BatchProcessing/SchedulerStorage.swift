@@ -15,6 +15,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
     // too; everything else is immutable after init or Sendable itself.
     typealias Element = QueuedRequest<Item, Output>
     typealias Machine = SchedulerMachine<Item, Output>
+    typealias Wake = ResultCell<Result<Output, BatchProcessorError>>.Wake
 
     let configuration: BatchProcessorConfiguration
     let backend: BatchBackend<Item, Output>
@@ -128,6 +129,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
     private func workerLoop(_ runner: any BatchRunner<Item, Output>) {
         lock.lock()
         var wasWaiting = false
+        var wakes: [Wake] = []
         while true {
             switch machine.workerNext(now: now(), wasWaiting: wasWaiting) {
             case .exit:
@@ -142,7 +144,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
                 wasWaiting = false
                 lock.unlock()
                 perform(actions)
-                let outcome = execute(batch, on: runner)
+                let outcome = execute(batch, on: runner, wakes: &wakes)
                 lock.lock()
                 let completion: Machine.Actions
                 if let failure = outcome.failure {
@@ -230,7 +232,14 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
     }
 
     /// Runs a batch and completes its items (unless it failed as a whole, which the machine handles).
-    private func execute(_ batch: Machine.Batch, on runner: any BatchRunner<Item, Output>) -> Outcome {
+    ///
+    /// `wakes` is the worker's scratch list, empty on entry and on return, reused so that a batch
+    /// allocates no list of its own.
+    private func execute(
+        _ batch: Machine.Batch,
+        on runner: any BatchRunner<Item, Output>,
+        wakes: inout [Wake]
+    ) -> Outcome {
         let started = now()
         let run = runner.run(batch.parts)
         let finished = now()
@@ -247,7 +256,6 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         var succeeded = 0
         var allSucceeded = true
         // Callers are woken only after the statistics include their item, so what they read adds up.
-        var wakes: [ResultCell<Result<Output, BatchProcessorError>>.Wake] = []
         wakes.reserveCapacity(batch.parts.count)
         // Index loops, not zip: this is the per-item hot path, and zip stayed unspecialised here.
         for index in batch.parts.indices {
@@ -258,7 +266,10 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
             wakes.append(wake)
             if case .success = result { succeeded += 1 }
         }
-        defer { for wake in wakes { wake.run() } }
+        defer {
+            for index in wakes.indices { wakes[index].run() }
+            wakes.removeAll(keepingCapacity: true)
+        }
         let outcome = Outcome(serviceTime: finished - started, succeeded: allSucceeded, succeededItems: succeeded)
         if let metrics {
             metrics.recordBatch(
@@ -305,7 +316,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
     private func claim(
         _ element: Element,
         _ result: Result<Output, BatchProcessorError>
-    ) -> ResultCell<Result<Output, BatchProcessorError>>.Wake? {
+    ) -> Wake? {
         guard let wake = element.cell.claim(result) else { return nil }
         if case .failure(let error) = result {
             stats?.recordErrors(code: error.code.description, count: 1)
