@@ -84,11 +84,19 @@ struct AdaptiveController {
     private var sumNT = 0.0
     private(set) var batchesMeasured = 0
 
-    /// Average service time of one-row batches, in seconds. Kept apart from the fit because a single
-    /// row runs a different kernel (sgemv, several times faster per row than a one-row GEMM), which
-    /// would otherwise inflate the fitted fixed cost and make the controller wait for batches it
-    /// does not need.
-    private(set) var singleRowTime: Double?
+    /// Batches up to this many rows are timed size by size rather than fitted.
+    static let smallSizes = 16
+
+    /// Moving averages of the service time of batches of 1…``smallSizes`` rows (index = rows), in seconds.
+    ///
+    /// Small batches do not follow a line: one row takes another kernel (sgemv), a dense model may
+    /// compute a few rows one by one, and OpenBLAS's cost is step-wise in `n`. Fitted together with
+    /// large batches they inflated the fixed cost `a` (3× on mlp1024) and made the controller wait for
+    /// rows it did not need. So small sizes are measured, and the fit only sees larger batches.
+    private var smallSizeTimes = [Double?](repeating: nil, count: smallSizes + 1)
+
+    /// Average service time of one-row batches, in seconds.
+    var singleRowTime: Double? { smallSizeTimes[1] }
 
     private var arrivalsSinceUpdate = 0
     private var lastRateUpdate: Duration?
@@ -145,9 +153,39 @@ struct AdaptiveController {
         return time > settings.shareAbove.seconds
     }
 
-    /// The predicted service time of a batch of `rows` rows, if the model is fitted.
+    /// The predicted service time of a batch of `rows` rows, once anything has been measured.
+    ///
+    /// A small size not measured yet is estimated from the nearest measured larger small size at its
+    /// cost per row — optimistic, since the cost per row falls with size, and self-correcting: a size
+    /// the controller chooses gets measured. Past the small sizes the fit answers, or without one the
+    /// largest measured small size at its cost per row (pessimistic: batching only gets cheaper).
     func serviceTime(rows: Int) -> Double? {
-        costModel.map { $0.fixed + $0.perRow * Double(rows) }
+        let n = max(rows, 1)
+        if n <= Self.smallSizes {
+            if let measured = smallSizeTimes[n] { return measured }
+            for larger in (n + 1)..<(Self.smallSizes + 1) {
+                if let time = smallSizeTimes[larger] { return time * Double(n) / Double(larger) }
+            }
+        }
+        if let (fixed, perRow) = costModel { return fixed + perRow * Double(n) }
+        for smaller in stride(from: min(n, Self.smallSizes), through: 1, by: -1) {
+            if let time = smallSizeTimes[smaller] { return time * Double(n) / Double(smaller) }
+        }
+        return nil
+    }
+
+    /// The smallest size whose measured or estimated throughput reaches `perWorker` rows per second
+    /// per worker; `nil` if no size can be judged yet, `cap` if none reaches it.
+    private func smallestSustainable(perWorker: Double, cap: Int) -> Int? {
+        var judged = false
+        for n in 1...max(1, min(Self.smallSizes, cap)) {
+            guard let time = serviceTime(rows: n), time > 0 else { continue }
+            judged = true
+            if Double(n) / time >= perWorker { return n }
+        }
+        guard cap > Self.smallSizes, let (fixed, perRow) = costModel else { return judged ? cap : nil }
+        let size = Self.smallestSustainable(perWorker: perWorker, fixed: fixed, perRow: perRow, cap: cap)
+        return max(size, Self.smallSizes + 1)
     }
 
     /// An item arrived. O(1): the rate is folded in at the next decision.
@@ -158,9 +196,9 @@ struct AdaptiveController {
     /// A batch of `rows` rows took `serviceTime`.
     mutating func recordBatch(rows: Int, serviceTime: Duration, succeeded: Bool) {
         let seconds = serviceTime.seconds
-        if rows == 1, seconds > 0, seconds.isFinite {
-            singleRowTime = singleRowTime.map { $0 + 0.1 * (seconds - $0) } ?? seconds
-        } else if rows > 1, seconds > 0, seconds.isFinite {
+        if rows >= 1, rows <= Self.smallSizes, seconds > 0, seconds.isFinite {
+            smallSizeTimes[rows] = smallSizeTimes[rows].map { $0 + 0.1 * (seconds - $0) } ?? seconds
+        } else if rows > Self.smallSizes, seconds > 0, seconds.isFinite {
             let decay = settings.forgetting
             let n = Double(rows)
             weight = weight * decay + 1
@@ -198,25 +236,19 @@ struct AdaptiveController {
         let model = costModel
         var size: Int
         var why: Reason
-        if let single = singleRowTime, 1 / single >= perWorker {
-            // Items one at a time keep up: sending each at once is the lowest latency there is.
-            size = 1
-            why = .keepUp
-        } else if let (fixed, perRow) = model {
-            size = Self.smallestSustainable(perWorker: perWorker, fixed: fixed, perRow: perRow, cap: cap)
+        if let sustainable = smallestSustainable(perWorker: perWorker, cap: cap) {
+            // At low load this is 1: items one at a time keep up, and sending each at once is the
+            // lowest latency there is. With no fit yet and no small size keeping up, `cap` goes large
+            // to learn.
+            size = sustainable
             why = .keepUp
             if size >= cap {
                 // Not sustainable with headroom. Short of true saturation, the size that just keeps up
                 // is still better than the cap: the cap would flip back and forth with the rate estimate.
-                let bare = Self.smallestSustainable(
-                    perWorker: arrivalRate / workers, fixed: fixed, perRow: perRow, cap: cap)
+                let bare = smallestSustainable(perWorker: arrivalRate / workers, cap: cap) ?? cap
                 size = bare
                 why = bare >= cap ? .saturated : .keepUp
             }
-        } else if singleRowTime != nil {
-            // Single rows cannot keep up and no larger batch was measured yet: go large, and learn.
-            size = cap
-            why = .saturated
         } else {
             reason = reason == .manual ? .manual : .warmingUp
             return

@@ -131,7 +131,7 @@ import Testing
     @Test func aFasterSingleRowPathIsUsedWhenItKeepsUp() {
         // Like mlp1024: one row runs sgemv in 80 µs, while batches cost 1.3 ms + 100 µs per row.
         var controller = Self.controller(workers: 2)
-        for rows in [2, 16, 64, 200] {
+        for rows in [2, 16, 32, 64, 200] {
             controller.recordBatch(rows: rows, serviceTime: .seconds(1.3e-3 + 1e-4 * Double(rows)), succeeded: true)
         }
         for step in 0..<1000 {
@@ -142,6 +142,32 @@ import Testing
         #expect(controller.target == 1)
         #expect(controller.singleRowTime != nil)
         #expect(abs(controller.costModel!.fixed - 1.3e-3) < 1e-5)
+    }
+
+    /// Like mlp1024 with its first six rows computed one by one: small sizes cost 160 µs per row,
+    /// larger ones 600 µs + 60 µs per row. A line through all of them has a fixed cost far above the
+    /// small batches' true one; measured size by size, the controller sends single rows at low load
+    /// (though it never saw a one-row batch) and waits for just enough rows at high load.
+    @Test(arguments: [(2_700.0, 1...1), (14_000.0, 7...8)])
+    func smallSizesAreJudgedByWhatTheyCost(rate: Double, expected: ClosedRange<Int>) {
+        var controller = Self.controller(workers: 2)
+        func cost(_ rows: Int) -> Double { rows <= 6 ? 160e-6 * Double(rows) : 600e-6 + 60e-6 * Double(rows) }
+        for _ in 0..<20 {
+            for rows in [2, 3, 4, 5, 6, 8, 12, 16, 32, 64, 128] {
+                controller.recordBatch(rows: rows, serviceTime: .seconds(cost(rows)), succeeded: true)
+            }
+        }
+        var carry = 0.0
+        for step in 0..<1000 {
+            carry += rate / 1000
+            while carry >= 1 {
+                controller.recordArrival()
+                carry -= 1
+            }
+            controller.decide(now: .milliseconds(step), queuedRows: 0)
+        }
+        #expect(expected.contains(controller.target), "rate \(rate): target \(controller.target)")
+        #expect(controller.reason == .keepUp)
     }
 
     @Test func justBelowSaturationTheTargetHoldsInsteadOfJumpingToTheCap() {
