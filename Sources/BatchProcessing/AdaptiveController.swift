@@ -195,7 +195,11 @@ struct AdaptiveController {
 
     /// A batch of `rows` rows took `serviceTime`.
     mutating func recordBatch(rows: Int, serviceTime: Duration, succeeded: Bool) {
-        let seconds = serviceTime.seconds
+        var seconds = serviceTime.seconds
+        // A worker preempted mid-batch (other threads share the cores) measures the scheduler's time
+        // slice, not the batch: such samples are clipped to twice the expected time, so a few of them
+        // cannot double the estimate the way they would a plain mean.
+        if let expected = self.serviceTime(rows: rows), expected > 0 { seconds = min(seconds, 2 * expected) }
         if rows >= 1, rows <= Self.smallSizes, seconds > 0, seconds.isFinite {
             smallSizeTimes[rows] = smallSizeTimes[rows].map { $0 + 0.1 * (seconds - $0) } ?? seconds
         } else if rows > Self.smallSizes, seconds > 0, seconds.isFinite {

@@ -170,6 +170,18 @@ import Testing
         #expect(controller.reason == .keepUp)
     }
 
+    @Test func preemptedBatchesDoNotInflateTheEstimate() throws {
+        var controller = Self.controller()
+        // Every tenth 4-row batch is preempted for a 4 ms time slice; the others take 100 µs.
+        for index in 0..<500 {
+            let time: Duration = index % 10 == 9 ? .milliseconds(4) : .microseconds(100)
+            controller.recordBatch(rows: 4, serviceTime: time, succeeded: true)
+        }
+        let estimate = try #require(controller.serviceTime(rows: 4))
+        // A plain mean would sit near 490 µs; clipped samples keep it within 30 % of the typical time.
+        #expect(estimate < 130e-6, "\(estimate)")
+    }
+
     @Test func justBelowSaturationTheTargetHoldsInsteadOfJumpingToTheCap() {
         var controller = Self.controller()
         let capacity = 2 / (Self.fixed / 256 + Self.perRow)
