@@ -102,6 +102,7 @@ struct BenchCommand: AsyncParsableCommand {
             blasThreading: blasThreads.map { "threads(\($0))" } ?? "perWorker", producers: producers,
             maxQueueSize: scheduler.maxQueueSize)
         printHeader(machine, reportConfiguration, scenarios: selected, models: names, settings: settings)
+        let ticksAtStart = Console.cpuTicks()
 
         var report = BenchReport(
             machine: machine, date: Date.now.ISO8601Format(), configuration: reportConfiguration, models: [:])
@@ -211,6 +212,13 @@ struct BenchCommand: AsyncParsableCommand {
             }
         }
 
+        if let start = ticksAtStart, let end = Console.cpuTicks(), end.total > start.total {
+            let steal = 100 * Double(end.steal - start.steal) / Double(end.total - start.total)
+            report.machine.stealPercent = steal
+            print(
+                "\nhypervisor steal during the run: \(Format.fixed(steal, 1)) % of CPU time"
+                    + (steal >= 2 ? " — other guests took cores this run wanted; figures are noisier" : ""))
+        }
         let data = try report.jsonData()
         if let jsonPath {
             try data.write(to: URL(fileURLWithPath: jsonPath))

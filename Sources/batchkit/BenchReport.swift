@@ -19,6 +19,9 @@ struct BenchReport: Codable, Sendable {
         /// The system's 1, 5 and 15 minute load averages when the run started: other work on the
         /// machine, which makes every figure noisier.
         var loadAverage: [Double]
+        /// Percent of the machine's CPU time the hypervisor gave to other guests during the run
+        /// (`steal` in /proc/stat): time this run wanted a core and did not get one.
+        var stealPercent: Double?
 
         enum CodingKeys: String, CodingKey {
             case cores
@@ -27,6 +30,7 @@ struct BenchReport: Codable, Sendable {
             case workers
             case environment
             case loadAverage = "load_average"
+            case stealPercent = "steal_percent"
         }
     }
 

@@ -33,6 +33,20 @@ enum Console {
         return count > 0 ? Array(values.prefix(Int(count))) : []
     }
 
+    /// The machine's CPU time so far from `/proc/stat`, in clock ticks: all of it, and the part the
+    /// hypervisor gave to other guests ("steal"); `nil` where the file is missing.
+    static func cpuTicks() -> (total: Int, steal: Int)? {
+        guard let file = fopen("/proc/stat", "r") else { return nil }
+        defer { fclose(file) }
+        var buffer = [CChar](repeating: 0, count: 512)
+        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
+        let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        // "cpu  user nice system idle iowait irq softirq steal guest guest_nice"
+        let fields = line.split(separator: " ").dropFirst().compactMap { Int($0) }
+        guard fields.count >= 8 else { return nil }
+        return (fields.prefix(8).reduce(0, +), fields[7])
+    }
+
     /// The value of environment variable `name`, or `unset`.
     static func environment(_ name: String) -> String {
         guard let value = getenv(name) else { return "unset" }
