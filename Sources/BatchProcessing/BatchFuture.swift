@@ -12,6 +12,13 @@ public struct BatchFuture<Output: Sendable>: Sendable {
     /// Whether the result is available.
     public var isDone: Bool { cell.value != nil }
 
+    /// When the item was resolved — its batch finished computing, or it failed, timed out or was
+    /// cancelled — on the continuous clock; `nil` while it is pending.
+    ///
+    /// Latency measured to this instant leaves out how long the waiting thread or task took to be
+    /// scheduled after the result was set, which on a busy machine can be milliseconds.
+    public var completedAt: ContinuousClock.Instant? { cell.completionInstant }
+
     /// Blocks the calling thread until the result is available.
     ///
     /// Do not call this from a Swift concurrency task: it blocks a thread the cooperative pool needs.

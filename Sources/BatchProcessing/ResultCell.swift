@@ -40,6 +40,8 @@ final class ResultCell<Value: Sendable>: @unchecked Sendable {
 
     private let spin = Atomic<Bool>(false)
     private var state = State.pending
+    /// When the value was set, if the completer said.
+    private var completedAt: ContinuousClock.Instant?
 
     init() {}
 
@@ -76,22 +78,30 @@ final class ResultCell<Value: Sendable>: @unchecked Sendable {
     /// Sets the value if none is set yet, without waking anyone: the caller runs the returned wake-up
     /// later (after recording statistics, say, so that a woken caller sees them).
     ///
+    /// - Parameter instant: when the value came to be (the end of its batch, say), kept for
+    ///   ``completionInstant``.
     /// - Returns: the wake-up to run, or `nil` if the cell was already complete.
-    func claim(_ value: Value) -> Wake? {
+    func claim(_ value: Value, at instant: ContinuousClock.Instant? = nil) -> Wake? {
         locked { state in
             if case .done = state { return nil }
             let previous = state
             state = .done(value)
+            completedAt = instant
             return Wake(waiters: previous, value: value)
         }
+    }
+
+    /// When the value was set, if it is set and its completer gave the time.
+    var completionInstant: ContinuousClock.Instant? {
+        locked { _ in completedAt }
     }
 
     /// Sets the value if none is set yet and wakes every waiter.
     ///
     /// - Returns: `true` if this call set the value, `false` if the cell was already complete.
     @discardableResult
-    func complete(_ value: Value) -> Bool {
-        guard let wake = claim(value) else { return false }
+    func complete(_ value: Value, at instant: ContinuousClock.Instant? = nil) -> Bool {
+        guard let wake = claim(value, at: instant) else { return false }
         wake.run()
         return true
     }

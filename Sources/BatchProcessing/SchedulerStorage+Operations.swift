@@ -94,7 +94,7 @@ extension SchedulerStorage: RequestCanceller {
         perform(actions)
         if let element {
             finish(element, .failure(.cancelled))
-        } else if cell.complete(.failure(.cancelled)) {
+        } else if cell.complete(.failure(.cancelled), at: instant(now())) {
             stats?.recordErrors(code: BatchProcessorError.Code.cancelled.description, count: 1)
             metrics?.recordFailure(.cancelled)
         }

@@ -98,6 +98,9 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
     @inline(__always)
     func now() -> Duration { clock.now - epoch }
 
+    /// A time on the scheduler's clock as an instant of the continuous clock.
+    func instant(_ time: Duration) -> ContinuousClock.Instant { epoch + time }
+
     /// The largest batch, in rows (fixed for the storage's life, so read without the lock).
     let rowCap: Int
 
@@ -262,7 +265,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
             let part = batch.parts[index]
             guard let result = results[index] else { continue }
             if case .failure = result { allSucceeded = false }
-            guard let wake = claim(part.element, result) else { continue }
+            guard let wake = claim(part.element, result, at: finished) else { continue }
             wakes.append(wake)
             if case .success = result { succeeded += 1 }
         }
@@ -307,7 +310,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
     /// - Returns: whether this call completed it.
     @discardableResult
     func finish(_ element: Element, _ result: Result<Output, BatchProcessorError>) -> Bool {
-        guard let wake = claim(element, result) else { return false }
+        guard let wake = claim(element, result, at: now()) else { return false }
         wake.run()
         return true
     }
@@ -315,9 +318,10 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
     /// Completes a request's cell without waking its waiters yet; counts and logs a failure.
     private func claim(
         _ element: Element,
-        _ result: Result<Output, BatchProcessorError>
+        _ result: Result<Output, BatchProcessorError>,
+        at time: Duration
     ) -> Wake? {
-        guard let wake = element.cell.claim(result) else { return nil }
+        guard let wake = element.cell.claim(result, at: instant(time)) else { return nil }
         if case .failure(let error) = result {
             stats?.recordErrors(code: error.code.description, count: 1)
             metrics?.recordFailure(error.code)

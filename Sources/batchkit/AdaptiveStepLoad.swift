@@ -98,7 +98,8 @@ enum AdaptiveStepLoad {
                     } catch {
                         run.errors += entry.phase > 0 ? 1 : 0
                     }
-                    let latency = clock.now - entry.scheduled
+                    // The instant the result was set, as in OpenLoop.
+                    let latency = (future.completedAt ?? clock.now) - entry.scheduled
                     if entry.phase == 1 { run.before.record(latency) }
                     if entry.phase == 2 { run.after.record(latency) }
                 }

@@ -16,9 +16,9 @@ import Locking
 ///
 /// Measuring from the schedule rather than from the actual submit avoids coordinated omission: if the
 /// generator or the processor falls behind, the delay shows up in the latencies instead of silently
-/// lowering the offered load. A second thread collects results in arrival order; an item finishing
-/// before an older one is seen when the older one finishes (at most one batch's time later, as batches
-/// are formed in arrival order).
+/// lowering the offered load. A second thread collects results in arrival order and reads each one's
+/// ``BatchProcessing/BatchFuture/completedAt``, so an item finishing before an older one, and the
+/// collector's own wake-ups, do not count.
 enum OpenLoop {
     /// One load level's measurements.
     struct Run: Sendable {
@@ -106,10 +106,12 @@ enum OpenLoop {
                         failed = true
                     }
                     guard entry.measured else { continue }
-                    let now = clock.now
-                    run.latency.record(now - entry.scheduled)
+                    // The instant the result was set, not when this thread got to it: futures are
+                    // collected in submission order, and this thread's own wake-up is not the processor's.
+                    let done = future.completedAt ?? clock.now
+                    run.latency.record(done - entry.scheduled)
                     if failed { run.errors += 1 } else { run.completed += 1 }
-                    lastCompletion = now
+                    lastCompletion = max(lastCompletion, done)
                 }
                 batch.removeAll(keepingCapacity: true)
             }

@@ -35,6 +35,33 @@ import Testing
         }
     }
 
+    @Test func futuresTellWhenTheyWereResolved() async throws {
+        let gate = Locked(false)
+        let processor = try BatchProcessor<Int, Int>(
+            configuration: Self.config {
+                $0.initialBatchSize = 1
+                $0.maxWorkers = 1
+            })
+        try processor.start { batch in
+            // Holds the first batch until the test has looked at the pending future.
+            while !gate.withLock({ $0 }) { usleep(100) }
+            return batch.map { $0 + 1 }
+        }
+        let submitted = ContinuousClock.now
+        let first = try await processor.enqueuePredict(1)
+        let second = try await processor.enqueuePredict(2)
+        #expect(first.completedAt == nil)
+        second.cancel()
+        let cancelledAt = try #require(second.completedAt)
+        gate.withLock { $0 = true }
+        #expect(try await first.value == 2)
+        let returned = ContinuousClock.now
+        let resolved = try #require(first.completedAt)
+        #expect(submitted <= resolved && resolved <= returned)
+        #expect(submitted <= cancelledAt && cancelledAt <= returned)
+        await processor.stop()
+    }
+
     @Test func wrongWidthIsRejectedAtSubmitWithoutHarmingOthers() async throws {
         let processor = try BatchProcessor<[Float], [Float]>(configuration: Self.config { $0.initialBatchSize = 2 })
         try processor.start(model: .linear256())
