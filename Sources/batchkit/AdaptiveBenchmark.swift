@@ -190,19 +190,14 @@ struct AdaptiveBenchmark {
 
     /// One point from several runs of it: the median of each figure, the p99 range, the worst cut-off.
     static func median(_ runs: [BenchReport.AdaptivePoint]) -> BenchReport.AdaptivePoint {
-        func middle(_ values: [Double]) -> Double {
-            let sorted = values.sorted()
-            return sorted.count % 2 == 1
-                ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-        }
         var point = runs[0]
-        let p99s = runs.map(\.p99Milliseconds)
-        point.achievedPerSecond = middle(runs.map(\.achievedPerSecond))
-        point.p50Milliseconds = middle(runs.map(\.p50Milliseconds))
-        point.p99Milliseconds = middle(p99s)
-        point.meanBatch = middle(runs.map(\.meanBatch))
+        let p99 = Spread(runs.map(\.p99Milliseconds))
+        point.achievedPerSecond = Spread(runs.map(\.achievedPerSecond)).median
+        point.p50Milliseconds = Spread(runs.map(\.p50Milliseconds)).median
+        point.p99Milliseconds = p99.median
+        point.meanBatch = Spread(runs.map(\.meanBatch)).median
         point.cutOff = runs.map(\.cutOff).max() ?? 0
-        point.p99RangeMilliseconds = [p99s.min() ?? 0, p99s.max() ?? 0]
+        point.p99RangeMilliseconds = [p99.min, p99.max]
         point.rounds = runs.count
         return point
     }

@@ -116,10 +116,8 @@ struct KernelBenchmark {
             for _ in 0..<calls { call() }
             rates.append(Double(calls * rowsPerCall) / seconds(clock.now - start))
         }
-        rates.sort()
-        let middle = rates.count / 2
-        let median = rates.count % 2 == 1 ? rates[middle] : (rates[middle - 1] + rates[middle]) / 2
-        return Sample(median: median, min: rates[0], max: rates[rates.count - 1], callsPerRun: calls)
+        let spread = Spread(rates)
+        return Sample(median: spread.median, min: spread.min, max: spread.max, callsPerRun: calls)
     }
 
     /// Process-wide mallocs per call in steady state, or −1 when the interposer is not in effect.
