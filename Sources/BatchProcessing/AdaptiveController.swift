@@ -104,6 +104,12 @@ struct AdaptiveController {
     private var lastFit: (fixed: Double, perRow: Double)?
     private var failureScale = 1.0
     private var memoryScale = 1.0
+    /// Bumped by every measured batch, so an answer computed from older costs is not reused.
+    private var costsVersion = 0
+    /// The last answer of ``smallestSustainable(perWorker:cap:)`` and what it was computed from.
+    /// `decide` runs on every arrival, under the scheduler's lock, but the answer changes only when the
+    /// rate is folded in (at most every millisecond) or a batch is measured.
+    private var lastSustainable: (perWorker: Double, cap: Int, costsVersion: Int, size: Int?)?
 
     init(settings: Settings, initialTarget: Int) {
         self.settings = settings
@@ -174,6 +180,18 @@ struct AdaptiveController {
         return nil
     }
 
+    /// ``smallestSustainable(perWorker:cap:)``, reusing the last answer while its inputs are unchanged.
+    private mutating func sustainableSize(perWorker: Double, cap: Int) -> Int? {
+        if let last = lastSustainable, last.perWorker == perWorker, last.cap == cap,
+            last.costsVersion == costsVersion
+        {
+            return last.size
+        }
+        let size = smallestSustainable(perWorker: perWorker, cap: cap)
+        lastSustainable = (perWorker, cap, costsVersion, size)
+        return size
+    }
+
     /// The smallest size whose measured or estimated throughput reaches `perWorker` rows per second
     /// per worker; `nil` if no size can be judged yet, `cap` if none reaches it.
     private func smallestSustainable(perWorker: Double, cap: Int) -> Int? {
@@ -195,6 +213,7 @@ struct AdaptiveController {
 
     /// A batch of `rows` rows took `serviceTime`.
     mutating func recordBatch(rows: Int, serviceTime: Duration, succeeded: Bool) {
+        costsVersion &+= 1
         var seconds = serviceTime.seconds
         // A worker preempted mid-batch (other threads share the cores) measures the scheduler's time
         // slice, not the batch: such samples are clipped to twice the expected time, so a few of them
@@ -240,7 +259,7 @@ struct AdaptiveController {
         let model = costModel
         var size: Int
         var why: Reason
-        if let sustainable = smallestSustainable(perWorker: perWorker, cap: cap) {
+        if let sustainable = sustainableSize(perWorker: perWorker, cap: cap) {
             // At low load this is 1: items one at a time keep up, and sending each at once is the
             // lowest latency there is. With no fit yet and no small size keeping up, `cap` goes large
             // to learn.
@@ -249,7 +268,7 @@ struct AdaptiveController {
             if size >= cap {
                 // Not sustainable with headroom. Short of true saturation, the size that just keeps up
                 // is still better than the cap: the cap would flip back and forth with the rate estimate.
-                let bare = smallestSustainable(perWorker: arrivalRate / workers, cap: cap) ?? cap
+                let bare = sustainableSize(perWorker: arrivalRate / workers, cap: cap) ?? cap
                 size = bare
                 why = bare >= cap ? .saturated : .keepUp
             }
