@@ -8,28 +8,39 @@
 
 /// Chooses the target batch size from the measured cost of batches and the measured arrival rate.
 ///
-/// The model: a batch of `n` rows takes `t(n) ≈ a + b·n` on one worker (fitted online by exponentially
-/// weighted least squares, so it follows BLAS's step-wise behaviour locally), and items arrive at rate
-/// `λ` (an exponentially weighted moving average over time). With `W` workers the processor keeps up
-/// at size `n` when `W·n / t(n) ≥ λ`. The controller picks the **smallest** such `n`, with headroom:
+/// The model: a batch of `n` rows takes `t(n)` on one worker — measured size by size up to
+/// ``smallSizes`` rows and fitted as `a + b·n` above (exponentially weighted least squares, so it
+/// follows BLAS's step-wise behaviour locally) — and items arrive at rate `λ` (an exponentially
+/// weighted moving average over time).
 ///
-///     n* = ⌈ r·a / (1 − r·b) ⌉,  r = headroom · λ / W       (n* = cap when r·b ≥ 1: saturated)
+/// The target is what a free worker waits for, and it waits only while waiting is expected to pay
+/// (BentoML's CORK rule, extended to several workers). With `q` rows queued, waiting for one more
+/// arrival delays those `q` rows by the gap `1/λ` and the extra row's cost, and the batch of `q + 1`
+/// then takes `t(q + 1)`; sending now instead leaves the next arrival to wait for the first worker to
+/// come free — after `t(q)/W` on average while the other workers are busy too — and then run alone:
 ///
-/// Smaller batches mean shorter waits to fill and shorter service, so the smallest sustainable size
-/// is the lowest-latency one; at low load it is 1 and items go out at once, because waiting for a
-/// batch only pays when batching is needed to keep up (the idea behind BentoML's CORK and Clipper's
-/// AIMD). The target is what a batch waits for; once it is met, a batch takes every queued row up to
-/// ``batchLimit`` (work-conserving, like greedy), so a backlog drains in larger, cheaper-per-row batches
-/// without moving the target. Failures and memory pressure scale both down through the same
-/// controller, so there is one owner of the batch size. There are no dead zones: the target follows
-/// the model from any size, within `minBatchSize…rowCap`.
+///     wait while  q·(1/λ + t(q+1) − t(q)) + t(q+1)  <  max(0, t(q)/W − 1/λ) + t(1)
+///
+/// So the controller waits only when a batch's fixed cost is large against the gap between arrivals
+/// (an accelerator's launch cost, a model whose weights are re-read per call); when another worker is
+/// idle the next arrival would start at once, so nothing is waited for at all (the scheduler's
+/// `idleWorker` dispatch). Once the target is met, a batch takes every queued row up to ``batchLimit``
+/// (work-conserving, like greedy): a backlog drains in larger, cheaper-per-row batches by itself, so
+/// the target never has to be raised to keep up — measured on this project's dense models, waiting
+/// for the "smallest size that keeps up" instead cost 1.3–3× greedy's p99 near saturation, because
+/// that size is steep in its noisy inputs (`r·a/(1 − r·b)`). Failures and memory pressure scale the
+/// target and the limit down through the same controller, so there is one owner of the batch size.
+/// There are no dead zones: the target follows the model from any size, within `minBatchSize…rowCap`.
 struct AdaptiveController {
     /// Why the target is what it is.
     enum Reason: String, Sendable, Codable {
         /// Too few batches measured yet; the configured size holds.
         case warmingUp
-        /// The smallest batch that keeps up with arrivals.
-        case keepUp
+        /// Waiting for another row is not expected to pay: rows go out as soon as a worker is free.
+        case sendNow
+        /// A batch's fixed cost is large against the gap between arrivals: a free worker waits for the
+        /// target (never past the batch timeout).
+        case waitPays
         /// Saturated: arrivals exceed what even the largest batch sustains.
         case saturated
         /// More rows are queued than the target: batches take them all, up to the limit.
@@ -50,13 +61,6 @@ struct AdaptiveController {
         var workers = 1
         /// The arrival-rate average's time constant.
         var rateTimeConstant: Duration = .milliseconds(100)
-        /// Spare capacity asked of the size a batch waits for (1.25 = 25 % more than the arrival rate).
-        ///
-        /// 1 by default: waiting for more than the size that just keeps up only adds latency, because a
-        /// batch takes every queued row once its target is met, so a clump is absorbed by a larger batch
-        /// anyway. (Measured: with 1.25, mlp1024 at 80 % load waited ~2 ms per batch for rows it did not
-        /// need, and its p99 was 20–40 % above greedy's.)
-        var headroom = 1.0
         /// Forgetting factor of the cost fit per batch (0.98 ≈ the last 50 batches dominate).
         var forgetting = 0.98
         /// Optional per-item latency objective (p99 target).
@@ -106,10 +110,10 @@ struct AdaptiveController {
     private var memoryScale = 1.0
     /// Bumped by every measured batch, so an answer computed from older costs is not reused.
     private var costsVersion = 0
-    /// The last answer of ``smallestSustainable(perWorker:cap:)`` and what it was computed from.
-    /// `decide` runs on every arrival, under the scheduler's lock, but the answer changes only when the
-    /// rate is folded in (at most every millisecond) or a batch is measured.
-    private var lastSustainable: (perWorker: Double, cap: Int, costsVersion: Int, size: Int?)?
+    /// The last answer of ``waitForSize(rate:cap:)`` and what it was computed from. `decide` runs on
+    /// every arrival, under the scheduler's lock, but the answer changes only when the rate is folded in
+    /// (at most every millisecond) or a batch is measured.
+    private var lastWaitFor: (rate: Double, cap: Int, costsVersion: Int, size: Int?)?
 
     init(settings: Settings, initialTarget: Int) {
         self.settings = settings
@@ -161,16 +165,27 @@ struct AdaptiveController {
 
     /// The predicted service time of a batch of `rows` rows, once anything has been measured.
     ///
-    /// A small size not measured yet is estimated from the nearest measured larger small size at its
-    /// cost per row — optimistic, since the cost per row falls with size, and self-correcting: a size
-    /// the controller chooses gets measured. Past the small sizes the fit answers, or without one the
-    /// largest measured small size at its cost per row (pessimistic: batching only gets cheaper).
+    /// A small size not measured yet is interpolated between the nearest measured sizes around it, or
+    /// without a smaller one estimated from the nearest larger one at its cost per row — optimistic,
+    /// since the cost per row falls with size, and self-correcting: a size the controller chooses gets
+    /// measured. Past the small sizes the fit answers, or without one the largest measured small size
+    /// at its cost per row (pessimistic: batching only gets cheaper).
     func serviceTime(rows: Int) -> Double? {
         let n = max(rows, 1)
         if n <= Self.smallSizes {
             if let measured = smallSizeTimes[n] { return measured }
+            var below: (rows: Int, time: Double)?
+            for smaller in stride(from: n - 1, through: 1, by: -1) {
+                if let time = smallSizeTimes[smaller] {
+                    below = (smaller, time)
+                    break
+                }
+            }
             for larger in (n + 1)..<(Self.smallSizes + 1) {
-                if let time = smallSizeTimes[larger] { return time * Double(n) / Double(larger) }
+                guard let time = smallSizeTimes[larger] else { continue }
+                guard let below else { return time * Double(n) / Double(larger) }
+                let fraction = Double(n - below.rows) / Double(larger - below.rows)
+                return below.time + fraction * (time - below.time)
             }
         }
         if let (fixed, perRow) = costModel { return fixed + perRow * Double(n) }
@@ -180,30 +195,56 @@ struct AdaptiveController {
         return nil
     }
 
-    /// ``smallestSustainable(perWorker:cap:)``, reusing the last answer while its inputs are unchanged.
-    private mutating func sustainableSize(perWorker: Double, cap: Int) -> Int? {
-        if let last = lastSustainable, last.perWorker == perWorker, last.cap == cap,
-            last.costsVersion == costsVersion
-        {
+    /// ``waitForSize(rate:cap:)``, reusing the last answer while its inputs are unchanged.
+    private mutating func cachedWaitForSize(rate: Double, cap: Int) -> Int? {
+        if let last = lastWaitFor, last.rate == rate, last.cap == cap, last.costsVersion == costsVersion {
             return last.size
         }
-        let size = smallestSustainable(perWorker: perWorker, cap: cap)
-        lastSustainable = (perWorker, cap, costsVersion, size)
+        let size = waitForSize(rate: rate, cap: cap)
+        lastWaitFor = (rate, cap, costsVersion, size)
         return size
     }
 
-    /// The smallest size whose measured or estimated throughput reaches `perWorker` rows per second
-    /// per worker; `nil` if no size can be judged yet, `cap` if none reaches it.
-    private func smallestSustainable(perWorker: Double, cap: Int) -> Int? {
-        var judged = false
-        for n in 1...max(1, min(Self.smallSizes, cap)) {
-            guard let time = serviceTime(rows: n), time > 0 else { continue }
-            judged = true
-            if Double(n) / time >= perWorker { return n }
+    /// The smallest queue at which waiting for one more row stops paying (see the type's discussion);
+    /// `nil` while no service time can be estimated.
+    private func waitForSize(rate: Double, cap: Int) -> Int? {
+        guard let single = serviceTime(rows: 1) else { return nil }
+        guard rate > 0 else { return 1 }
+        let gap = 1 / rate
+        let workers = Double(max(settings.workers, 1))
+        var current = single
+        for queued in 1..<max(cap, 1) {
+            guard let next = serviceTime(rows: queued + 1) else { return queued }
+            let costOfWaiting = Double(queued) * (gap + max(next - current, 0)) + next
+            let costOfSending = max(0, current / workers - gap) + single
+            if costOfWaiting >= costOfSending { return queued }
+            current = next
         }
-        guard cap > Self.smallSizes, let (fixed, perRow) = costModel else { return judged ? cap : nil }
-        let size = Self.smallestSustainable(perWorker: perWorker, fixed: fixed, perRow: perRow, cap: cap)
-        return max(size, Self.smallSizes + 1)
+        return max(cap, 1)
+    }
+
+    /// The largest batch that fills at `rate` and runs within `objective` (`n/λ + t(n) ≤ L`), or `nil` if
+    /// not even one row does (the objective then cannot shape the batch size) or no cost is known.
+    ///
+    /// A binary search: both terms grow with `n`.
+    private func largestSizeWithin(_ objective: Double, rate: Double, cap: Int) -> Int? {
+        func fits(_ rows: Int) -> Bool {
+            guard let time = serviceTime(rows: rows) else { return false }
+            return Double(rows) / rate + time <= objective
+        }
+        guard fits(1) else { return nil }
+        var (low, high) = (1, max(cap, 1))
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if fits(middle) { low = middle } else { high = middle - 1 }
+        }
+        return low
+    }
+
+    /// Whether `rate` items per second exceed what `workers` workers sustain even at `cap` rows a batch.
+    private func isSaturated(rate: Double, cap: Int) -> Bool {
+        guard let time = serviceTime(rows: cap), time > 0 else { return false }
+        return rate > Double(max(settings.workers, 1) * cap) / time
     }
 
     /// An item arrived. O(1): the rate is folded in at the next decision.
@@ -254,43 +295,25 @@ struct AdaptiveController {
     mutating func decide(now: Duration, queuedRows: Int) {
         updateRate(now: now)
         let cap = settings.rowCap
-        let workers = Double(max(settings.workers, 1))
-        let perWorker = settings.headroom * arrivalRate / workers
-        let model = costModel
-        var size: Int
-        var why: Reason
-        if let sustainable = sustainableSize(perWorker: perWorker, cap: cap) {
-            // At low load this is 1: items one at a time keep up, and sending each at once is the
-            // lowest latency there is. With no fit yet and no small size keeping up, `cap` goes large
-            // to learn.
-            size = sustainable
-            why = .keepUp
-            if size >= cap {
-                // Not sustainable with headroom. Short of true saturation, the size that just keeps up
-                // is still better than the cap: the cap would flip back and forth with the rate estimate.
-                let bare = sustainableSize(perWorker: arrivalRate / workers, cap: cap) ?? cap
-                size = bare
-                why = bare >= cap ? .saturated : .keepUp
-            }
-        } else {
+        guard var size = cachedWaitForSize(rate: arrivalRate, cap: cap) else {
             reason = reason == .manual ? .manual : .warmingUp
             return
         }
+        var why: Reason = size > 1 ? .waitPays : .sendNow
+        if isSaturated(rate: arrivalRate, cap: cap) { why = .saturated }
         // Rows beyond the target only queue up while every worker is busy, so the next free worker takes
         // them all (up to the limit): leaving the surplus for later batches of `size` lets a Poisson clump
         // become a standing queue, and a larger batch costs less per row anyway. The target itself stays:
         // it is what the next batch waits for once the clump is gone.
-        if queuedRows > size, size < cap { why = .backlog }
+        if queuedRows > size, size < cap, why != .saturated { why = .backlog }
         var limit = cap
-        if let objective = settings.targetLatency?.seconds, arrivalRate > 0, let (fixed, perRow) = model {
-            // The batch must fill and run within the objective: n/λ + a + b·n ≤ L.
-            let bound = (objective - fixed) / (1 / arrivalRate + perRow)
-            if bound.isFinite, bound >= 1 {
-                limit = min(limit, Int(bound))
-                if Double(size) > bound {
-                    size = Int(bound)
-                    why = .latencyObjective
-                }
+        if let objective = settings.targetLatency?.seconds, arrivalRate > 0,
+            let bound = largestSizeWithin(objective, rate: arrivalRate, cap: cap)
+        {
+            limit = min(limit, bound)
+            if size > bound {
+                size = bound
+                why = .latencyObjective
             }
         }
         let scale = failureScale * memoryScale
@@ -303,13 +326,6 @@ struct AdaptiveController {
         target = min(max(size, settings.minBatchSize), cap)
         batchLimit = max(target, min(limit, cap))
         reason = why
-    }
-
-    /// The smallest `n` with `n / (fixed + perRow·n) ≥ perWorker`, or `cap` if none is.
-    private static func smallestSustainable(perWorker: Double, fixed: Double, perRow: Double, cap: Int) -> Int {
-        guard perWorker * perRow < 1 else { return cap }
-        let needed = perWorker * fixed / (1 - perWorker * perRow)
-        return needed.isFinite ? Int(min(max(needed.rounded(.up), 1), Double(cap))) : cap
     }
 
     private mutating func updateRate(now: Duration) {

@@ -8,7 +8,11 @@ extension SchedulerStateMachine {
         var dueAt: Duration?
     }
 
-    func readiness(now: Duration) -> Readiness {
+    /// Whether a batch should go out now.
+    ///
+    /// `spareWorkers` is how many idle workers there are besides the one that would take the batch: the
+    /// adaptive strategy waits for its target only when there are none.
+    func readiness(now: Duration, spareWorkers: Int) -> Readiness {
         var retryDue: Duration?
         if !retries.isEmpty, lifecycle != .stopped, !isPaused || lifecycle == .draining {
             retryDue = retries.lazy.map(\.notBefore).min()
@@ -22,6 +26,7 @@ extension SchedulerStateMachine {
         }
         if settings.strategy == .greedy { return Readiness(reason: .greedy) }
         if queuedRows >= targetBatchSize { return Readiness(reason: .full) }
+        if controller != nil, spareWorkers > 0 { return Readiness(reason: .idleWorker) }
         let oldest = oldestArrival!
         var due = oldest + settings.batchTimeout
         if due <= now { return Readiness(reason: .timeout) }
@@ -45,9 +50,14 @@ extension SchedulerStateMachine {
         return oldest
     }
 
+    /// Idle workers besides the one a wake-up would signal.
+    var spareWorkersBesidesWoken: Int { max(idleWorkers - pendingWakeups - 1, 0) }
+
     /// Signals one idle worker if a batch is due and no signalled worker is already on its way.
     mutating func wakeWorkerIfReady(now: Duration, _ actions: inout Actions) {
-        guard idleWorkers > pendingWakeups, pendingWakeups == 0, readiness(now: now).reason != nil else { return }
+        guard idleWorkers > pendingWakeups, pendingWakeups == 0,
+            readiness(now: now, spareWorkers: spareWorkersBesidesWoken).reason != nil
+        else { return }
         pendingWakeups += 1
         actions.wakeWorkers += 1
     }
@@ -59,7 +69,8 @@ extension SchedulerStateMachine {
             if pendingWakeups > 0 { pendingWakeups -= 1 }
         }
         if lifecycle == .stopped { return .exit }
-        let readiness = readiness(now: now)
+        // This worker is no longer counted idle, so every idle worker is a spare one.
+        let readiness = readiness(now: now, spareWorkers: idleWorkers)
         guard let reason = readiness.reason else {
             idleWorkers += 1
             var actions = Actions()

@@ -84,7 +84,7 @@ extension SchedulerStateMachine {
         // Deadlines grow with arrival, so only an item entering an empty queue can bring the next
         // timer event forward; and a batch due now needs no timer to be sent.
         if wasEmpty {
-            let dueNow = readiness(now: now).reason != nil
+            let dueNow = readiness(now: now, spareWorkers: spareWorkersBesidesWoken).reason != nil
             armTimer(for: dueNow ? entry.deadline : min(now + settings.batchTimeout, entry.deadline), &actions)
         }
         wakeWorkerIfReady(now: now, &actions)
@@ -99,13 +99,15 @@ extension SchedulerStateMachine {
 
     /// The error for an item the controller predicts will miss the latency objective, if it will.
     ///
-    /// The prediction: the rows ahead of it drain at the workers' throughput at the current target,
+    /// The prediction: the rows ahead of it drain at the workers' throughput at the size of batch they
+    /// take from such a queue (each worker its share, at least the target, at most the batch limit),
     /// then its own batch runs.
     func predictedLateness(rows: Int) -> BatchProcessorError? {
-        guard let controller, let objective = controller.settings.targetLatency,
-            let service = controller.serviceTime(rows: targetBatchSize), service > 0
-        else { return nil }
-        let throughput = Double(settings.workers * targetBatchSize) / service
+        guard let controller, let objective = controller.settings.targetLatency else { return nil }
+        let workers = max(settings.workers, 1)
+        let size = min(max((queuedRows + rows + workers - 1) / workers, targetBatchSize), controller.batchLimit)
+        guard let service = controller.serviceTime(rows: size), service > 0 else { return nil }
+        let throughput = Double(workers * size) / service
         let predicted = Double(queuedRows + rows) / throughput + service
         guard predicted > objective.seconds else { return nil }
         return .overloaded(predicted: .nanoseconds(Int64(predicted * 1e9)), objective: objective)

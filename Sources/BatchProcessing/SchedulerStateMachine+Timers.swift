@@ -12,7 +12,7 @@ extension SchedulerStateMachine {
             if next == nil || time < next! { next = time }
         }
         if idleWorkers > pendingWakeups, pendingWakeups == 0 {
-            let readiness = readiness(now: now)
+            let readiness = readiness(now: now, spareWorkers: spareWorkersBesidesWoken)
             consider(readiness.reason != nil ? now : readiness.dueAt)
         }
         for level in levels { consider(level.first?.deadline) }

@@ -44,6 +44,11 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Timed runs per measurement; the median and range are reported (default kernel 7, others 5).")
     var repeats: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "Comma-separated offered loads of the adaptive scenario, in percent of capacity.", valueName: "percents"))
+    var adaptiveLoads = "20,50,80,95"
+
     @Option(help: "OpenBLAS threads per call (default 1: each worker runs its own single-threaded GEMM).")
     var blasThreads: Int?
 
@@ -63,6 +68,16 @@ struct BenchCommand: AsyncParsableCommand {
         if let repeats, repeats < 1 { throw ValidationError("--repeats must be at least 1") }
         if let blasThreads, blasThreads < 1 { throw ValidationError("--blas-threads must be at least 1") }
         if producers < 1 { throw ValidationError("--producers must be at least 1") }
+        if parsedAdaptiveLoads() == nil {
+            throw ValidationError("--adaptive-loads takes percentages above 0, such as 20,50,80,95")
+        }
+    }
+
+    /// `--adaptive-loads` as fractions, or `nil` if an entry is not a positive number.
+    private func parsedAdaptiveLoads() -> [Double]? {
+        let percents = CommaList.split(adaptiveLoads).map { Double($0.replacing("%", with: "")) }
+        guard !percents.isEmpty, percents.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
+        return percents.map { $0! / 100 }
     }
 
     /// The processor configuration the benchmark uses unless flags override it; README's "Performance"
@@ -82,7 +97,8 @@ struct BenchCommand: AsyncParsableCommand {
         let names = try modelNames()
         let threads = blasThreads ?? 1
         BLAS.setThreadCount(threads)
-        let settings = quick ? BenchSettings.quick(repeats: repeats) : .standard(repeats: repeats)
+        var settings = quick ? BenchSettings.quick(repeats: repeats) : .standard(repeats: repeats)
+        settings.adaptiveLoads = parsedAdaptiveLoads() ?? settings.adaptiveLoads
         var scheduler = scheduler.settings(over: Self.benchDefaults)
         if let blasThreads { scheduler.blasThreading = .threads(blasThreads) }
         let machine = BenchReport.Machine(

@@ -13,6 +13,8 @@ struct BenchSettings: Sendable {
     var openLoopWarmup: Duration
     /// Offered loads as fractions of the closed-loop capacity.
     var loads = [0.5, 0.8, 0.95]
+    /// Offered loads of the `adaptive` scenario, as fractions of the closed-loop capacity.
+    var adaptiveLoads = [0.2, 0.5, 0.8, 0.95]
     /// Items counted per path in the allocations scenario.
     var mallocItems: Int
 

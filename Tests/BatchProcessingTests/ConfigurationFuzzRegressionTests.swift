@@ -66,6 +66,8 @@ import Testing
 
         var waiting = configuration
         waiting.initialBatchSize = 4
+        // Fixed, so the lone item waits for its batch (adaptive would send it to an idle worker at once).
+        waiting.processingStrategy = .fixed
         let processor = try BatchProcessor<Int, Int>(configuration: waiting)
         try processor.start { $0 }
         // One item of a batch of four: the timer thread now sleeps towards a deadline Int64.max s away.

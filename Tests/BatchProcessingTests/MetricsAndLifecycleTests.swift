@@ -57,6 +57,7 @@ enum SharedTestMetrics {
     @Test func gracefulShutdownDrainsTheProcessor() async throws {
         let processor = try BatchProcessor<Int, Int>(
             configuration: .init {
+                $0.processingStrategy = .fixed
                 $0.batchTimeout = .seconds(30)
                 $0.initialBatchSize = 100
                 $0.enableHealthMonitoring = false

@@ -206,6 +206,8 @@ import Testing
     @Test func drainStopFinishesEverythingAccepted() async throws {
         let processor = try BatchProcessor<Int, Int>(
             configuration: Self.config {
+                // Fixed: adaptive would send the items to idle workers at once instead of waiting.
+                $0.processingStrategy = .fixed
                 $0.initialBatchSize = 64
                 $0.batchTimeout = .seconds(10)
             })
@@ -218,7 +220,11 @@ import Testing
     }
 
     @Test func cancelStopFailsQueuedItems() async throws {
-        let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.batchTimeout = .seconds(10) })
+        let processor = try BatchProcessor<Int, Int>(
+            configuration: Self.config {
+                $0.processingStrategy = .fixed
+                $0.batchTimeout = .seconds(10)
+            })
         try processor.start { $0 }
         let futures = try (0..<5).map { try processor.enqueuePredict($0) }
         await processor.stop(mode: .cancel)
