@@ -247,6 +247,15 @@ struct AdaptiveController {
         return rate > Double(max(settings.workers, 1) * cap) / time
     }
 
+    /// Whether the arrivals counted since the rate was last folded in are due to be (every millisecond).
+    func rateIsDue(now: Duration) -> Bool {
+        guard let last = lastRateUpdate else { return true }
+        return now - last >= Self.rateInterval
+    }
+
+    /// The shortest interval over which arrivals are turned into a rate: shorter ones make it noise.
+    static let rateInterval = Duration.milliseconds(1)
+
     /// An item arrived. O(1): the rate is folded in at the next decision.
     mutating func recordArrival() {
         arrivalsSinceUpdate &+= 1
@@ -334,9 +343,8 @@ struct AdaptiveController {
             arrivalsSinceUpdate = 0
             return
         }
+        guard now - last >= Self.rateInterval else { return }
         let elapsed = (now - last).seconds
-        // Fold in at most every millisecond: shorter intervals make the instantaneous rate noise.
-        guard elapsed >= 0.001 else { return }
         let instant = Double(arrivalsSinceUpdate) / elapsed
         let alpha = 1 - exp(-elapsed / settings.rateTimeConstant.seconds)
         arrivalRate += alpha * (instant - arrivalRate)

@@ -4,8 +4,8 @@ public struct AdaptiveControllerSnapshot: Sendable, Equatable {
     public var target: Int
     /// The most rows a batch takes once the target is met (a backlog drains up to this).
     public var batchLimit: Int
-    /// Why the target is what it is: `warmingUp`, `keepUp`, `saturated`, `backlog`, `failureBackoff`,
-    /// `memoryPressure`, `latencyObjective` or `manual`.
+    /// Why the target is what it is: `warmingUp`, `sendNow`, `waitPays`, `saturated`, `backlog`,
+    /// `failureBackoff`, `memoryPressure`, `latencyObjective` or `manual`.
     public var reason: String
     /// Estimated arrivals per second.
     public var arrivalRate: Double

@@ -11,8 +11,8 @@ import Synchronization
 /// A value set exactly once and awaited by any number of tasks or blocked threads.
 ///
 /// It is the heart of the exactly-once guarantee: a result, a timeout, a cancellation and a shutdown
-/// may race to complete the same request, and only the first ``complete(_:)`` wins; the others learn
-/// they lost and do nothing. Waiters are resumed after the lock is released.
+/// may race to complete the same request, and only the first ``complete(_:)`` (or ``claim(_:at:)``)
+/// wins; the others learn they lost and do nothing. Waiters are resumed after the lock is released.
 ///
 /// One cell exists per request, so it is one allocation: its lock is an atomic flag held for a few
 /// instructions (register a waiter, or swap in the value), which ThreadSanitizer also understands.
@@ -35,6 +35,10 @@ final class ResultCell<Value: Sendable>: @unchecked Sendable {
         case pending
         case pendingOne(Waiter)
         case pendingMany([Waiter])
+        /// Claimed but not yet published: nobody else can complete it, and nobody sees the value until
+        /// the claimer runs its ``Wake``. Waiters arriving in between wait for that (rarely any, so
+        /// the list allocates only then).
+        case claimed(Value, late: [Waiter])
         case done(Value)
     }
 
@@ -60,34 +64,53 @@ final class ResultCell<Value: Sendable>: @unchecked Sendable {
         return body(&state)
     }
 
-    /// The waiters of a cell that has just been completed, to be woken when the completer is ready.
+    /// The publication of a claimed value: it makes the value visible and wakes every waiter.
+    ///
+    /// It must be run: until then the cell's waiters wait.
     struct Wake {
+        fileprivate let cell: ResultCell
         fileprivate let waiters: State
         fileprivate let value: Value
 
-        /// Resumes every waiter with the value.
+        /// Publishes the value and resumes every waiter.
         func run() {
+            let late = cell.publish()
             switch waiters {
             case .pendingOne(let waiter): waiter.wake(with: value)
             case .pendingMany(let all): for waiter in all { waiter.wake(with: value) }
-            case .pending, .done: break
+            case .pending, .claimed, .done: break
+            }
+            for waiter in late { waiter.wake(with: value) }
+        }
+    }
+
+    /// Claims the cell for `value` if nothing completed it yet, without publishing it: nothing else
+    /// can complete it any more, but nobody sees the value until the returned wake-up runs (after
+    /// recording statistics, say, so that a caller who sees its result also sees it counted — even a
+    /// caller who looks only after the claim and never waits).
+    ///
+    /// - Parameter instant: when the value came to be (the end of its batch, say), kept for
+    ///   ``completionInstant``.
+    /// - Returns: the wake-up, which must be run; `nil` if the cell was already claimed.
+    func claim(_ value: Value, at instant: ContinuousClock.Instant? = nil) -> Wake? {
+        locked { state in
+            switch state {
+            case .claimed, .done: return nil
+            case .pending, .pendingOne, .pendingMany:
+                let previous = state
+                state = .claimed(value, late: [])
+                completedAt = instant
+                return Wake(cell: self, waiters: previous, value: value)
             }
         }
     }
 
-    /// Sets the value if none is set yet, without waking anyone: the caller runs the returned wake-up
-    /// later (after recording statistics, say, so that a woken caller sees them).
-    ///
-    /// - Parameter instant: when the value came to be (the end of its batch, say), kept for
-    ///   ``completionInstant``.
-    /// - Returns: the wake-up to run, or `nil` if the cell was already complete.
-    func claim(_ value: Value, at instant: ContinuousClock.Instant? = nil) -> Wake? {
+    /// Makes the claimed value visible; returns the waiters that registered after the claim.
+    private func publish() -> [Waiter] {
         locked { state in
-            if case .done = state { return nil }
-            let previous = state
+            guard case .claimed(let value, let late) = state else { return [] }
             state = .done(value)
-            completedAt = instant
-            return Wake(waiters: previous, value: value)
+            return late
         }
     }
 
@@ -119,6 +142,10 @@ final class ResultCell<Value: Sendable>: @unchecked Sendable {
         locked { state in
             switch state {
             case .done(let value): return value
+            case .claimed(let value, var late):
+                state = .pending
+                late.append(waiter)
+                state = .claimed(value, late: late)
             case .pending: state = .pendingOne(waiter)
             case .pendingOne(let first): state = .pendingMany([first, waiter])
             case .pendingMany(var all):

@@ -102,6 +102,9 @@ extension SchedulerStateMachine {
             return max(controller.batchLimit, targetBatchSize)
         }
         let share = (queuedRows + idleWorkers) / (idleWorkers + 1)
+        // Share only if what is left meets the target, or the idle workers would wait for more rows
+        // while this one computes.
+        guard queuedRows - share >= targetBatchSize else { return max(controller.batchLimit, targetBatchSize) }
         return min(controller.batchLimit, max(targetBatchSize, share))
     }
 
@@ -210,7 +213,9 @@ extension SchedulerStateMachine {
                 rows: rows, serviceTime: serviceTime, succeeded: succeeded || !settings.reduceOnFailure)
             controller!.decide(now: now, queuedRows: queuedRows)
             targetBatchSize = controller!.target
-            wakeWorkerIfReady(now: now, &actions)
+            // No wake-up here even if the new target makes a batch due: the worker that finished asks
+            // for work next and takes it (waking others for what it leaves). Waking an idle worker
+            // here woke it for nothing after most batches — a futex wake and a context switch each.
         }
         finishStopIfDrained(&actions)
         return actions

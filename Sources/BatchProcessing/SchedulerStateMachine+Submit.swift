@@ -77,8 +77,12 @@ extension SchedulerStateMachine {
         queuedRows += rows
         if controller != nil {
             controller!.recordArrival()
-            controller!.decide(now: now, queuedRows: queuedRows)
-            targetBatchSize = controller!.target
+            // The target moves only when the rate is folded in or a batch is measured (which decides on
+            // its own), so most arrivals skip the decision: it ran under this lock for every item.
+            if controller!.rateIsDue(now: now) {
+                controller!.decide(now: now, queuedRows: queuedRows)
+                targetBatchSize = controller!.target
+            }
         }
         var actions = Actions()
         // Deadlines grow with arrival, so only an item entering an empty queue can bring the next

@@ -371,7 +371,9 @@ import Testing
     /// Accelerator-like costs at 2 k items/s with two workers: waiting pays up to four rows. A lone item
     /// goes to an idle worker at once while the other is idle too; with the other worker busy, the free
     /// one waits for the target.
-    @Test func aFreeWorkerWaitsOnlyWhileNoOtherIsIdle() {
+    /// A two-worker adaptive machine that has seen accelerator-like costs and 200 ms of arrivals at
+    /// 2 k items/s (one every 500 µs).
+    static func acceleratorMachine() -> SchedulerStateMachine<String, Int> {
         var settings = SchedulerStateMachine<String, Int>.Settings()
         settings.rowCap = 64
         settings.workers = 2
@@ -379,12 +381,18 @@ import Testing
         adaptive.rowCap = 64
         adaptive.workers = 2
         settings.adaptive = adaptive
+        settings.reduceOnFailure = true
         var machine = SchedulerStateMachine<String, Int>(settings: settings, initialBatchSize: 1)
         Self.teach(&machine.controller!, .accelerator, sizes: [1, 2, 3, 4, 5, 8, 16, 32, 64])
         for step in 0..<400 {
             machine.controller!.recordArrival()
             machine.controller!.decide(now: .microseconds(500 * step), queuedRows: 0)
         }
+        return machine
+    }
+
+    @Test func aFreeWorkerWaitsOnlyWhileNoOtherIsIdle() {
+        var machine = Self.acceleratorMachine()
         let expected = Self.expectedTarget(rate: 2_000, workers: 2, cap: 64, cost: .accelerator)
         #expect(expected == 4)
         #expect(machine.controller!.target == expected)
@@ -419,5 +427,49 @@ import Testing
         }
         #expect(second.rows == expected)
         #expect(second.reason == .full)
+    }
+    /// A worker finishing a batch takes what queued meanwhile itself, even when the batch's outcome
+    /// lowers the target below the queue; the idle worker is woken only for what it leaves.
+    @Test func aFinishingWorkerTakesTheQueueWithoutWakingAnother() {
+        var machine = Self.acceleratorMachine()
+        let start = Duration.milliseconds(200)
+        for _ in 0..<2 {
+            guard case .wait = machine.workerNext(now: start, wasWaiting: false) else {
+                Issue.record("nothing is queued yet")
+                return
+            }
+        }
+        _ = machine.submit("first", priority: .normal, rows: 1, now: start)
+        guard case .run(let first, _) = machine.workerNext(now: start, wasWaiting: true) else {
+            Issue.record("expected a batch")
+            return
+        }
+        // One worker busy, one idle: three rows wait for the target of four.
+        for index in 1...3 {
+            guard
+                case .accepted(let actions) = machine.submit(
+                    "more\(index)", priority: .normal, rows: 1, now: start + .microseconds(500 * index))
+            else {
+                Issue.record("not accepted")
+                return
+            }
+            #expect(actions.wakeWorkers == 0)
+        }
+        #expect(machine.targetBatchSize == 4)
+        // The batch failed: the failure backoff halves the target to two, below the three queued.
+        let completion = machine.batchCompleted(
+            id: first.id, now: start + .milliseconds(2), rows: 1, items: 0, serviceTime: .milliseconds(5),
+            succeeded: false)
+        #expect(machine.targetBatchSize < 3)
+        #expect(completion.wakeWorkers == 0)
+        guard case .run(let next, let actions) = machine.workerNext(now: start + .milliseconds(2), wasWaiting: false)
+        else {
+            Issue.record("the finishing worker should take the queue")
+            return
+        }
+        // Two of the three would be its share, but the idle worker would then wait for a second row:
+        // it takes all three, and nobody is woken.
+        #expect(next.rows == 3)
+        #expect(actions.wakeWorkers == 0)
     }
 }

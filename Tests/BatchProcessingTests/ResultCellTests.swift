@@ -4,9 +4,24 @@ import Testing
 
 @testable import BatchProcessing
 
-/// The blocking side of ``ResultCell``: each thread reuses one waiter, which must never carry a stale
-/// wake-up from an earlier wait into a later one.
+/// ``ResultCell``: a claimed value stays invisible until published, and on the blocking side each
+/// thread reuses one waiter, which must never carry a stale wake-up from an earlier wait into a later one.
 @Suite struct ResultCellTests {
+    /// A worker claims a result, records statistics, then publishes: a caller looking in between must
+    /// not see the result (it would read statistics that do not count it yet), and nothing else may
+    /// complete the cell meanwhile.
+    @Test func aClaimedValueIsInvisibleUntilPublished() async throws {
+        let cell = ResultCell<Int>()
+        let wake = try #require(cell.claim(1))
+        #expect(cell.value == nil)
+        #expect(!cell.complete(2))
+        #expect(cell.claim(3) == nil)
+        let waiter = Task { await cell.wait() }
+        wake.run()
+        #expect(cell.value == 1)
+        #expect(await waiter.value == 1)
+    }
+
     @Test func timedOutWaitDoesNotWakeTheThreadsNextWait() async throws {
         let first = ResultCell<Int>()
         let second = ResultCell<Int>()
