@@ -167,7 +167,7 @@ struct AdaptiveBenchmark {
         let items = BenchInputs.rows(count: 64, width: model.inputWidth)
         var points: [BenchReport.AdaptivePoint] = []
         var saturation: [BenchReport.AdaptiveSaturation] = []
-        let all = compared
+        let all = compared.filter { settings.adaptiveSettings?.contains($0.label) ?? true }
         for load in settings.adaptiveLoads {
             var runs = [[BenchReport.AdaptivePoint]](repeating: [], count: all.count)
             for round in 0..<rounds {

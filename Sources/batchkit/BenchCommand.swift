@@ -49,6 +49,12 @@ struct BenchCommand: AsyncParsableCommand {
             "Comma-separated offered loads of the adaptive scenario, in percent of capacity.", valueName: "percents"))
     var adaptiveLoads = "20,50,80,95"
 
+    @Option(
+        help: ArgumentHelp(
+            "Comma-separated settings the adaptive scenario compares (adaptive, greedy, fixed-1, fixed-8, fixed-32, "
+                + "fixed-128, fixed-<max>); the step always runs adaptive.", valueName: "settings"))
+    var adaptiveSettings: String?
+
     @Option(help: "OpenBLAS threads per call (default 1: each worker runs its own single-threaded GEMM).")
     var blasThreads: Int?
 
@@ -68,6 +74,15 @@ struct BenchCommand: AsyncParsableCommand {
         if let repeats, repeats < 1 { throw ValidationError("--repeats must be at least 1") }
         if let blasThreads, blasThreads < 1 { throw ValidationError("--blas-threads must be at least 1") }
         if producers < 1 { throw ValidationError("--producers must be at least 1") }
+        if let adaptiveSettings {
+            let labels = CommaList.split(adaptiveSettings)
+            let valid = labels.allSatisfy {
+                $0 == "adaptive" || $0 == "greedy" || ($0.hasPrefix("fixed-") && Int($0.dropFirst(6)) != nil)
+            }
+            if labels.isEmpty || !valid {
+                throw ValidationError("--adaptive-settings takes adaptive, greedy and fixed-N, such as adaptive,greedy")
+            }
+        }
         if parsedAdaptiveLoads() == nil {
             throw ValidationError("--adaptive-loads takes percentages above 0, such as 20,50,80,95")
         }
@@ -99,6 +114,7 @@ struct BenchCommand: AsyncParsableCommand {
         BLAS.setThreadCount(threads)
         var settings = quick ? BenchSettings.quick(repeats: repeats) : .standard(repeats: repeats)
         settings.adaptiveLoads = parsedAdaptiveLoads() ?? settings.adaptiveLoads
+        settings.adaptiveSettings = adaptiveSettings.map { Set(CommaList.split($0)) }
         var scheduler = scheduler.settings(over: Self.benchDefaults)
         if let blasThreads { scheduler.blasThreading = .threads(blasThreads) }
         let machine = BenchReport.Machine(

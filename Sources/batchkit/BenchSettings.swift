@@ -15,6 +15,8 @@ struct BenchSettings: Sendable {
     var loads = [0.5, 0.8, 0.95]
     /// Offered loads of the `adaptive` scenario, as fractions of the closed-loop capacity.
     var adaptiveLoads = [0.2, 0.5, 0.8, 0.95]
+    /// Settings the `adaptive` scenario compares (labels such as `greedy`, `fixed-32`); `nil`: all.
+    var adaptiveSettings: Set<String>?
     /// Items counted per path in the allocations scenario.
     var mallocItems: Int
 
