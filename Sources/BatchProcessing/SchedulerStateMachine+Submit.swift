@@ -103,18 +103,19 @@ extension SchedulerStateMachine {
 
     /// The error for an item the controller predicts will miss the latency objective, if it will.
     ///
-    /// The prediction: the rows ahead of it drain at the workers' throughput at the size of batch they
-    /// take from such a queue (each worker its share, at least the target, at most the batch limit),
-    /// then its own batch runs.
+    /// The prediction: the queue, this item last, drains in rounds of one batch per worker, each batch
+    /// as large as the queue shared among the workers (at least the target, at most the batch limit),
+    /// each round taking that batch's measured service time.
     func predictedLateness(rows: Int) -> BatchProcessorError? {
         guard let controller, let objective = controller.settings.targetLatency else { return nil }
         let workers = max(settings.workers, 1)
-        let size = min(max((queuedRows + rows + workers - 1) / workers, targetBatchSize), controller.batchLimit)
+        let pending = queuedRows + rows
+        let size = max(min(max((pending + workers - 1) / workers, targetBatchSize), controller.batchLimit), 1)
         guard let service = controller.serviceTime(rows: size), service > 0 else { return nil }
-        let throughput = Double(workers * size) / service
-        let predicted = Double(queuedRows + rows) / throughput + service
+        let rounds = (pending + workers * size - 1) / (workers * size)
+        let predicted = Double(rounds) * service
         guard predicted > objective.seconds else { return nil }
-        return .overloaded(predicted: .nanoseconds(Int64(predicted * 1e9)), objective: objective)
+        return .overloaded(predicted: .microseconds(Int64((predicted * 1e6).rounded())), objective: objective)
     }
 
     /// Moves waiting producers into freed queue space, oldest first.

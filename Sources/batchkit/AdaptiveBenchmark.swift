@@ -66,8 +66,8 @@ extension BenchReport {
         /// Milliseconds from the step until the controller's target stays within 10 % of its final value;
         /// `nil` when it had not settled by the end of the run.
         var settleMilliseconds: Double?
-        /// The same within 25 % of the final value: near saturation the keep-up size is steep in the
-        /// measured rate and costs (`n* = r·a/(1 − r·b)`), so their noise alone moves it by more than 10 %.
+        /// The same within 25 % of the final value: a target computed from a measured rate and measured
+        /// costs moves with their noise, by more than 10 % where it is steep in them.
         var settleWithin25PercentMilliseconds: Double?
         /// p99 of the items scheduled before the step, and of those scheduled after it (the transient
         /// included).

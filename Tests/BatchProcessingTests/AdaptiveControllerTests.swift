@@ -472,4 +472,35 @@ import Testing
         #expect(next.rows == 3)
         #expect(actions.wakeWorkers == 0)
     }
+    /// With an 8 ms objective and accelerator-like costs on one busy worker, a lone item is predicted at
+    /// 5 ms and accepted; the queue drains 64 rows a batch at 6.3 ms, so the 65th queued item would need
+    /// two rounds (12.6 ms) and is refused with `overloaded`.
+    @Test func itemsPredictedToMissTheObjectiveAreRefused() {
+        var settings = SchedulerStateMachine<String, Int>.Settings()
+        settings.rowCap = 64
+        settings.workers = 1
+        settings.rejectPredictedLate = true
+        var adaptive = AdaptiveController.Settings()
+        adaptive.rowCap = 64
+        adaptive.workers = 1
+        adaptive.targetLatency = .milliseconds(8)
+        settings.adaptive = adaptive
+        var machine = SchedulerStateMachine<String, Int>(settings: settings, initialBatchSize: 1)
+        Self.teach(&machine.controller!, .accelerator, sizes: [1, 2, 4, 8, 16, 32, 64])
+        // No worker has asked for work, so everything queues.
+        for index in 0..<64 {
+            guard case .accepted = machine.submit("item\(index)", priority: .normal, rows: 1, now: .zero) else {
+                Issue.record("item \(index) was refused")
+                return
+            }
+        }
+        guard case .rejected(let error) = machine.submit("late", priority: .normal, rows: 1, now: .zero) else {
+            Issue.record("the 65th item was accepted")
+            return
+        }
+        #expect(error.code == .overloaded)
+        // Two rounds of 64-row batches: 2 × (5 ms + 64 × 20 µs) = 12.56 ms.
+        #expect(error.message.contains("predicted latency 0.01256"), "\(error.message)")
+        #expect(machine.queuedItems == 64)
+    }
 }
