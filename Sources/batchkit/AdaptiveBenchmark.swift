@@ -26,6 +26,9 @@ extension BenchReport {
         var stealPercent: Double?
         /// Runs measured again because the hypervisor stole more than ``AdaptiveBenchmark/stealLimit``.
         var reruns = 0
+        /// CPU time of the whole process (generator and collector included) per completed item, in
+        /// microseconds: what a setting costs beyond latency. Median over the rounds.
+        var cpuMicrosecondsPerItem: Double?
 
         enum CodingKeys: String, CodingKey {
             case setting
@@ -39,6 +42,7 @@ extension BenchReport {
             case rounds
             case stealPercent = "steal_percent"
             case reruns
+            case cpuMicrosecondsPerItem = "cpu_us_per_item"
         }
     }
 
@@ -194,6 +198,7 @@ struct AdaptiveBenchmark {
                             + "\(Format.fixed(point.meanBatch, 1)), p50 \(Format.fixed(point.p50Milliseconds, 3)) p99 "
                             + "\(Format.fixed(point.p99Milliseconds, 3)) ms"
                             + (point.cutOff > 0 ? ", cut off with \(point.cutOff) unfinished" : "")
+                            + (point.cpuMicrosecondsPerItem.map { ", CPU \(Format.fixed($0, 1)) µs/item" } ?? "")
                             + (point.stealPercent.map { ", steal \(Format.fixed($0, 1)) %" } ?? ""))
                 }
             }
@@ -223,6 +228,8 @@ struct AdaptiveBenchmark {
         point.p99RangeMilliseconds = [p99.min, p99.max]
         point.rounds = runs.count
         point.stealPercent = runs.compactMap(\.stealPercent).max()
+        let cpu = runs.compactMap(\.cpuMicrosecondsPerItem)
+        point.cpuMicrosecondsPerItem = cpu.isEmpty ? nil : Spread(cpu).median
         point.reruns = runs.map(\.reruns).reduce(0, +)
         return point
     }
@@ -268,7 +275,8 @@ struct AdaptiveBenchmark {
             setting: setting.label, load: load, achievedPerSecond: run.achievedPerSecond,
             p50Milliseconds: run.latency.milliseconds(atPercentile: 50),
             p99Milliseconds: run.latency.milliseconds(atPercentile: 99), meanBatch: run.meanBatch, cutOff: run.errors,
-            stealPercent: steal)
+            stealPercent: steal,
+            cpuMicrosecondsPerItem: run.completed > 0 ? run.cpuSeconds / Double(run.completed) * 1e6 : nil)
     }
 
     /// Items per second completed under an open-loop overload (`overload` × capacity, queue never empty),

@@ -33,6 +33,8 @@ enum OpenLoop {
         var rows = 0
         /// Batches formed during the run, by why they went out.
         var batchesByReason: [DispatchReason: Int] = [:]
+        /// CPU seconds the process used while the measured arrivals were offered.
+        var cpuSeconds = 0.0
 
         var meanBatch: Double { batches == 0 ? 0 : Double(rows) / Double(batches) }
     }
@@ -67,9 +69,11 @@ enum OpenLoop {
             var run = Run()
             var scheduled = start
             var index = 0
+            var cpuAtMeasureFrom: Double?
             while scheduled < end {
                 waitUntil(scheduled, clock: clock)
                 let measured = scheduled >= measureFrom
+                if measured && cpuAtMeasureFrom == nil { cpuAtMeasureFrom = ProcessCPU.seconds() }
                 var future: BatchFuture<[Float]>?
                 do {
                     future = try processor.enqueuePredict(items[index])
@@ -86,6 +90,7 @@ enum OpenLoop {
                 let uniform = Double(generator.next() >> 11) * 0x1p-53
                 scheduled += .seconds(double: -log1p(-uniform) / rate)
             }
+            run.cpuSeconds = cpuAtMeasureFrom.map { ProcessCPU.seconds() - $0 } ?? 0
             handoff.close()
             generated.withLock { $0 = run }
         }
@@ -132,6 +137,7 @@ enum OpenLoop {
         run.arrivals = submitted.arrivals
         run.errors += submitted.errors
         run.submitLag = submitted.submitLag
+        run.cpuSeconds = submitted.cpuSeconds
         run.offeredPerSecond = Double(submitted.arrivals) / duration.inSeconds
         let after = processor.stats().window
         run.batches = after.totalBatches - before.totalBatches
