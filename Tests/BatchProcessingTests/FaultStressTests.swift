@@ -85,7 +85,9 @@ import Testing
         let threads = DispatchGroup()
         for producer in 0..<4 {
             threads.enter()
-            DispatchQueue.global().async {
+            // Threads of their own: blocked Dispatch workers starve Swift's cooperative pool on Linux, and
+            // the async tests running beside this one then stall for seconds (seen under TSan on 2 cores).
+            Thread.detachNewThread {
                 var pending: [(Int, BatchFuture<Int>)] = []
                 for index in 0..<perProducer {
                     let value = producer * 10_000_000 + index

@@ -274,7 +274,7 @@ import Testing
         #expect(await Self.code { _ = try await processor.enqueuePredict(3) } == .queueFull)
         #expect(await Self.code { _ = try await processor.enqueuePredict(3, timeout: .milliseconds(30)) } == .queueFull)
         // A waiting producer gets in once dispatch frees space.
-        async let third = processor.enqueuePredict(3, timeout: .seconds(5))
+        async let third = processor.enqueuePredict(3, timeout: .seconds(60))
         #expect(await Self.eventually { processor.stats().waitingProducers == 1 })
         processor.resume()
         #expect(try await third.value == 3)
