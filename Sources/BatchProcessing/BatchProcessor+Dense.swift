@@ -11,8 +11,8 @@ extension BatchProcessor where Item == [Float], Output == [Float] {
     /// are split across batches and reassembled in order.
     ///
     /// When `model.rowByRowLimit` is `nil`, the model is first calibrated for small batches
-    /// (``DenseKernels/DenseModel/calibratedForSmallBatches(candidates:)``, a few milliseconds up to
-    /// ~150 ms for large layers) with the BLAS threads the workers will use.
+    /// (``DenseKernels/DenseModel/calibratedForSmallBatches(candidates:budget:)``: a few milliseconds
+    /// up to ~150 ms for large layers, never more than 250 ms) with the BLAS threads the workers will use.
     ///
     /// - Throws: `alreadyStarted`, or `invalidConfiguration` if the memory budget cannot hold one row.
     public func start(model: DenseModel) throws(BatchProcessorError) {
@@ -24,15 +24,7 @@ extension BatchProcessor where Item == [Float], Output == [Float] {
             case .unchanged: break
             }
         }
-        var calibrated = model
-        if model.rowByRowLimit == nil {
-            applyThreading()
-            calibrated = model.calibratedForSmallBatches()
-            logger.info(
-                "small batches calibrated", metadata: ["rowByRowLimit": "\(calibrated.rowByRowLimit ?? 1)"])
-        }
-        let model = calibrated
-        let width = model.inputWidth
+        // The budget is checked before calibrating: a configuration that cannot run is refused at once.
         var rowCap: Int?
         if let budget = configuration.maxBatchMemoryMB {
             let estimate = model.memoryEstimate
@@ -47,6 +39,15 @@ extension BatchProcessor where Item == [Float], Output == [Float] {
             }
             rowCap = cap
         }
+        var calibrated = model
+        if model.rowByRowLimit == nil {
+            applyThreading()
+            calibrated = model.calibratedForSmallBatches()
+            logger.info(
+                "small batches calibrated", metadata: ["rowByRowLimit": "\(calibrated.rowByRowLimit ?? 1)"])
+        }
+        let model = calibrated
+        let width = model.inputWidth
         let maxRows = min(configuration.maxBatchSize, rowCap ?? .max)
         let inputs = SlabPool(rows: maxRows, columns: width)
         let outputs = SlabPool(rows: maxRows, columns: model.outputWidth)

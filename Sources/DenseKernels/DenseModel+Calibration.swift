@@ -6,7 +6,15 @@ extension DenseModel {
     /// alternately, five times; the median decides, and the search stops at the first size where GEMM is
     /// as fast (the per-row cost of GEMM only falls with size). It takes about 30 ms per candidate on
     /// `mlp1024` and well under 1 ms on `linear256`.
-    public func calibratedForSmallBatches(candidates: [Int] = [2, 3, 4, 6, 8]) -> DenseModel {
+    ///
+    /// - Parameter budget: the most time to spend; once it is used up the search stops with the limit
+    ///   established so far (a smaller limit only leaves a little speed unused). It bounds how long a
+    ///   caller's thread is held where timing runs slow — a debug or sanitizer build, a busy machine:
+    ///   under ThreadSanitizer an unbounded search held the threads of the async tests for 10–30 s.
+    public func calibratedForSmallBatches(
+        candidates: [Int] = [2, 3, 4, 6, 8],
+        budget: Duration = .milliseconds(250)
+    ) -> DenseModel {
         let sizes = candidates.filter { $0 >= 2 }.sorted()
         guard let largest = sizes.last else { return with(rowByRowLimit: 1) }
         let workspace = DenseWorkspace(model: self, maxRows: largest)
@@ -16,8 +24,10 @@ extension DenseModel {
         let byGEMM = with(rowByRowLimit: 1)
         let byRow = with(rowByRowLimit: largest)
         let clock = ContinuousClock()
+        let deadline = clock.now + budget
         var limit = 1
-        for rows in sizes {
+        search: for rows in sizes {
+            guard clock.now < deadline else { break }
             let (source, destination) = (input.view(rows: rows), output.view(rows: rows))
             // One untimed pass each: the first GEMM of a shape pays for OpenBLAS's buffers.
             byGEMM.forward(source, into: destination, workspace: workspace)
@@ -25,6 +35,7 @@ extension DenseModel {
             var gemm: [Duration] = []
             var rowwise: [Duration] = []
             for _ in 0..<5 {
+                guard clock.now < deadline else { break search }
                 gemm.append(clock.measure { byGEMM.forward(source, into: destination, workspace: workspace) })
                 rowwise.append(clock.measure { byRow.forward(source, into: destination, workspace: workspace) })
             }

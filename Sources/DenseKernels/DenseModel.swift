@@ -11,7 +11,7 @@ public struct DenseModel: Sendable {
     ///
     /// A small GEMM on large layers is dominated by packing the weights, so on `mlp1024` two rows by
     /// GEMM take as long as five rows one by one. Where the crossover lies depends on the layer sizes,
-    /// the BLAS kernel and the cache, so it is measured: see ``calibratedForSmallBatches(candidates:)``,
+    /// the BLAS kernel and the cache, so it is measured: see ``calibratedForSmallBatches(candidates:budget:)``,
     /// which the batch processor runs when it starts with a model whose limit is `nil`.
     public var rowByRowLimit: Int?
 
