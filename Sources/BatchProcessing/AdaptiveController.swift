@@ -110,9 +110,9 @@ struct AdaptiveController {
     private var memoryScale = 1.0
     /// Bumped by every measured batch, so an answer computed from older costs is not reused.
     private var costsVersion = 0
-    /// The last answer of ``waitForSize(rate:cap:)`` and what it was computed from. `decide` runs on
-    /// every arrival, under the scheduler's lock, but the answer changes only when the rate is folded in
-    /// (at most every millisecond) or a batch is measured.
+    /// The last answer of ``waitForSize(rate:cap:)`` and what it was computed from. `decide` runs under
+    /// the scheduler's lock after every batch and on arrivals once the rate is due, and the answer often
+    /// stays the same (a rate or cost that did not change).
     private var lastWaitFor: (rate: Double, cap: Int, costsVersion: Int, size: Int?)?
 
     init(settings: Settings, initialTarget: Int) {
