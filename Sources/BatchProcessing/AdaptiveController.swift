@@ -108,12 +108,6 @@ struct AdaptiveController {
     private var lastFit: (fixed: Double, perRow: Double)?
     private var failureScale = 1.0
     private var memoryScale = 1.0
-    /// Bumped by every measured batch, so an answer computed from older costs is not reused.
-    private var costsVersion = 0
-    /// The last answer of ``waitForSize(rate:cap:)`` and what it was computed from. `decide` runs under
-    /// the scheduler's lock after every batch and on arrivals once the rate is due, and the answer often
-    /// stays the same (a rate or cost that did not change).
-    private var lastWaitFor: (rate: Double, cap: Int, costsVersion: Int, size: Int?)?
 
     init(settings: Settings, initialTarget: Int) {
         self.settings = settings
@@ -195,16 +189,6 @@ struct AdaptiveController {
         return nil
     }
 
-    /// ``waitForSize(rate:cap:)``, reusing the last answer while its inputs are unchanged.
-    private mutating func cachedWaitForSize(rate: Double, cap: Int) -> Int? {
-        if let last = lastWaitFor, last.rate == rate, last.cap == cap, last.costsVersion == costsVersion {
-            return last.size
-        }
-        let size = waitForSize(rate: rate, cap: cap)
-        lastWaitFor = (rate, cap, costsVersion, size)
-        return size
-    }
-
     /// The smallest queue at which waiting for one more row stops paying (see the type's discussion);
     /// `nil` while no service time can be estimated.
     private func waitForSize(rate: Double, cap: Int) -> Int? {
@@ -263,7 +247,6 @@ struct AdaptiveController {
 
     /// A batch of `rows` rows took `serviceTime`.
     mutating func recordBatch(rows: Int, serviceTime: Duration, succeeded: Bool) {
-        costsVersion &+= 1
         var seconds = serviceTime.seconds
         // A worker preempted mid-batch (other threads share the cores) measures the scheduler's time
         // slice, not the batch: such samples are clipped to twice the expected time, so a few of them
@@ -304,7 +287,7 @@ struct AdaptiveController {
     mutating func decide(now: Duration, queuedRows: Int) {
         updateRate(now: now)
         let cap = settings.rowCap
-        guard var size = cachedWaitForSize(rate: arrivalRate, cap: cap) else {
+        guard var size = waitForSize(rate: arrivalRate, cap: cap) else {
             reason = reason == .manual ? .manual : .warmingUp
             return
         }

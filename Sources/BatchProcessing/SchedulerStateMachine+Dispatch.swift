@@ -98,13 +98,12 @@ extension SchedulerStateMachine {
     private func batchLimit(for reason: DispatchReason) -> Int {
         if reason == .greedy || reason == .drain { return settings.rowCap }
         guard let controller else { return targetBatchSize }
-        guard idleWorkers > 0, controller.worthSharing(rows: queuedRows) else {
-            return max(controller.batchLimit, targetBatchSize)
-        }
+        let wholeQueue = max(controller.batchLimit, targetBatchSize)
+        guard idleWorkers > 0, controller.worthSharing(rows: queuedRows) else { return wholeQueue }
         let share = (queuedRows + idleWorkers) / (idleWorkers + 1)
         // Share only if what is left meets the target, or the idle workers would wait for more rows
         // while this one computes.
-        guard queuedRows - share >= targetBatchSize else { return max(controller.batchLimit, targetBatchSize) }
+        guard queuedRows - share >= targetBatchSize else { return wholeQueue }
         return min(controller.batchLimit, max(targetBatchSize, share))
     }
 
