@@ -256,10 +256,7 @@ struct AdaptiveBenchmark {
         let run = await offPool {
             OpenLoop.run(processor, items: items, rate: rate, warmup: warmup, duration: duration)
         }
-        var steal: Double?
-        if let before = ticksBefore, let after = Console.cpuTicks(), after.total > before.total {
-            steal = 100 * Double(after.steal - before.steal) / Double(after.total - before.total)
-        }
+        let steal = Console.stealPercent(since: ticksBefore)
         finished.withLock { $0 = true }
         watchdog.cancel()
         if setting.strategy == .adaptive, let controller = processor.stats().controller {

@@ -104,9 +104,7 @@ enum AdaptiveStepLoad {
                     if entry.phase == 2 { run.after.record(latency) }
                 }
                 batch.removeAll(keepingCapacity: true)
-                // As in OpenLoop: latencies are stamped when set, so looking every millisecond is enough.
-                var pause = timespec(tv_sec: 0, tv_nsec: 1_000_000)
-                nanosleep(&pause, nil)
+                OpenLoop.pauseCollector()
             }
             collected.withLock { $0 = run }
         }

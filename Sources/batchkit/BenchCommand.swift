@@ -244,8 +244,7 @@ struct BenchCommand: AsyncParsableCommand {
             }
         }
 
-        if let start = ticksAtStart, let end = Console.cpuTicks(), end.total > start.total {
-            let steal = 100 * Double(end.steal - start.steal) / Double(end.total - start.total)
+        if let steal = Console.stealPercent(since: ticksAtStart) {
             report.machine.stealPercent = steal
             print(
                 "\nhypervisor steal during the run: \(Format.fixed(steal, 1)) % of CPU time"

@@ -47,6 +47,13 @@ enum Console {
         return (fields.prefix(8).reduce(0, +), fields[7])
     }
 
+    /// The share of the machine's CPU time the hypervisor stole since `start` (a ``cpuTicks()``
+    /// reading), in percent; `nil` without readings or without ticks in between.
+    static func stealPercent(since start: (total: Int, steal: Int)?) -> Double? {
+        guard let start, let end = cpuTicks(), end.total > start.total else { return nil }
+        return 100 * Double(end.steal - start.steal) / Double(end.total - start.total)
+    }
+
     /// The value of environment variable `name`, or `unset`.
     static func environment(_ name: String) -> String {
         guard let value = getenv(name) else { return "unset" }
