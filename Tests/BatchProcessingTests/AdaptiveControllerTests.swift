@@ -277,13 +277,27 @@ import Testing
         #expect(controller.reason == .latencyObjective)
     }
 
-    @Test func schedulerSendsAtOnceAtLowLoadWhenAdaptive() {
+    /// An adaptive scheduler with a 64-row cap, `workers` workers and an initial target of `initial`.
+    static func adaptiveMachine(
+        workers: Int = 1,
+        initial: Int,
+        objective: Duration? = nil,
+        rejectPredictedLate: Bool = false
+    ) -> SchedulerStateMachine<String, Int> {
         var settings = SchedulerStateMachine<String, Int>.Settings()
         settings.rowCap = 64
+        settings.workers = workers
+        settings.rejectPredictedLate = rejectPredictedLate
         var adaptive = AdaptiveController.Settings()
         adaptive.rowCap = 64
+        adaptive.workers = workers
+        adaptive.targetLatency = objective
         settings.adaptive = adaptive
-        var machine = SchedulerStateMachine<String, Int>(settings: settings, initialBatchSize: 32)
+        return SchedulerStateMachine<String, Int>(settings: settings, initialBatchSize: initial)
+    }
+
+    @Test func schedulerSendsAtOnceAtLowLoadWhenAdaptive() {
+        var machine = Self.adaptiveMachine(initial: 32)
         _ = machine.workerNext(now: .zero, wasWaiting: false)
         // Teach it the cost model with a few batches, spaced out (a slow trickle of arrivals).
         for step in 1...5 {
@@ -310,12 +324,7 @@ import Testing
     }
 
     @Test func adaptiveBatchTakesTheQueueOnceTheTargetIsMet() {
-        var settings = SchedulerStateMachine<String, Int>.Settings()
-        settings.rowCap = 64
-        var adaptive = AdaptiveController.Settings()
-        adaptive.rowCap = 64
-        settings.adaptive = adaptive
-        var machine = SchedulerStateMachine<String, Int>(settings: settings, initialBatchSize: 8)
+        var machine = Self.adaptiveMachine(initial: 8)
         // No idle worker: 20 items queue up behind a target of 8.
         for index in 0..<20 {
             guard case .accepted = machine.submit("item\(index)", priority: .normal, rows: 1, now: .zero) else {
@@ -337,14 +346,7 @@ import Testing
     /// three; rows costing 1 µs go out as one batch, since waking a second worker costs more than that.
     @Test(arguments: [(100e-6, 3), (1e-6, 6)])
     func adaptiveSharesALongQueueWithIdleWorkers(perRow: Double, firstBatch: Int) {
-        var settings = SchedulerStateMachine<String, Int>.Settings()
-        settings.rowCap = 64
-        settings.workers = 2
-        var adaptive = AdaptiveController.Settings()
-        adaptive.rowCap = 64
-        adaptive.workers = 2
-        settings.adaptive = adaptive
-        var machine = SchedulerStateMachine<String, Int>(settings: settings, initialBatchSize: 1)
+        var machine = Self.adaptiveMachine(workers: 2, initial: 1)
         for rows in [2, 4, 8] {
             machine.controller!.recordBatch(
                 rows: rows, serviceTime: .seconds(perRow * Double(rows)), succeeded: true)
@@ -374,15 +376,7 @@ import Testing
     /// A two-worker adaptive machine that has seen accelerator-like costs and 200 ms of arrivals at
     /// 2 k items/s (one every 500 µs).
     static func acceleratorMachine() -> SchedulerStateMachine<String, Int> {
-        var settings = SchedulerStateMachine<String, Int>.Settings()
-        settings.rowCap = 64
-        settings.workers = 2
-        var adaptive = AdaptiveController.Settings()
-        adaptive.rowCap = 64
-        adaptive.workers = 2
-        settings.adaptive = adaptive
-        settings.reduceOnFailure = true
-        var machine = SchedulerStateMachine<String, Int>(settings: settings, initialBatchSize: 1)
+        var machine = Self.adaptiveMachine(workers: 2, initial: 1)
         Self.teach(&machine.controller!, .accelerator, sizes: [1, 2, 3, 4, 5, 8, 16, 32, 64])
         for step in 0..<400 {
             machine.controller!.recordArrival()
@@ -476,16 +470,7 @@ import Testing
     /// 5 ms and accepted; the queue drains 64 rows a batch at 6.3 ms, so the 65th queued item would need
     /// two rounds (12.6 ms) and is refused with `overloaded`.
     @Test func itemsPredictedToMissTheObjectiveAreRefused() {
-        var settings = SchedulerStateMachine<String, Int>.Settings()
-        settings.rowCap = 64
-        settings.workers = 1
-        settings.rejectPredictedLate = true
-        var adaptive = AdaptiveController.Settings()
-        adaptive.rowCap = 64
-        adaptive.workers = 1
-        adaptive.targetLatency = .milliseconds(8)
-        settings.adaptive = adaptive
-        var machine = SchedulerStateMachine<String, Int>(settings: settings, initialBatchSize: 1)
+        var machine = Self.adaptiveMachine(initial: 1, objective: .milliseconds(8), rejectPredictedLate: true)
         Self.teach(&machine.controller!, .accelerator, sizes: [1, 2, 4, 8, 16, 32, 64])
         // No worker has asked for work, so everything queues.
         for index in 0..<64 {
