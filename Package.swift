@@ -74,7 +74,8 @@ let package = Package(
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "BatchKitTests", dependencies: ["BatchKitCore", "BatchProcessing", "DenseKernels"]),
+        .testTarget(
+            name: "BatchKitTests", dependencies: ["BatchKitCore", "BatchProcessing", "DenseKernels", "batchkit"]),
     ]
 )
 

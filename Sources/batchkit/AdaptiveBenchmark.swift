@@ -20,7 +20,12 @@ extension BenchReport {
         var cutOff: Int
         /// The lowest and highest p99 over the rounds (the other figures are medians over them).
         var p99RangeMilliseconds: [Double] = []
-        /// Interleaved runs this point is the median of.
+        /// The median p99 of the odd-numbered rounds and of the even-numbered ones (with two rounds or
+        /// more): two independent measurements of the same setting, so their ratio shows how far this
+        /// machine's noise alone moves a p99 measured from half as many rounds.
+        var p99HalvesMilliseconds: [Double] = []
+        /// Interleaved runs this point is made of: fewer than the scenario's rounds when the setting fell
+        /// behind (was cut off) in an earlier round, as measuring an overloaded setting again says nothing new.
         var rounds = 1
         /// Hypervisor steal during the kept runs, in percent of CPU time (the highest of them).
         var stealPercent: Double?
@@ -39,6 +44,7 @@ extension BenchReport {
             case meanBatch = "mean_batch"
             case cutOff = "cut_off"
             case p99RangeMilliseconds = "p99_range_ms"
+            case p99HalvesMilliseconds = "p99_halves_ms"
             case rounds
             case stealPercent = "steal_percent"
             case reruns
@@ -134,8 +140,9 @@ struct AdaptiveBenchmark {
 
     /// Runs per point. Every setting runs once per round, in an order rotated each round, so a change in
     /// the machine's other load hits every setting alike; the median over rounds is reported. A single
-    /// run's p99 on two shared cores moves by more than the 10 % the comparison asks about.
-    var rounds: Int { settings.repeats >= 5 ? 3 : 1 }
+    /// run's p99 on two shared cores moves by more than the 10 % the comparison asks about (measured:
+    /// 0.9–5.8 ms for one setting within a minute, and about one run in six stalled for 15–45 ms).
+    var rounds: Int { max(settings.adaptiveRounds, 1) }
 
     /// Adaptive starting at the maximum, fixed at 1, 8, 32, 128 and the maximum, and greedy.
     var compared: [Setting] {
@@ -178,6 +185,7 @@ struct AdaptiveBenchmark {
                 for offset in all.indices {
                     let index = (offset + round) % all.count
                     let setting = all[index]
+                    if runs[index].contains(where: { $0.cutOff > 0 }) { continue }
                     var point = try await openLoopPoint(
                         setting, load: load, capacity: capacity, model: model, items: items)
                     var reruns = 0
@@ -216,7 +224,13 @@ struct AdaptiveBenchmark {
         return BenchReport.Adaptive(points: points, saturation: saturation, step: step)
     }
 
-    /// One point from several runs of it: the median of each figure, the p99 range, the worst cut-off.
+    /// One point from several runs of it: the median of each figure, the p99 range, the median p99 of
+    /// each half of the runs, the worst cut-off.
+    ///
+    /// Medians rather than percentiles over every run's items pooled: about one run in six here has a
+    /// core stalled for 15–45 ms (with or without hypervisor steal), and a pooled p99 then follows that
+    /// one run — measured, the two halves of one setting's pooled rounds differed 2–4×, their medians
+    /// 1.1–1.9×.
     static func median(_ runs: [BenchReport.AdaptivePoint]) -> BenchReport.AdaptivePoint {
         var point = runs[0]
         let p99 = Spread(runs.map(\.p99Milliseconds))
@@ -226,6 +240,11 @@ struct AdaptiveBenchmark {
         point.meanBatch = Spread(runs.map(\.meanBatch)).median
         point.cutOff = runs.map(\.cutOff).max() ?? 0
         point.p99RangeMilliseconds = [p99.min, p99.max]
+        if runs.count > 1 {
+            let odd = runs.enumerated().filter { $0.offset % 2 == 0 }.map(\.element.p99Milliseconds)
+            let even = runs.enumerated().filter { $0.offset % 2 == 1 }.map(\.element.p99Milliseconds)
+            point.p99HalvesMilliseconds = [Spread(odd).median, Spread(even).median]
+        }
         point.rounds = runs.count
         point.stealPercent = runs.compactMap(\.stealPercent).max()
         let cpu = runs.compactMap(\.cpuMicrosecondsPerItem)
@@ -429,7 +448,8 @@ struct AdaptiveBenchmark {
             let ratio = adaptive.p99Milliseconds / best.p99Milliseconds
             parts.append(
                 "\(Format.fixed(load * 100, 0)) %: \(Format.fixed(ratio, 2))× \(best.setting)"
-                    + (ratio <= 1.1 ? "" : " MISS"))
+                    + (ratio <= 1.1 ? "" : " MISS")
+                    + (repeatSpread(atLoad).map { " (halves \(Format.fixed($0, 2))×)" } ?? ""))
         }
         if let adaptive = result.saturation.first(where: { $0.setting == "adaptive" }),
             let best = result.saturation.filter({ $0.setting.hasPrefix("fixed") }).max(by: {
@@ -440,8 +460,23 @@ struct AdaptiveBenchmark {
             parts.append(
                 "saturated \(Format.fixed(ratio * 100, 0)) % of \(best.setting)" + (ratio >= 0.95 ? "" : " MISS"))
         }
-        let rounds = result.points.first?.rounds ?? 1
+        let rounds = result.points.map(\.rounds).max() ?? 1
         return "  adaptive p99 / best fixed p99 (target ≤ 1.10"
-            + (rounds > 1 ? "; medians of \(rounds) interleaved rounds" : "") + "): " + parts.joined(separator: ", ")
+            + (rounds > 1
+                ? "; medians of \(rounds) interleaved rounds; halves: how far the medians of the two halves of "
+                    + "one setting's rounds differ, median over settings"
+                : "") + "): " + parts.joined(separator: ", ")
+    }
+
+    /// How far apart the p99s of the two halves of a setting's rounds are at one load (larger over
+    /// smaller), the median over the settings that kept up: the noise a comparison of p99s is up against.
+    static func repeatSpread(_ points: [BenchReport.AdaptivePoint]) -> Double? {
+        let ratios = points.compactMap { point -> Double? in
+            guard point.cutOff == 0, point.p99HalvesMilliseconds.count == 2,
+                let low = point.p99HalvesMilliseconds.min(), let high = point.p99HalvesMilliseconds.max(), low > 0
+            else { return nil }
+            return high / low
+        }
+        return ratios.isEmpty ? nil : Spread(ratios).median
     }
 }

@@ -55,6 +55,12 @@ struct BenchCommand: AsyncParsableCommand {
                 + "fixed-128, fixed-<max>); the step always runs adaptive.", valueName: "settings"))
     var adaptiveSettings: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Interleaved rounds per setting and load in the adaptive scenario (default 5; --quick 1); "
+                + "the median is reported."))
+    var adaptiveRounds: Int?
+
     @Option(help: "OpenBLAS threads per call (default 1: each worker runs its own single-threaded GEMM).")
     var blasThreads: Int?
 
@@ -72,6 +78,7 @@ struct BenchCommand: AsyncParsableCommand {
             throw ValidationError(error.description)
         }
         if let repeats, repeats < 1 { throw ValidationError("--repeats must be at least 1") }
+        if let adaptiveRounds, adaptiveRounds < 1 { throw ValidationError("--adaptive-rounds must be at least 1") }
         if let blasThreads, blasThreads < 1 { throw ValidationError("--blas-threads must be at least 1") }
         if producers < 1 { throw ValidationError("--producers must be at least 1") }
         if let adaptiveSettings {
@@ -115,6 +122,7 @@ struct BenchCommand: AsyncParsableCommand {
         var settings = quick ? BenchSettings.quick(repeats: repeats) : .standard(repeats: repeats)
         settings.adaptiveLoads = parsedAdaptiveLoads() ?? settings.adaptiveLoads
         settings.adaptiveSettings = adaptiveSettings.map { Set(CommaList.split($0)) }
+        settings.adaptiveRounds = adaptiveRounds ?? settings.adaptiveRounds
         var scheduler = scheduler.settings(over: Self.benchDefaults)
         if let blasThreads { scheduler.blasThreading = .threads(blasThreads) }
         let machine = BenchReport.Machine(

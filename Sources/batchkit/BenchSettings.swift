@@ -17,6 +17,8 @@ struct BenchSettings: Sendable {
     var adaptiveLoads = [0.2, 0.5, 0.8, 0.95]
     /// Settings the `adaptive` scenario compares (labels such as `greedy`, `fixed-32`); `nil`: all.
     var adaptiveSettings: Set<String>?
+    /// Interleaved rounds per setting and load in the `adaptive` scenario.
+    var adaptiveRounds: Int
     /// Items counted per path in the allocations scenario.
     var mallocItems: Int
 
@@ -26,7 +28,7 @@ struct BenchSettings: Sendable {
         BenchSettings(
             kernel: .standard(repeats: repeats), repeats: repeats ?? 7, runDuration: .milliseconds(600),
             warmup: .milliseconds(300), kernelDuration: .milliseconds(400), openLoopDuration: .seconds(3),
-            openLoopWarmup: .milliseconds(300), mallocItems: 20_000)
+            openLoopWarmup: .milliseconds(300), adaptiveRounds: 5, mallocItems: 20_000)
     }
 
     /// Short runs for smoke tests: the numbers are noisy.
@@ -34,6 +36,6 @@ struct BenchSettings: Sendable {
         BenchSettings(
             kernel: .quick(repeats: repeats), repeats: repeats ?? 3, runDuration: .milliseconds(250),
             warmup: .milliseconds(100), kernelDuration: .milliseconds(150), openLoopDuration: .milliseconds(600),
-            openLoopWarmup: .milliseconds(100), mallocItems: 4_000)
+            openLoopWarmup: .milliseconds(100), adaptiveRounds: 1, mallocItems: 4_000)
     }
 }

@@ -1,0 +1,41 @@
+import Testing
+
+@testable import batchkit
+
+/// How the `adaptive` scenario condenses its rounds into one point per setting and load, and the noise
+/// figure its verdict quotes.
+@Suite struct AdaptiveBenchmarkTests {
+    private static func run(p99: Double, cutOff: Int = 0) -> BenchReport.AdaptivePoint {
+        BenchReport.AdaptivePoint(
+            setting: "greedy", load: 0.8, achievedPerSecond: 1000, p50Milliseconds: p99 / 4, p99Milliseconds: p99,
+            meanBatch: 4, cutOff: cutOff)
+    }
+
+    @Test func medianKeepsOneStalledRoundFromMovingThePoint() {
+        let point = AdaptiveBenchmark.median([2, 46, 3, 2.5, 1].map { Self.run(p99: $0) })
+        #expect(point.p99Milliseconds == 2.5)
+        #expect(point.p99RangeMilliseconds == [1, 46])
+        #expect(point.rounds == 5)
+    }
+
+    @Test func halvesAreTheMediansOfAlternateRounds() {
+        // Rounds 1, 3, 5 (offsets 0, 2, 4) against rounds 2 and 4.
+        let point = AdaptiveBenchmark.median([1, 10, 3, 20, 2].map { Self.run(p99: $0) })
+        #expect(point.p99HalvesMilliseconds == [2, 15])
+        #expect(AdaptiveBenchmark.median([Self.run(p99: 4)]).p99HalvesMilliseconds.isEmpty)
+    }
+
+    @Test func repeatSpreadIsTheMedianHalfRatioOfSettingsThatKeptUp() {
+        var points = [[1.0, 2.0], [3.0, 3.3], [4.0, 2.0]].map { halves -> BenchReport.AdaptivePoint in
+            var point = Self.run(p99: halves[0])
+            point.p99HalvesMilliseconds = halves
+            return point
+        }
+        var overloaded = Self.run(p99: 500, cutOff: 900)
+        overloaded.p99HalvesMilliseconds = [100, 900]
+        points.append(overloaded)
+        let spread = AdaptiveBenchmark.repeatSpread(points)
+        #expect(spread.map { abs($0 - 2) < 1e-12 } == true)
+        #expect(AdaptiveBenchmark.repeatSpread([Self.run(p99: 1)]) == nil)
+    }
+}
