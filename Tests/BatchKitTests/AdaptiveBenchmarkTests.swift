@@ -38,4 +38,14 @@ import Testing
         #expect(spread.map { abs($0 - 2) < 1e-12 } == true)
         #expect(AdaptiveBenchmark.repeatSpread([Self.run(p99: 1)]) == nil)
     }
+
+    @Test func saturationIsTheMedianRoundWithItsRange() {
+        let runs = [19_400.0, 21_500, 21_300].map {
+            BenchReport.AdaptiveSaturation(setting: "adaptive", itemsPerSecond: $0, meanBatch: 30, offeredLoad: 1.3)
+        }
+        let saturated = AdaptiveBenchmark.median(runs)
+        #expect(saturated.itemsPerSecond == 21_300)
+        #expect(saturated.itemsPerSecondRange == [19_400, 21_500])
+        #expect(saturated.rounds == 3)
+    }
 }
