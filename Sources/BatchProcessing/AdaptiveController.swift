@@ -102,6 +102,15 @@ struct AdaptiveController {
     /// Average service time of one-row batches, in seconds.
     var singleRowTime: Double? { smallSizeTimes[1] }
 
+    /// The measured small sizes: rows → average service time in seconds.
+    var measuredSmallSizes: [Int: Double] {
+        var measured: [Int: Double] = [:]
+        for (rows, time) in smallSizeTimes.enumerated() {
+            if let time { measured[rows] = time }
+        }
+        return measured
+    }
+
     private var arrivalsSinceUpdate = 0
     private var lastRateUpdate: Duration?
     /// The last fit made while batch sizes varied enough to separate `a` from `b`.

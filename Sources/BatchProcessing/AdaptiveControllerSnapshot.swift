@@ -15,6 +15,9 @@ public struct AdaptiveControllerSnapshot: Sendable, Equatable {
     public var perRowCost: Duration?
     /// Batches the cost model has seen.
     public var batchesMeasured: Int
+    /// The measured service time of batches of up to 16 rows, by rows (sizes not measured yet are absent):
+    /// the fit covers larger batches only, as small ones do not follow a line.
+    public var smallBatchTimes: [Int: Duration]
 
     init(_ controller: AdaptiveController) {
         target = controller.target
@@ -25,5 +28,6 @@ public struct AdaptiveControllerSnapshot: Sendable, Equatable {
         fixedCost = model.map { .seconds($0.fixed) }
         perRowCost = model.map { .seconds($0.perRow) }
         batchesMeasured = controller.batchesMeasured
+        smallBatchTimes = controller.measuredSmallSizes.mapValues { .seconds($0) }
     }
 }

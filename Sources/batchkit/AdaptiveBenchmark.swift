@@ -310,8 +310,13 @@ struct AdaptiveBenchmark {
             Console.progress(
                 "[adaptive] controller: target \(controller.target) (\(controller.reason)), λ "
                     + "\(Format.rate(controller.arrivalRate))/s, a \(Format.fixed((controller.fixedCost?.inSeconds ?? 0) * 1e6, 1)) µs, "
-                    + "b \(Format.fixed((controller.perRowCost?.inSeconds ?? 0) * 1e6, 3)) µs/row; "
-                    + "\(timeouts) of \(run.batches) batches went out on the timeout")
+                    + "b \(Format.fixed((controller.perRowCost?.inSeconds ?? 0) * 1e6, 3)) µs/row, t(1…4) "
+                    + (1...4).map { rows in
+                        controller.smallBatchTimes[rows].map { Format.fixed($0.inSeconds * 1e6, 0) } ?? "-"
+                    }.joined(separator: "/") + " µs; "
+                    + "\(timeouts) of \(run.batches) batches went out on the timeout; reasons "
+                    + run.batchesByReason.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }
+                    .joined(separator: ", "))
         }
         await processor.stop()
         return BenchReport.AdaptivePoint(
