@@ -189,8 +189,7 @@ struct AdaptiveBenchmark {
         for load in settings.adaptiveLoads {
             var runs = [[BenchReport.AdaptivePoint]](repeating: [], count: all.count)
             for round in 0..<rounds {
-                for offset in all.indices {
-                    let index = (offset + round) % all.count
+                for index in Self.order(round: round, count: all.count) {
                     let setting = all[index]
                     if runs[index].contains(where: { $0.cutOff > 0 }) { continue }
                     var point = try await openLoopPoint(
@@ -223,8 +222,7 @@ struct AdaptiveBenchmark {
         // once measured 90 % of the best fixed setting, against 99–100 % in eight other runs).
         var saturatedRuns = [[BenchReport.AdaptiveSaturation]](repeating: [], count: all.count)
         for round in 0..<rounds {
-            for offset in all.indices {
-                let index = (offset + round) % all.count
+            for index in Self.order(round: round, count: all.count) {
                 let saturated = try await saturatedThroughput(
                     all[index], capacity: capacity, model: model, items: items)
                 saturatedRuns[index].append(saturated)
@@ -238,6 +236,17 @@ struct AdaptiveBenchmark {
         saturation = saturatedRuns.map(Self.median)
         let step = try await loadStep(name: name, model: model, capacity: capacity, items: items)
         return BenchReport.Adaptive(points: points, saturation: saturation, step: step)
+    }
+
+    /// The order the settings run in during `round`: a different shuffle every round (seeded, so runs
+    /// repeat).
+    ///
+    /// Not a rotation: rotated, every setting always ran right after the same other setting, so whatever
+    /// one run leaves behind (a processor being torn down, freed memory, a core's frequency) always
+    /// landed on the same neighbour.
+    static func order(round: Int, count: Int) -> [Int] {
+        var generator = SplitMix64(seed: 0xADA9_7000 &+ UInt64(round))
+        return Array(0..<count).shuffled(using: &generator)
     }
 
     /// One point from several runs of it: the median of each figure, the p99 range, the median p99 of

@@ -48,4 +48,16 @@ import Testing
         #expect(saturated.itemsPerSecondRange == [19_400, 21_500])
         #expect(saturated.rounds == 3)
     }
+
+    @Test func everyRoundRunsEverySettingOnceAfterVaryingNeighbours() {
+        let count = 7
+        var predecessors = [Set<Int>](repeating: [], count: count)
+        for round in 0..<5 {
+            let order = AdaptiveBenchmark.order(round: round, count: count)
+            #expect(order.sorted() == Array(0..<count))
+            for (before, after) in zip(order, order.dropFirst()) { predecessors[after].insert(before) }
+        }
+        #expect(predecessors.allSatisfy { $0.count >= 2 })
+        #expect(AdaptiveBenchmark.order(round: 3, count: count) == AdaptiveBenchmark.order(round: 3, count: count))
+    }
 }
