@@ -81,7 +81,7 @@ extension SchedulerStateMachine {
         if reason == .retry {
             batch = takeRetry(now: now)
         } else {
-            batch = takeBatch(limit: batchLimit(for: reason, now: now), reason: reason, now: now)
+            batch = takeBatch(limit: batchLimit(for: reason), reason: reason, now: now)
         }
         var actions = Actions()
         admitWaiters(now: now, &actions)
@@ -92,73 +92,19 @@ extension SchedulerStateMachine {
     /// The most rows the next batch takes.
     ///
     /// Greedy and draining take the queue up to the cap; fixed takes the target. Adaptive waits for the
-    /// target and then takes the queue up to the controller's limit — less when part of it finishes
-    /// sooner on another worker: shared with the idle workers when it is long enough to be worth waking
-    /// a second one, or split with the busy worker that comes free first when rows cost the same in any
-    /// batch (see ``balancedShare(of:soonestFree:)``). One worker taking it all while another sits idle, or
-    /// is about to, would serialise rows that can run in parallel.
-    private func batchLimit(for reason: DispatchReason, now: Duration) -> Int {
+    /// target and then takes the queue up to the controller's limit, shared with the idle workers when
+    /// it is long enough to be worth a second worker: one worker taking it all while another sits idle
+    /// would serialise rows that can run in parallel.
+    private func batchLimit(for reason: DispatchReason) -> Int {
         if reason == .greedy || reason == .drain { return settings.rowCap }
         guard let controller else { return targetBatchSize }
         let wholeQueue = max(controller.batchLimit, targetBatchSize)
-        guard idleWorkers > 0 else {
-            // Splitting cheap rows saves less than a second batch costs outside its service time (forming
-            // it, completing its items: tens of microseconds the cost model does not see).
-            let rows = min(queuedRows, wholeQueue)
-            guard controller.worthSharing(rows: rows), let soonest = soonestBusyWorkerFree(now: now) else {
-                return wholeQueue
-            }
-            return balancedShare(of: rows, soonestFree: soonest)
-        }
-        guard controller.worthSharing(rows: queuedRows) else { return wholeQueue }
+        guard idleWorkers > 0, controller.worthSharing(rows: queuedRows) else { return wholeQueue }
         let share = (queuedRows + idleWorkers) / (idleWorkers + 1)
         // Share only if what is left meets the target, or the idle workers would wait for more rows
         // while this one computes.
         guard queuedRows - share >= targetBatchSize else { return wholeQueue }
         return min(controller.batchLimit, max(targetBatchSize, share))
-    }
-
-    /// Seconds until the first of the other workers' batches is predicted to finish (from its size and
-    /// the measured service times); `nil` without other batches running or without a cost model.
-    private func soonestBusyWorkerFree(now: Duration) -> Double? {
-        guard let controller else { return nil }
-        var soonest: Double?
-        for batch in inFlight.values {
-            guard let time = controller.serviceTime(rows: batch.rows) else { return nil }
-            let remaining = max(time - (now - batch.dispatchedAt).seconds, 0)
-            if soonest == nil || remaining < soonest! { soonest = remaining }
-        }
-        return soonest
-    }
-
-    /// How many of `rows` queued rows this worker takes so that all of them finish soonest, when the
-    /// rest would go to a worker that comes free in `soonestFree` seconds.
-    ///
-    /// Taking `k` rows finishes everything at `max(t(k), soonestFree + t(rows − k))`. Where a batch's
-    /// fixed cost is large (GEMM packing the weights) taking them all wins; where rows cost the same in
-    /// any batch (a model computed row by row) and the other worker is nearly done, half each wins —
-    /// measured on mlp1024 at 20 % load, taking every queued row gave 1.3–1.8× fixed-1's p99. What is
-    /// left must meet the target, or the other worker would wait for more rows instead of taking it.
-    ///
-    /// The own time grows with `k` and the other worker's shrinks, so a binary search finds where they
-    /// cross in O(log rows) cost look-ups: this runs under the scheduler's lock for every batch formed
-    /// while the other workers are busy.
-    func balancedShare(of rows: Int, soonestFree: Double) -> Int {
-        let (low, high) = (max(targetBatchSize, 1), rows - targetBatchSize)
-        guard let controller, low <= high, let whole = controller.serviceTime(rows: rows) else { return rows }
-        func own(_ taken: Int) -> Double { controller.serviceTime(rows: taken) ?? whole }
-        func others(_ taken: Int) -> Double { soonestFree + (controller.serviceTime(rows: rows - taken) ?? whole) }
-        var (lower, upper) = (low, high)
-        while lower < upper {
-            let middle = (lower + upper) / 2
-            if own(middle) >= others(middle) { upper = middle } else { lower = middle + 1 }
-        }
-        var (best, bestFinish) = (rows, whole)
-        for taken in [lower, lower - 1] where taken >= low && taken <= high {
-            let finish = max(own(taken), others(taken))
-            if finish < bestFinish { (best, bestFinish) = (taken, finish) }
-        }
-        return best
     }
 
     /// Takes up to `limit` rows off the queue: by priority (or aging), whole items, splitting only items
@@ -194,7 +140,7 @@ extension SchedulerStateMachine {
         lastDispatchAt = now
         let deadline = Self.earliestDeadline(of: parts)
         inFlight[nextBatchID] = InFlight(
-            parts: parts, rows: taken, dispatchedAt: now, attempt: 0, expiredThrough: .zero, nextDeadline: deadline)
+            parts: parts, dispatchedAt: now, attempt: 0, expiredThrough: .zero, nextDeadline: deadline)
         return Batch(
             id: nextBatchID, parts: parts, rows: taken, reason: reason, dispatchedAt: now, queueLength: queuedItems)
     }
@@ -205,13 +151,12 @@ extension SchedulerStateMachine {
         let retry = retries.remove(at: index)
         nextBatchID += 1
         let deadline = Self.earliestDeadline(of: retry.parts)
-        let rows = retry.parts.reduce(0) { $0 + $1.rowCount }
         inFlight[nextBatchID] = InFlight(
-            parts: retry.parts, rows: rows, dispatchedAt: now, attempt: retry.attempt, expiredThrough: .zero,
+            parts: retry.parts, dispatchedAt: now, attempt: retry.attempt, expiredThrough: .zero,
             nextDeadline: deadline)
         var batch = Batch(
-            id: nextBatchID, parts: retry.parts, rows: rows, reason: .retry, dispatchedAt: now,
-            queueLength: queuedItems)
+            id: nextBatchID, parts: retry.parts, rows: retry.parts.reduce(0) { $0 + $1.rowCount }, reason: .retry,
+            dispatchedAt: now, queueLength: queuedItems)
         batch.attempt = retry.attempt
         return batch
     }

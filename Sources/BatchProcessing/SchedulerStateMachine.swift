@@ -93,8 +93,6 @@ struct SchedulerStateMachine<Element, Waiter> {
 
     struct InFlight {
         var parts: [Part]
-        /// Rows in the batch, for predicting when its worker comes free.
-        var rows = 0
         var dispatchedAt: Duration = .zero
         var attempt = 0
         /// Parts with deadlines up to this time have already been failed.

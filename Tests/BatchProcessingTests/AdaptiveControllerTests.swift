@@ -370,56 +370,6 @@ import Testing
         }
         #expect(machine.queuedItems == 0)
     }
-    /// Worker B runs a one-row batch; worker A comes free with `queued` rows waiting. Rows computed one by
-    /// one (250 µs each, no fixed cost) are split with B when B is nearly done, and all taken when B has
-    /// just started (splitting would leave them waiting for B); rows with a large fixed cost per batch
-    /// (accelerator-like) are all taken either way.
-    /// Cheap rows (2 µs each) are not split at all: a second batch costs more outside its service time
-    /// than the split would save.
-    @Test(arguments: [
-        (250, false, 2, 150, 1), (250, false, 4, 200, 2), (250, false, 2, 0, 2), (250, false, 3, 240, 2),
-        (0, true, 4, 4_900, 4), (2, false, 8, 1, 8),
-    ])
-    func aFreeWorkerSplitsRowByRowWorkWithTheWorkerAboutToFinish(
-        rowMicroseconds: Int, acceleratorLike: Bool, queued: Int, elapsedMicroseconds: Int, expected: Int
-    ) {
-        var machine = Self.adaptiveMachine(workers: 2, initial: 1)
-        if acceleratorLike {
-            Self.teach(&machine.controller!, .accelerator, sizes: [1, 2, 3, 4, 5, 8, 16, 32])
-        } else {
-            for rows in 1...8 {
-                machine.controller!.recordBatch(
-                    rows: rows, serviceTime: .microseconds(rowMicroseconds * rows), succeeded: true)
-            }
-        }
-        let start = Duration.seconds(1)
-        _ = machine.submit("b", priority: .normal, rows: 1, now: start)
-        guard case .run(let onB, _) = machine.workerNext(now: start, wasWaiting: false) else {
-            Issue.record("worker B should take the first item")
-            return
-        }
-        #expect(onB.rows == 1)
-        for index in 0..<queued {
-            _ = machine.submit("a\(index)", priority: .normal, rows: 1, now: start + .microseconds(10))
-        }
-        let now = start + .microseconds(elapsedMicroseconds)
-        guard case .run(let onA, _) = machine.workerNext(now: now, wasWaiting: false) else {
-            Issue.record("worker A should take a batch")
-            return
-        }
-        #expect(onA.rows == expected)
-        #expect(machine.queuedRows == queued - expected)
-        // What A left is for B, which takes it as soon as it finishes.
-        _ = machine.batchCompleted(id: onB.id, now: now + .microseconds(100), rows: 1, serviceTime: .microseconds(250))
-        if expected < queued {
-            guard case .run(let next, _) = machine.workerNext(now: now + .microseconds(100), wasWaiting: false) else {
-                Issue.record("worker B should take the rest")
-                return
-            }
-            #expect(next.rows == queued - expected)
-        }
-    }
-
     /// Accelerator-like costs at 2 k items/s with two workers: waiting pays up to four rows. A lone item
     /// goes to an idle worker at once while the other is idle too; with the other worker busy, the free
     /// one waits for the target.
