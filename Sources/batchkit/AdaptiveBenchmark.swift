@@ -62,7 +62,7 @@ extension BenchReport {
         var offeredLoad: Double
         /// The lowest and highest throughput of a round.
         var itemsPerSecondRange: [Double] = []
-        /// Interleaved runs (every setting once per round, in rotated order).
+        /// Interleaved runs (every setting once per round, in an order shuffled afresh each round).
         var rounds = 1
 
         enum CodingKeys: String, CodingKey {
@@ -145,7 +145,7 @@ struct AdaptiveBenchmark {
     /// Measured time per run of a point: a third of an open-loop level (1 s standard, 0.2 s quick).
     var pointDuration: Duration { settings.openLoopDuration / 3 }
 
-    /// Runs per point. Every setting runs once per round, in an order rotated each round, so a change in
+    /// Runs per point. Every setting runs once per round, in an order shuffled each round, so a change in
     /// the machine's other load hits every setting alike; the median over rounds is reported. A single
     /// run's p99 on two shared cores moves by more than the 10 % the comparison asks about (measured:
     /// 0.9–5.8 ms for one setting within a minute, and about one run in six stalled for 15–45 ms).
