@@ -25,7 +25,9 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
         .target(name: "Locking"),
-        .target(name: "DenseKernels", dependencies: ["CBLAS", "Locking"]),
+        // The multi-row kernel for small batches (AVX2 + FMA, chosen at run time).
+        .target(name: "CSmallBatch"),
+        .target(name: "DenseKernels", dependencies: ["CBLAS", "CSmallBatch", "Locking"]),
         .target(
             name: "BatchProcessing",
             dependencies: [

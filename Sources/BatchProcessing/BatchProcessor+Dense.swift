@@ -10,7 +10,7 @@ extension BatchProcessor where Item == [Float], Output == [Float] {
     /// per batch are capped by the model's ``DenseKernels/MemoryEstimate``; items larger than the cap
     /// are split across batches and reassembled in order.
     ///
-    /// When `model.rowByRowLimit` is `nil`, the model is first calibrated for small batches
+    /// When `model.smallBatchLimit` is `nil`, the model is first calibrated for small batches
     /// (``DenseKernels/DenseModel/calibratedForSmallBatches(candidates:budget:)``: a few milliseconds
     /// up to ~150 ms for large layers, never more than 250 ms) with the BLAS threads the workers will use.
     ///
@@ -40,11 +40,11 @@ extension BatchProcessor where Item == [Float], Output == [Float] {
             rowCap = cap
         }
         var calibrated = model
-        if model.rowByRowLimit == nil {
+        if model.smallBatchLimit == nil {
             applyThreading()
             calibrated = model.calibratedForSmallBatches()
             logger.info(
-                "small batches calibrated", metadata: ["rowByRowLimit": "\(calibrated.rowByRowLimit ?? 1)"])
+                "small batches calibrated", metadata: ["smallBatchLimit": "\(calibrated.smallBatchLimit ?? 1)"])
         }
         let model = calibrated
         let width = model.inputWidth

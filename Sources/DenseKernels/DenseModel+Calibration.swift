@@ -1,6 +1,6 @@
 extension DenseModel {
-    /// Returns this model with ``rowByRowLimit`` measured on this machine: the largest candidate batch
-    /// size up to which computing rows one by one beats one GEMM per layer.
+    /// Returns this model with ``smallBatchLimit`` measured on this machine: the largest candidate batch
+    /// size up to which the small-batch path beats one GEMM per layer.
     ///
     /// Run it with the BLAS thread count the model will be served with. Each candidate is timed both ways,
     /// alternately, five times; the median decides, and the search stops at the first size where GEMM is
@@ -12,17 +12,17 @@ extension DenseModel {
     ///   caller's thread is held where timing runs slow — a debug or sanitizer build, a busy machine:
     ///   under ThreadSanitizer an unbounded search held the threads of the async tests for 10–30 s.
     public func calibratedForSmallBatches(
-        candidates: [Int] = [2, 3, 4, 6, 8],
+        candidates: [Int] = [2, 3, 4, 6, 8, 12, 16],
         budget: Duration = .milliseconds(250)
     ) -> DenseModel {
         let sizes = candidates.filter { $0 >= 2 }.sorted()
-        guard let largest = sizes.last else { return with(rowByRowLimit: 1) }
+        guard let largest = sizes.last else { return with(smallBatchLimit: 1) }
         let workspace = DenseWorkspace(model: self, maxRows: largest)
         let input = Slab(rows: largest, columns: inputWidth)
         let output = Slab(rows: largest, columns: outputWidth)
         for index in input.buffer.indices { input.buffer[index] = Float(index % 17) / 17 - 0.5 }
-        let byGEMM = with(rowByRowLimit: 1)
-        let byRow = with(rowByRowLimit: largest)
+        let byGEMM = with(smallBatchLimit: 1)
+        let small = with(smallBatchLimit: largest)
         let clock = ContinuousClock()
         let deadline = clock.now + budget
         var limit = 1
@@ -31,24 +31,24 @@ extension DenseModel {
             let (source, destination) = (input.view(rows: rows), output.view(rows: rows))
             // One untimed pass each: the first GEMM of a shape pays for OpenBLAS's buffers.
             byGEMM.forward(source, into: destination, workspace: workspace)
-            byRow.forward(source, into: destination, workspace: workspace)
+            small.forward(source, into: destination, workspace: workspace)
             var gemm: [Duration] = []
-            var rowwise: [Duration] = []
+            var smallPath: [Duration] = []
             for _ in 0..<5 {
                 guard clock.now < deadline else { break search }
                 gemm.append(clock.measure { byGEMM.forward(source, into: destination, workspace: workspace) })
-                rowwise.append(clock.measure { byRow.forward(source, into: destination, workspace: workspace) })
+                smallPath.append(clock.measure { small.forward(source, into: destination, workspace: workspace) })
             }
-            guard rowwise.sorted()[2] < gemm.sorted()[2] else { break }
+            guard smallPath.sorted()[2] < gemm.sorted()[2] else { break }
             limit = rows
         }
-        return with(rowByRowLimit: limit)
+        return with(smallBatchLimit: limit)
     }
 
-    /// This model with another ``rowByRowLimit``.
-    public func with(rowByRowLimit limit: Int?) -> DenseModel {
+    /// This model with another ``smallBatchLimit``.
+    public func with(smallBatchLimit limit: Int?) -> DenseModel {
         var model = self
-        model.rowByRowLimit = limit
+        model.smallBatchLimit = limit
         return model
     }
 }

@@ -1,9 +1,10 @@
 internal import CBLAS
+internal import CSmallBatch
 
 extension DenseModel {
     /// Computes the model for every row of `input` into `output`: one `cblas_sgemm` per layer, each
-    /// followed by the fused bias + activation epilogue (a single row, and batches up to
-    /// ``rowByRowLimit`` rows, take the `sgemv` path row by row).
+    /// followed by the fused bias + activation epilogue (a single row takes `cblas_sgemv`, and batches up
+    /// to ``smallBatchLimit`` rows the small-batch kernel).
     ///
     /// Allocates nothing: intermediates go to `workspace`, the result to `output`.
     ///
@@ -17,12 +18,14 @@ extension DenseModel {
         precondition(workspace.intermediates.count == layers.count - 1, "workspace belongs to another model")
         let rows = input.rows
         guard rows > 0 else { return }
-        if rows <= max(rowByRowLimit ?? 1, 1) {
+        if rows == 1 {
             // OpenBLAS's sgemm is several times slower than sgemv for a single row (measured on mlp1024:
             // ~2 k vs ~11 k rows/s), and a lone item is common at low load.
-            for row in 0..<rows {
-                forwardSingleRow(UnsafeBufferPointer(input.row(row)), into: output.row(row), workspace: workspace)
-            }
+            forwardSingleRow(UnsafeBufferPointer(input.row(0)), into: output.row(0), workspace: workspace)
+            return
+        }
+        if rows <= smallBatchLimit ?? 1 {
+            forwardSmallBatch(input, into: output, workspace: workspace)
             return
         }
         var source = input
@@ -38,6 +41,34 @@ extension DenseModel {
                 layer.weightSlab.buffer.baseAddress, Int32(layer.inputs),
                 0, destination.base, Int32(destination.rowStride)
             )
+            Epilogue.apply(destination, bias: layer.biasSlab.buffer.baseAddress!, activation: layer.activation)
+            source = destination
+        }
+    }
+
+    /// Whether the multi-row small-batch kernel runs on this CPU (x86-64 with AVX2 and FMA); without it
+    /// small batches are computed row by row with `cblas_sgemv`.
+    public static let smallBatchKernelAvailable = small_batch_kernel_available() != 0
+
+    /// Computes a small batch layer by layer with the multi-row kernel, which reads each weight row once
+    /// per four input rows where `sgemv` row by row reads it once per row; a small batch on large layers
+    /// is bound by reading the weights. Layer by layer rather than chunk by chunk, so a layer's weights
+    /// are still in cache for its next four rows.
+    func forwardSmallBatch(_ input: MatrixView, into output: MatrixView, workspace: DenseWorkspace) {
+        let rows = input.rows
+        guard Self.smallBatchKernelAvailable else {
+            for row in 0..<rows {
+                forwardSingleRow(UnsafeBufferPointer(input.row(row)), into: output.row(row), workspace: workspace)
+            }
+            return
+        }
+        var source = input
+        for index in layers.indices {
+            let layer = layers[index]
+            let destination = index == layers.count - 1 ? output : workspace.intermediates[index].view(rows: rows)
+            small_batch_gemv(
+                Int32(rows), Int32(layer.outputs), Int32(layer.inputs), layer.weightSlab.buffer.baseAddress,
+                source.base, Int32(source.rowStride), destination.base, Int32(destination.rowStride))
             Epilogue.apply(destination, bias: layer.biasSlab.buffer.baseAddress!, activation: layer.activation)
             source = destination
         }

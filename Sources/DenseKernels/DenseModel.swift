@@ -6,14 +6,18 @@ public struct DenseModel: Sendable {
     /// The layers, first to last.
     public let layers: [DenseLayer]
 
-    /// Batches of up to this many rows are computed row by row (`cblas_sgemv` per layer) rather than
-    /// with one GEMM per layer; `nil` (the default) means only single rows.
+    /// Batches of up to this many rows take the small-batch path rather than one GEMM per layer; `nil`
+    /// (the default) means only single rows.
     ///
-    /// A small GEMM on large layers is dominated by packing the weights, so on `mlp1024` two rows by
-    /// GEMM take as long as five rows one by one. Where the crossover lies depends on the layer sizes,
-    /// the BLAS kernel and the cache, so it is measured: see ``calibratedForSmallBatches(candidates:budget:)``,
-    /// which the batch processor runs when it starts with a model whose limit is `nil`.
-    public var rowByRowLimit: Int?
+    /// The small-batch path computes one row with `cblas_sgemv` per layer, and several rows with a kernel
+    /// that reads each weight row once for up to four input rows (row by row with `cblas_sgemv` where the
+    /// CPU lacks AVX2 and FMA; see ``smallBatchKernelAvailable``). A small GEMM on large layers is
+    /// dominated by packing the weights: on `mlp1024` OpenBLAS took ~800 µs for two rows by GEMM against
+    /// ~230 µs with the kernel and ~330 µs for two `sgemv` rows. Where the crossover lies depends on the
+    /// layer sizes, the BLAS kernel and the cache, so it is measured: see
+    /// ``calibratedForSmallBatches(candidates:budget:)``, which the batch processor runs when it starts
+    /// with a model whose limit is `nil`.
+    public var smallBatchLimit: Int?
 
     /// Creates a model, checking that each layer's inputs match the previous layer's outputs.
     public init(layers: [DenseLayer]) throws(DenseModelError) {

@@ -160,9 +160,11 @@ struct BenchCommand: AsyncParsableCommand {
             // comparisons included) computes small batches the way the processor does.
             BLAS.setThreadCount(threads)
             let model = DenseModel.builtIn(named: name)!.calibratedForSmallBatches()
-            let rowByRow = model.rowByRowLimit ?? 1
-            Console.progress("[\(name)] small batches: up to \(rowByRow) row(s) computed row by row (calibrated)")
-            var entry = BenchReport.Model(shape: model.shapeDescription, rowByRowLimit: rowByRow)
+            let smallBatch = model.smallBatchLimit ?? 1
+            let path = DenseModel.smallBatchKernelAvailable ? "multi-row AVX2 kernel" : "sgemv per row, no AVX2"
+            Console.progress(
+                "[\(name)] small batches: up to \(smallBatch) row(s) on the small-batch path (\(path); calibrated)")
+            var entry = BenchReport.Model(shape: model.shapeDescription, smallBatchLimit: smallBatch)
             for scenario in BenchScenario.allCases where selected.contains(scenario) {
                 switch scenario {
                 case .kernel:

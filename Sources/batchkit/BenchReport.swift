@@ -225,9 +225,9 @@ struct BenchReport: Codable, Sendable {
     struct Model: Codable, Sendable {
         /// The model's shape, for example `1024→1024 relu→1024 relu→10 softmax`.
         var shape: String
-        /// Batches up to this many rows are computed row by row (measured at start; see
+        /// Batches up to this many rows take the small-batch path (measured at start; see
         /// `DenseModel.calibratedForSmallBatches`).
-        var rowByRowLimit: Int
+        var smallBatchLimit: Int
         var kernel: Kernel?
         var processor: ClosedLoop?
         var sync: ClosedLoop?
@@ -240,7 +240,7 @@ struct BenchReport: Codable, Sendable {
 
         enum CodingKeys: String, CodingKey {
             case shape
-            case rowByRowLimit = "row_by_row_limit"
+            case smallBatchLimit = "small_batch_limit"
             case kernel
             case processor
             case sync

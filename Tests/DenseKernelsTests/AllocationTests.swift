@@ -68,8 +68,8 @@ private let countIfMeasuredThread: MallocInterposerSwift.AllocationHook = { _ in
     }
 
     func checkBatchedForward(name: String) throws {
-        // Batches up to 4 rows go row by row, so the mixed sizes below cover both paths.
-        let model = try #require(DenseModel.builtIn(named: name)).with(rowByRowLimit: 4)
+        // Batches up to 4 rows take the small-batch path, so the mixed sizes below cover every path.
+        let model = try #require(DenseModel.builtIn(named: name)).with(smallBatchLimit: 4)
         let rows = 64
         let input = Slab(rows: rows, columns: model.inputWidth)
         _ = input.buffer.initialize(from: randomRows(rows * model.inputWidth, seed: 17))

@@ -101,23 +101,49 @@ func randomRows(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
         }
     }
 
-    @Test func rowByRowSmallBatchesMatchTheReference() {
+    /// The small-batch path (one `sgemv` row, the multi-row kernel in chunks of four) and GEMM past the
+    /// limit, against the double-precision reference. Widths that are not multiples of eight exercise the
+    /// kernel's tails, odd output counts its last single weight row, and a row stride wider than the input
+    /// its strided reads.
+    @Test(arguments: [33, 36])
+    func smallBatchesMatchTheReference(inputStride: Int) {
         let model = DenseModel.randomModel(
             widths: [33, 40, 17, 5], activations: [.relu, .tanh, .softmax], seed: 11
         )
-        .with(rowByRowLimit: 6)
-        let workspace = DenseWorkspace(model: model, maxRows: 8)
-        let input = randomRows(8 * 33, seed: 4)
-        let expected = referenceModel(input, rows: 8, model: model)
-        let inputSlab = Slab(rows: 8, columns: 33)
-        _ = inputSlab.buffer.initialize(from: input)
-        let outputSlab = Slab(rows: 8, columns: 5)
-        // 1…6 rows go row by row, 7 and 8 by GEMM: both must give every row its own result.
-        for rows in 1...8 {
+        .with(smallBatchLimit: 9)
+        let workspace = DenseWorkspace(model: model, maxRows: 11)
+        let input = randomRows(11 * 33, seed: 4)
+        let expected = referenceModel(input, rows: 11, model: model)
+        let inputSlab = Slab(rows: 11, columns: inputStride)
+        for row in 0..<11 {
+            for column in 0..<33 { inputSlab.buffer[row * inputStride + column] = input[row * 33 + column] }
+        }
+        let outputSlab = Slab(rows: 11, columns: 5)
+        // 1 row by sgemv, 2…9 by the kernel (9 = 4 + 4 + 1), 10 and 11 by GEMM: each row its own result.
+        for rows in 1...11 {
             outputSlab.buffer.update(repeating: .nan)
-            model.forward(inputSlab.view(rows: rows), into: outputSlab.view(rows: rows), workspace: workspace)
+            let view = MatrixView(base: inputSlab.buffer.baseAddress!, rows: rows, columns: 33, rowStride: inputStride)
+            model.forward(view, into: outputSlab.view(rows: rows), workspace: workspace)
             for index in 0..<(rows * 5) {
                 #expect(abs(Double(outputSlab.buffer[index]) - expected[index]) < 1e-5, "rows \(rows)")
+            }
+        }
+    }
+
+    @Test func smallBatchKernelMatchesRowByRowOnTheBuiltInModel() {
+        // The kernel sums in another order than sgemv, so the results agree to rounding, not bit for bit.
+        let model = DenseModel.mlp1024().with(smallBatchLimit: 4)
+        let rows = 4
+        let workspace = DenseWorkspace(model: model, maxRows: rows)
+        let input = Slab(rows: rows, columns: model.inputWidth)
+        _ = input.buffer.initialize(from: randomRows(rows * model.inputWidth, seed: 9))
+        let batched = Slab(rows: rows, columns: model.outputWidth)
+        model.forward(input.fullView, into: batched.fullView, workspace: workspace)
+        let single = Slab(rows: 1, columns: model.outputWidth)
+        for row in 0..<rows {
+            model.forward(input.fullView.rows(row..<(row + 1)), into: single.fullView, workspace: workspace)
+            for column in 0..<model.outputWidth {
+                #expect(abs(single.buffer[column] - batched.buffer[row * model.outputWidth + column]) < 1e-5)
             }
         }
     }
@@ -125,11 +151,11 @@ func randomRows(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
     @Test func calibrationKeepsTheLayersAndPicksACandidate() {
         let model = DenseModel.mlp1024()
         let calibrated = model.calibratedForSmallBatches(candidates: [2, 4])
-        #expect([1, 2, 4].contains(calibrated.rowByRowLimit ?? -1))
+        #expect([1, 2, 4].contains(calibrated.smallBatchLimit ?? -1))
         #expect(calibrated.layers.map(\.outputs) == model.layers.map(\.outputs))
-        #expect(model.calibratedForSmallBatches(candidates: []).rowByRowLimit == 1)
+        #expect(model.calibratedForSmallBatches(candidates: []).smallBatchLimit == 1)
         // No time to measure: the search stops before the first candidate and keeps GEMM throughout.
-        #expect(model.calibratedForSmallBatches(budget: .zero).rowByRowLimit == 1)
+        #expect(model.calibratedForSmallBatches(budget: .zero).smallBatchLimit == 1)
     }
 
     @Test func strideViewsAreHonoured() {
