@@ -77,7 +77,11 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "BatchKitTests", dependencies: ["BatchKitCore", "BatchProcessing", "DenseKernels", "batchkit"]),
+            name: "BatchKitTests",
+            dependencies: [
+                "BatchKitCore", "BatchProcessing", "DenseKernels", "batchkit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
     ]
 )
 

@@ -61,6 +61,18 @@ struct BenchCommand: AsyncParsableCommand {
                 + "the median is reported."))
     var adaptiveRounds: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "Items/s the open-loop and adaptive loads are fractions of, instead of the processor scenario's "
+                + "measurement (one model only): pins the offered rates when comparing runs.", valueName: "items/s"))
+    var capacity: Double?
+
+    @Option(
+        help: ArgumentHelp(
+            "Batches of up to this many rows take the small-batch path (single-row sgemv, the multi-row kernel) "
+                + "instead of GEMM; default: calibrated at start.", valueName: "rows"))
+    var smallBatchLimit: Int?
+
     @Option(help: "OpenBLAS threads per call (default 1: each worker runs its own single-threaded GEMM).")
     var blasThreads: Int?
 
@@ -81,6 +93,13 @@ struct BenchCommand: AsyncParsableCommand {
         if let adaptiveRounds, adaptiveRounds < 1 { throw ValidationError("--adaptive-rounds must be at least 1") }
         if let blasThreads, blasThreads < 1 { throw ValidationError("--blas-threads must be at least 1") }
         if producers < 1 { throw ValidationError("--producers must be at least 1") }
+        if let smallBatchLimit, smallBatchLimit < 1 { throw ValidationError("--small-batch-limit must be at least 1") }
+        if let capacity {
+            guard capacity > 0, capacity.isFinite else { throw ValidationError("--capacity must be above 0 items/s") }
+            guard (try? modelNames())?.count == 1 else {
+                throw ValidationError("--capacity is one model's: pass a single model with --models")
+            }
+        }
         if let adaptiveSettings {
             let labels = CommaList.split(adaptiveSettings)
             let valid = labels.allSatisfy {
@@ -159,11 +178,13 @@ struct BenchCommand: AsyncParsableCommand {
             // Calibrated once, with the BLAS threads each worker uses, so every scenario (the kernel
             // comparisons included) computes small batches the way the processor does.
             BLAS.setThreadCount(threads)
-            let model = DenseModel.builtIn(named: name)!.calibratedForSmallBatches()
+            let builtIn = DenseModel.builtIn(named: name)!
+            let model = smallBatchLimit.map { builtIn.with(smallBatchLimit: $0) } ?? builtIn.calibratedForSmallBatches()
             let smallBatch = model.smallBatchLimit ?? 1
             let path = DenseModel.smallBatchKernelAvailable ? "multi-row AVX2 kernel" : "sgemv per row, no AVX2"
             Console.progress(
-                "[\(name)] small batches: up to \(smallBatch) row(s) on the small-batch path (\(path); calibrated)")
+                "[\(name)] small batches: up to \(smallBatch) row(s) on the small-batch path (\(path); "
+                    + (smallBatchLimit == nil ? "calibrated)" : "--small-batch-limit)"))
             var entry = BenchReport.Model(shape: model.shapeDescription, smallBatchLimit: smallBatch)
             for scenario in BenchScenario.allCases where selected.contains(scenario) {
                 switch scenario {
@@ -178,7 +199,7 @@ struct BenchCommand: AsyncParsableCommand {
                     if callers == .tasks { entry.processor = result } else { entry.sync = result }
                     closedLoops[callers, default: []].append((name, result))
                 case .openLoop:
-                    var capacity = entry.processor?.itemsPerSecond
+                    var capacity = self.capacity ?? entry.processor?.itemsPerSecond
                     if capacity == nil {
                         Console.progress("[open-loop] \(name): measuring capacity first (processor scenario)")
                         capacity = try await processors.run(name: name, model: model, callers: .tasks).itemsPerSecond
@@ -203,7 +224,7 @@ struct BenchCommand: AsyncParsableCommand {
                 case .adaptive:
                     let result = try await AdaptiveBenchmark(
                         settings: settings, scheduler: scheduler, producers: producers
-                    ).run(name: name, model: model, capacity: entry.processor?.itemsPerSecond)
+                    ).run(name: name, model: model, capacity: capacity ?? entry.processor?.itemsPerSecond)
                     entry.adaptive = result.points
                     entry.adaptiveSaturated = result.saturation
                     entry.adaptiveStep = result.step
