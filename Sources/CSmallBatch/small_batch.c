@@ -1,5 +1,7 @@
 #include "CSmallBatch.h"
 
+#include <stddef.h>
+
 // Why this kernel exists: OpenBLAS packs the weights on every sgemm call, so a GEMM of 2–8 rows on a
 // 1024 × 1024 layer costs several times a row's sgemv, and sgemv row by row streams the weights once per
 // row. A small batch on large layers is bound by reading the weights; this reads each weight row once for
@@ -7,7 +9,6 @@
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
-#include <stddef.h>
 
 int small_batch_kernel_available(void) {
     __builtin_cpu_init();
@@ -91,9 +92,19 @@ void small_batch_gemv(
 
 int small_batch_kernel_available(void) { return 0; }
 
+// Never called by DenseKernels here (it checks availability), but a caller that does still gets the
+// right numbers rather than untouched output.
 void small_batch_gemv(
     int rows, int outputs, int inputs, const float *w, const float *x, int x_stride, float *y, int y_stride) {
-    (void)rows; (void)outputs; (void)inputs; (void)w; (void)x; (void)x_stride; (void)y; (void)y_stride;
+    for (int r = 0; r < rows; r++) {
+        for (int j = 0; j < outputs; j++) {
+            float sum = 0;
+            for (int k = 0; k < inputs; k++) {
+                sum += w[(size_t)j * (size_t)inputs + k] * x[(size_t)r * (size_t)x_stride + k];
+            }
+            y[(size_t)r * (size_t)y_stride + j] = sum;
+        }
+    }
 }
 
 #endif
