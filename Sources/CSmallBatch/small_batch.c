@@ -2,6 +2,14 @@
 
 #include <stddef.h>
 
+// One weight row against one input row, plainly: the odd last weight row of the AVX2 kernel, and every
+// product where that kernel is not compiled.
+static inline float scalar_dot(const float *w, const float *x, int count) {
+    float sum = 0;
+    for (int k = 0; k < count; k++) sum += w[k] * x[k];
+    return sum;
+}
+
 // Why this kernel exists: OpenBLAS packs the weights on every sgemm call, so a GEMM of 2–8 rows on a
 // 1024 × 1024 layer costs several times a row's sgemv, and sgemv row by row streams the weights once per
 // row. A small batch on large layers is bound by reading the weights; this reads each weight row once for
@@ -61,10 +69,7 @@ __attribute__((target("avx2,fma"))) static inline float horizontal_sum(__m256 v)
         for (; j < outputs; j++) {                                                                          \
             const float *w0 = w + (size_t)j * (size_t)inputs;                                               \
             for (int r = 0; r < ROWS; r++) {                                                                \
-                const float *xr = x + (size_t)r * (size_t)x_stride;                                         \
-                float s = 0;                                                                                \
-                for (int k = 0; k < inputs; k++) s += w0[k] * xr[k];                                        \
-                y[(size_t)r * (size_t)y_stride + j] = s;                                                    \
+                y[(size_t)r * (size_t)y_stride + j] = scalar_dot(w0, x + (size_t)r * (size_t)x_stride, inputs); \
             }                                                                                               \
         }                                                                                                   \
     }
@@ -98,11 +103,8 @@ void small_batch_gemv(
     int rows, int outputs, int inputs, const float *w, const float *x, int x_stride, float *y, int y_stride) {
     for (int r = 0; r < rows; r++) {
         for (int j = 0; j < outputs; j++) {
-            float sum = 0;
-            for (int k = 0; k < inputs; k++) {
-                sum += w[(size_t)j * (size_t)inputs + k] * x[(size_t)r * (size_t)x_stride + k];
-            }
-            y[(size_t)r * (size_t)y_stride + j] = sum;
+            y[(size_t)r * (size_t)y_stride + j] =
+                scalar_dot(w + (size_t)j * (size_t)inputs, x + (size_t)r * (size_t)x_stride, inputs);
         }
     }
 }
