@@ -24,9 +24,10 @@
 /// So the controller waits only when a batch's fixed cost is large against the gap between arrivals
 /// (an accelerator's launch cost, a model whose weights are re-read per call); when another worker is
 /// idle the next arrival would start at once, so nothing is waited for at all (the scheduler's
-/// `idleWorker` dispatch). Once the target is met, a batch takes every queued row up to ``batchLimit``
-/// (work-conserving, like greedy): a backlog drains in larger, cheaper-per-row batches by itself, so
-/// the target never has to be raised to keep up — measured on this project's dense models, waiting
+/// `idleWorker` dispatch). Once the target is met, a batch takes the queued rows up to ``batchLimit``
+/// (work-conserving, like greedy; the scheduler splits a long queue with a worker that comes free
+/// sooner than the whole queue would compute): a backlog drains in larger, cheaper-per-row batches by
+/// itself, so the target never has to be raised to keep up — measured on this project's dense models, waiting
 /// for the "smallest size that keeps up" instead cost 1.3–3× greedy's p99 near saturation, because
 /// that size is steep in its noisy inputs (`r·a/(1 − r·b)`). Failures and memory pressure scale the
 /// target and the limit down through the same controller, so there is one owner of the batch size.

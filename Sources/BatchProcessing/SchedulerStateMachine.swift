@@ -94,6 +94,8 @@ struct SchedulerStateMachine<Element, Waiter> {
     struct InFlight {
         var parts: [Part]
         var dispatchedAt: Duration = .zero
+        /// The batch's rows, for predicting when it ends.
+        var rows = 0
         var attempt = 0
         /// Parts with deadlines up to this time have already been failed.
         var expiredThrough: Duration

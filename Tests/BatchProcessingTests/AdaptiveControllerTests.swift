@@ -370,6 +370,34 @@ import Testing
         }
         #expect(machine.queuedItems == 0)
     }
+    /// Twenty rows queue while one of two workers computes. Rows costing 100 µs each, beside a one-row
+    /// batch that ends in 100 µs: the free worker takes ten and leaves ten for the busy one, and both
+    /// halves end about a millisecond from now instead of two. Beside a 30-row batch (3 ms) it takes all
+    /// twenty, since waiting for that worker would end later; rows costing 1 µs go out as one batch.
+    @Test(arguments: [(100e-6, 1, 10), (100e-6, 30, 20), (1e-6, 1, 20)])
+    func adaptiveSplitsABacklogWithABusyWorkerThatComesFreeSoon(perRow: Double, busyRows: Int, firstBatch: Int) {
+        var machine = Self.adaptiveMachine(workers: 2, initial: 1)
+        for rows in [2, 4, 8] {
+            machine.controller!.recordBatch(
+                rows: rows, serviceTime: .seconds(perRow * Double(rows)), succeeded: true)
+        }
+        _ = machine.submit("running", priority: .normal, rows: busyRows, now: .zero)
+        guard case .run(let running, _) = machine.workerNext(now: .zero, wasWaiting: false) else {
+            Issue.record("expected the first worker to take the first item")
+            return
+        }
+        #expect(running.rows == busyRows)
+        for index in 0..<20 {
+            _ = machine.submit("item\(index)", priority: .normal, rows: 1, now: .microseconds(1))
+        }
+        guard case .run(let first, _) = machine.workerNext(now: .microseconds(2), wasWaiting: false) else {
+            Issue.record("expected a batch")
+            return
+        }
+        #expect(first.rows == firstBatch)
+        #expect(machine.queuedItems == 20 - firstBatch)
+    }
+
     /// Accelerator-like costs at 2 k items/s with two workers: waiting pays up to four rows. A lone item
     /// goes to an idle worker at once while the other is idle too; with the other worker busy, the free
     /// one waits for the target.
