@@ -370,6 +370,7 @@ import Testing
         }
         #expect(machine.queuedItems == 0)
     }
+
     /// Twenty rows queue while one of two workers computes. Rows costing 100 µs each, beside a one-row
     /// batch that ends in 100 µs: the free worker takes ten and leaves ten for the busy one, and both
     /// halves end about a millisecond from now instead of two. Beside a 30-row batch (3 ms) it takes all
@@ -398,9 +399,6 @@ import Testing
         #expect(machine.queuedItems == 20 - firstBatch)
     }
 
-    /// Accelerator-like costs at 2 k items/s with two workers: waiting pays up to four rows. A lone item
-    /// goes to an idle worker at once while the other is idle too; with the other worker busy, the free
-    /// one waits for the target.
     /// A two-worker adaptive machine that has seen accelerator-like costs and 200 ms of arrivals at
     /// 2 k items/s (one every 500 µs).
     static func acceleratorMachine() -> SchedulerStateMachine<String, Int> {
@@ -413,6 +411,9 @@ import Testing
         return machine
     }
 
+    /// Accelerator-like costs at 2 k items/s with two workers: waiting pays up to four rows. A lone item
+    /// goes to an idle worker at once while the other is idle too; with the other worker busy, the free
+    /// one waits for the target.
     @Test func aFreeWorkerWaitsOnlyWhileNoOtherIsIdle() {
         var machine = Self.acceleratorMachine()
         let expected = Self.expectedTarget(rate: 2_000, workers: 2, cap: 64, cost: .accelerator)
