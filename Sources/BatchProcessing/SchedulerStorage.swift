@@ -9,7 +9,8 @@ import Logging
 ///
 /// Threads: `maxWorkers` worker threads that take batches and compute them, and one timer thread for
 /// everything time-driven (batch timeouts, item deadlines even while every worker is busy, enqueue
-/// timeouts, the stop deadline). None of them is a Swift concurrency thread.
+/// timeouts, the stop deadline). None of them is a Swift concurrency thread; they are named
+/// `batch-worker` and `batch-timer`.
 final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Sendable {
     // @unchecked: `machine` is only read or written with `lock` held; `threads` only under `lock`
     // too; everything else is immutable after init or Sendable itself.
@@ -112,14 +113,14 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         let rowCap = machine.settings.rowCap
         lock.withLock {
             for _ in 0..<configuration.maxWorkers { startWorker(rowCap: rowCap) }
-            threads.append(WorkerThread { [self] in timerLoop() })
+            threads.append(WorkerThread(name: "batch-timer") { [self] in timerLoop() })
         }
     }
 
     /// Starts one worker thread with its own runner. Called with `lock` held.
     private func startWorker(rowCap: Int) {
         let box = RunnerBox(backend.makeRunner(rowCap))
-        threads.append(WorkerThread { [self] in workerLoop(box.runner) })
+        threads.append(WorkerThread(name: "batch-worker") { [self] in workerLoop(box.runner) })
     }
 
     /// Moves a runner, created on the starting thread, to the worker thread that alone uses it.
