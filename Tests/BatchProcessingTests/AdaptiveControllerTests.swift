@@ -347,10 +347,7 @@ import Testing
     @Test(arguments: [(100e-6, 3), (1e-6, 6)])
     func adaptiveSharesALongQueueWithIdleWorkers(perRow: Double, firstBatch: Int) {
         var machine = Self.adaptiveMachine(workers: 2, initial: 1)
-        for rows in [2, 4, 8] {
-            machine.controller!.recordBatch(
-                rows: rows, serviceTime: .seconds(perRow * Double(rows)), succeeded: true)
-        }
+        Self.teach(&machine.controller!, Cost(fixed: 0, perRow: perRow), sizes: [2, 4, 8])
         _ = machine.workerNext(now: .zero, wasWaiting: false)
         _ = machine.workerNext(now: .zero, wasWaiting: false)
         for index in 0..<6 {
@@ -378,10 +375,7 @@ import Testing
     @Test(arguments: [(100e-6, 1, 10), (100e-6, 30, 20), (1e-6, 1, 20)])
     func adaptiveSplitsABacklogWithABusyWorkerThatComesFreeSoon(perRow: Double, busyRows: Int, firstBatch: Int) {
         var machine = Self.adaptiveMachine(workers: 2, initial: 1)
-        for rows in [2, 4, 8] {
-            machine.controller!.recordBatch(
-                rows: rows, serviceTime: .seconds(perRow * Double(rows)), succeeded: true)
-        }
+        Self.teach(&machine.controller!, Cost(fixed: 0, perRow: perRow), sizes: [2, 4, 8])
         _ = machine.submit("running", priority: .normal, rows: busyRows, now: .zero)
         guard case .run(let running, _) = machine.workerNext(now: .zero, wasWaiting: false) else {
             Issue.record("expected the first worker to take the first item")
