@@ -19,6 +19,9 @@ public struct BatchFuture<Output: Sendable>: Sendable {
     /// scheduled after the result was set, which on a busy machine can be milliseconds.
     public var completedAt: ContinuousClock.Instant? { cell.completionInstant }
 
+    #if compiler(>=6.3)
+        @specialized(where Output == [Float])
+    #endif
     /// Blocks the calling thread until the result is available.
     ///
     /// Do not call this from a Swift concurrency task: it blocks a thread the cooperative pool needs.
@@ -28,6 +31,9 @@ public struct BatchFuture<Output: Sendable>: Sendable {
         try cell.waitBlocking(timeout: nil)!.get()
     }
 
+    #if compiler(>=6.3)
+        @specialized(where Output == [Float])
+    #endif
     /// Blocks up to `timeout` for the result.
     ///
     /// - Returns: the output, or `nil` if it is not ready yet (the item keeps going; ask again later).
@@ -39,16 +45,22 @@ public struct BatchFuture<Output: Sendable>: Sendable {
     /// The output, awaited. Cancelling the awaiting task cancels the item: it is withdrawn if it has
     /// not been dispatched, and the wait ends with `cancelled`.
     public var value: Output {
-        get async throws(BatchProcessorError) {
-            let cell = cell
-            let canceller = canceller
-            let result = await withTaskCancellationHandler {
-                await cell.wait()
-            } onCancel: {
-                canceller.cancel(cell)
-            }
-            return try result.get()
+        get async throws(BatchProcessorError) { try await awaitValue() }
+    }
+
+    // A getter cannot carry `@specialized` behind `#if`, so the work is in a method that can.
+    #if compiler(>=6.3)
+        @specialized(where Output == [Float])
+    #endif
+    private func awaitValue() async throws(BatchProcessorError) -> Output {
+        let cell = cell
+        let canceller = canceller
+        let result = await withTaskCancellationHandler {
+            await cell.wait()
+        } onCancel: {
+            canceller.cancel(cell)
         }
+        return try result.get()
     }
 
     /// Cancels the item: withdrawn if still queued; in any case resolved with `cancelled` unless it

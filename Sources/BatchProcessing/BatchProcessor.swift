@@ -138,6 +138,13 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
 
     // MARK: Submitting
 
+    // A caller in another module runs these generic entry points unspecialized, looking up generic
+    // metadata at run time for every item: measured at ~12 % of the process's CPU (perf) in an open-loop
+    // run on linear256. `@specialized` (SE-0460) makes the generic entry jump to a copy compiled for the
+    // dense model's `[Float]` items, so the common case pays for none of it; other types still work.
+    #if compiler(>=6.3)
+        @specialized(where Item == [Float], Output == [Float])
+    #endif
     /// Submits an item and returns a future for its output, blocking while the queue is full.
     ///
     /// With a `timeout`, a full queue is waited on for up to that long, then the call fails with
@@ -151,6 +158,9 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         return future(element, current)
     }
 
+    #if compiler(>=6.3)
+        @specialized(where Item == [Float], Output == [Float])
+    #endif
     /// Submits an item and returns a future for its output, suspending while the queue is full.
     ///
     /// With a `timeout`, a full queue is waited on for up to that long, then the call fails with
@@ -165,6 +175,9 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         return future(element, current)
     }
 
+    #if compiler(>=6.3)
+        @specialized(where Item == [Float], Output == [Float])
+    #endif
     /// Submits an item whose result nobody waits for; it is still processed and counted, and a
     /// failure is logged. Queue-full handling as for ``enqueuePredict(_:timeout:priority:)``.
     public func enqueue(_ item: Item, timeout: Duration? = nil, priority: BatchPriority = .normal)
@@ -173,6 +186,9 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         _ = try submitBlocking(item, timeout: timeout, priority: priority, fireAndForget: true)
     }
 
+    #if compiler(>=6.3)
+        @specialized(where Item == [Float], Output == [Float])
+    #endif
     /// Submits an item whose result nobody waits for, suspending while the queue is full.
     public func enqueue(_ item: Item, timeout: Duration? = nil, priority: BatchPriority = .normal)
         async
@@ -234,6 +250,9 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         return error
     }
 
+    #if compiler(>=6.3)
+        @specialized(where Item == [Float], Output == [Float])
+    #endif
     /// Submits an item and awaits its output.
     ///
     /// `timeout` bounds the wait for queue space as in ``enqueuePredict(_:timeout:priority:)``.
