@@ -24,6 +24,9 @@ extension BenchReport {
         /// more): two independent measurements of the same setting, so their ratio shows how far this
         /// machine's noise alone moves a p99 measured from half as many rounds.
         var p99HalvesMilliseconds: [Double] = []
+        /// Every round's p99, in the order the rounds ran: what the verdict's interval is resampled from,
+        /// and what lets several runs be pooled later.
+        var p99RoundsMilliseconds: [Double] = []
         /// Interleaved runs this point is made of: fewer than the scenario's rounds when the setting fell
         /// behind (was cut off) in an earlier round, as measuring an overloaded setting again says nothing new.
         var rounds = 1
@@ -45,6 +48,7 @@ extension BenchReport {
             case cutOff = "cut_off"
             case p99RangeMilliseconds = "p99_range_ms"
             case p99HalvesMilliseconds = "p99_halves_ms"
+            case p99RoundsMilliseconds = "p99_rounds_ms"
             case rounds
             case stealPercent = "steal_percent"
             case reruns
@@ -114,6 +118,8 @@ extension BenchReport {
         var points: [AdaptivePoint]
         var saturation: [AdaptiveSaturation]
         var step: AdaptiveStep
+        /// Adaptive against the best fixed setting, per load.
+        var verdicts: [AdaptiveVerdict]
     }
 }
 
@@ -235,7 +241,8 @@ struct AdaptiveBenchmark {
         }
         saturation = saturatedRuns.map(Self.median)
         let step = try await loadStep(name: name, model: model, capacity: capacity, items: items)
-        return BenchReport.Adaptive(points: points, saturation: saturation, step: step)
+        return BenchReport.Adaptive(
+            points: points, saturation: saturation, step: step, verdicts: Self.verdicts(points))
     }
 
     /// The order the settings run in during `round`: a different shuffle every round (seeded, so runs
@@ -265,6 +272,7 @@ struct AdaptiveBenchmark {
         point.meanBatch = Spread(runs.map(\.meanBatch)).median
         point.cutOff = runs.map(\.cutOff).max() ?? 0
         point.p99RangeMilliseconds = [p99.min, p99.max]
+        point.p99RoundsMilliseconds = runs.map(\.p99Milliseconds)
         if runs.count > 1 {
             let odd = runs.enumerated().filter { $0.offset % 2 == 0 }.map(\.element.p99Milliseconds)
             let even = runs.enumerated().filter { $0.offset % 2 == 1 }.map(\.element.p99Milliseconds)
@@ -473,40 +481,6 @@ struct AdaptiveBenchmark {
     /// The loads measured, in order.
     private static func loads(_ result: BenchReport.Adaptive) -> [Double] {
         Array(Set(result.points.map(\.load))).sorted()
-    }
-
-    /// The targets, as report lines rather than tests: adaptive's p99 against the best fixed setting per
-    /// load, and its saturated throughput against the best fixed setting's.
-    private static func verdict(_ result: BenchReport.Adaptive) -> String {
-        var parts: [String] = []
-        for load in loads(result) {
-            let atLoad = result.points.filter { $0.load == load }
-            guard let adaptive = atLoad.first(where: { $0.setting == "adaptive" }),
-                let best = atLoad.filter({ $0.setting.hasPrefix("fixed") }).min(by: {
-                    $0.p99Milliseconds < $1.p99Milliseconds
-                })
-            else { continue }
-            let ratio = adaptive.p99Milliseconds / best.p99Milliseconds
-            parts.append(
-                "\(Format.fixed(load * 100, 0)) %: \(Format.fixed(ratio, 2))× \(best.setting)"
-                    + (ratio <= 1.1 ? "" : " MISS")
-                    + (repeatSpread(atLoad).map { " (halves \(Format.fixed($0, 2))×)" } ?? ""))
-        }
-        if let adaptive = result.saturation.first(where: { $0.setting == "adaptive" }),
-            let best = result.saturation.filter({ $0.setting.hasPrefix("fixed") }).max(by: {
-                $0.itemsPerSecond < $1.itemsPerSecond
-            })
-        {
-            let ratio = adaptive.itemsPerSecond / best.itemsPerSecond
-            parts.append(
-                "saturated \(Format.fixed(ratio * 100, 0)) % of \(best.setting)" + (ratio >= 0.95 ? "" : " MISS"))
-        }
-        let rounds = result.points.map(\.rounds).max() ?? 1
-        return "  adaptive p99 / best fixed p99 (target ≤ 1.10"
-            + (rounds > 1
-                ? "; medians of \(rounds) interleaved rounds; halves: how far the medians of the two halves of "
-                    + "one setting's rounds differ, median over settings"
-                : "") + "): " + parts.joined(separator: ", ")
     }
 
     /// How far apart the p99s of the two halves of a setting's rounds are at one load (larger over

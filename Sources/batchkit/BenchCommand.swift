@@ -228,6 +228,7 @@ struct BenchCommand: AsyncParsableCommand {
                     entry.adaptive = result.points
                     entry.adaptiveSaturated = result.saturation
                     entry.adaptiveStep = result.step
+                    entry.adaptiveVerdicts = result.verdicts
                     adaptives.append((name, result))
                 }
             }

@@ -237,6 +237,7 @@ struct BenchReport: Codable, Sendable {
         var adaptive: [AdaptivePoint]?
         var adaptiveSaturated: [AdaptiveSaturation]?
         var adaptiveStep: AdaptiveStep?
+        var adaptiveVerdicts: [AdaptiveVerdict]?
 
         enum CodingKeys: String, CodingKey {
             case shape
@@ -250,6 +251,7 @@ struct BenchReport: Codable, Sendable {
             case adaptive
             case adaptiveSaturated = "adaptive_saturated"
             case adaptiveStep = "adaptive_step"
+            case adaptiveVerdicts = "adaptive_verdicts"
         }
     }
 

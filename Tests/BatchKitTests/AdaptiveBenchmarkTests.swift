@@ -15,6 +15,7 @@ import Testing
         let point = AdaptiveBenchmark.median([2, 46, 3, 2.5, 1].map { Self.run(p99: $0) })
         #expect(point.p99Milliseconds == 2.5)
         #expect(point.p99RangeMilliseconds == [1, 46])
+        #expect(point.p99RoundsMilliseconds == [2, 46, 3, 2.5, 1])
         #expect(point.rounds == 5)
     }
 
@@ -59,5 +60,53 @@ import Testing
         }
         #expect(predecessors.allSatisfy { $0.count >= 2 })
         #expect(AdaptiveBenchmark.order(round: 3, count: count) == AdaptiveBenchmark.order(round: 3, count: count))
+    }
+
+    /// One setting at load 0.8 made of rounds with these p99s.
+    private static func point(_ setting: String, _ rounds: [Double]) -> BenchReport.AdaptivePoint {
+        var point = AdaptiveBenchmark.median(rounds.map { Self.run(p99: $0) })
+        point.setting = setting
+        return point
+    }
+
+    @Test func verdictIsMetOrMissedWhenEveryResampleAgrees() throws {
+        let fixed = [Self.point("fixed-8", [2, 2.1, 1.9, 2.2, 2]), Self.point("fixed-32", [3, 3.2, 2.9, 3.1, 3])]
+        let ahead = try #require(
+            AdaptiveBenchmark.verdicts(fixed + [Self.point("adaptive", [1, 1.1, 0.9, 1, 1.05])]).first)
+        #expect(ahead.outcome == .met)
+        #expect(ahead.bestFixed == "fixed-8")
+        #expect(ahead.ratio == 0.5)
+        #expect(ahead.ratioInterval[0] <= 0.5 && 0.5 <= ahead.ratioInterval[1] && ahead.ratioInterval[1] < 0.6)
+        let behind = try #require(
+            AdaptiveBenchmark.verdicts(fixed + [Self.point("adaptive", [3, 3.1, 2.9, 3.2, 3])]).first)
+        #expect(behind.outcome == .missed)
+        #expect(behind.ratioInterval[0] > 1.1)
+    }
+
+    @Test func verdictIsUnresolvedWhenTheNoiseSpansTheTarget() throws {
+        // Same spread of rounds, medians 1.0 and 1.05 ms: a 10 % target cannot be told from seven rounds each.
+        let verdict = try #require(
+            AdaptiveBenchmark.verdicts([
+                Self.point("fixed-8", [0.6, 3, 1, 2.5, 0.7, 1.8, 0.9]),
+                Self.point("adaptive", [0.7, 2.8, 1.05, 0.6, 2.6, 1.9, 0.8]),
+            ]).first)
+        #expect(verdict.outcome == .unresolved)
+        #expect(verdict.ratioInterval[0] < 1.1 && verdict.ratioInterval[1] > 1.1)
+        #expect(abs(verdict.ratio - 1.05) < 1e-12)
+    }
+
+    @Test func verdictPicksTheBestFixedSettingAfreshInEachResample() throws {
+        // A second fixed setting as noisy as the first lowers what "the best fixed setting" means in
+        // resamples where it is luckier, so the interval moves up: the point estimate's luck is priced in.
+        let noisy = [1.0, 2, 1.2, 1.8, 1.5, 1.1, 1.9]
+        let adaptive = Self.point("adaptive", noisy)
+        let one = try #require(AdaptiveBenchmark.verdicts([Self.point("fixed-8", noisy), adaptive]).first)
+        let two = try #require(
+            AdaptiveBenchmark.verdicts([Self.point("fixed-8", noisy), Self.point("fixed-32", noisy), adaptive]).first)
+        #expect(two.ratioInterval[1] > one.ratioInterval[1])
+        #expect(two.ratioInterval[0] > one.ratioInterval[0])
+        #expect(
+            AdaptiveBenchmark.verdicts([Self.point("fixed-8", noisy), adaptive]).first?.ratioInterval
+                == one.ratioInterval)
     }
 }
