@@ -48,8 +48,7 @@ extension AdaptiveBenchmark {
         _ point: BenchReport.AdaptivePoint,
         using generator: inout SplitMix64
     ) -> Double {
-        let rounds = point.p99RoundsMilliseconds
-        guard !rounds.isEmpty else { return point.p99Milliseconds }
+        guard let rounds = point.p99RoundsMilliseconds, !rounds.isEmpty else { return point.p99Milliseconds }
         return Spread(rounds.indices.map { _ in rounds[Int.random(in: rounds.indices, using: &generator)] }).median
     }
 

@@ -25,8 +25,8 @@ extension BenchReport {
         /// machine's noise alone moves a p99 measured from half as many rounds.
         var p99HalvesMilliseconds: [Double] = []
         /// Every round's p99, in the order the rounds ran: what the verdict's interval is resampled from,
-        /// and what lets several runs be pooled later.
-        var p99RoundsMilliseconds: [Double] = []
+        /// and what lets several runs be pooled later (`nil` in reports written before it existed).
+        var p99RoundsMilliseconds: [Double]?
         /// Interleaved runs this point is made of: fewer than the scenario's rounds when the setting fell
         /// behind (was cut off) in an earlier round, as measuring an overloaded setting again says nothing new.
         var rounds = 1
@@ -436,7 +436,9 @@ struct AdaptiveBenchmark {
     }
 
     /// The scenario's tables: latency per setting and load, saturation, and the step, per model.
-    static func table(_ results: [(String, BenchReport.Adaptive)]) -> [String] {
+    ///
+    /// `stepSource` names where the step came from when it is not this run's (pooled reports).
+    static func table(_ results: [(String, BenchReport.Adaptive)], stepSource: String? = nil) -> [String] {
         var lines: [String] = []
         for (name, result) in results {
             let settings = result.saturation.map(\.setting)
@@ -467,7 +469,8 @@ struct AdaptiveBenchmark {
             let step = result.step
             lines.append(
                 "  step \(Format.fixed(step.loadBefore * 100, 0)) → \(Format.fixed(step.loadAfter * 100, 0)) % "
-                    + "(adaptive): target \(step.targetBefore) → \(step.targetAfter), settle "
+                    + "(adaptive\(stepSource.map { ", \($0)" } ?? "")): target \(step.targetBefore) → "
+                    + "\(step.targetAfter), settle "
                     + (step.settleMilliseconds.map { "\(Format.fixed($0, 0)) ms" } ?? "not settled")
                     + " (target within 10 % of final; within 25 %: "
                     + (step.settleWithin25PercentMilliseconds.map { "\(Format.fixed($0, 0)) ms" } ?? "not settled")

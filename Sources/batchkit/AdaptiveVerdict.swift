@@ -1,7 +1,7 @@
 extension BenchReport {
     /// Adaptive's p99 against the best fixed setting's at one load, and whether the rounds measured are
     /// enough to tell it from the target.
-    struct AdaptiveVerdict: Codable, Sendable {
+    struct AdaptiveVerdict: Codable, Sendable, Equatable {
         /// Whether adaptive's p99 is within the target of the best fixed setting's.
         enum Outcome: String, Codable, Sendable {
             /// The whole interval is within the target.

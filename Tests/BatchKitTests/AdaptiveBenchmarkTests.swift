@@ -1,3 +1,4 @@
+import FoundationEssentials
 import Testing
 
 @testable import batchkit
@@ -108,5 +109,61 @@ import Testing
         #expect(
             AdaptiveBenchmark.verdicts([Self.point("fixed-8", noisy), adaptive]).first?.ratioInterval
                 == one.ratioInterval)
+    }
+
+    /// One report's adaptive scenario at load 0.8: these settings' rounds, each setting saturating at
+    /// `saturated` items/s.
+    private static func report(_ rounds: [String: [Double]], saturated: Double = 1000) -> BenchReport.Adaptive {
+        let points = rounds.keys.sorted().map { Self.point($0, rounds[$0]!) }
+        let saturation = rounds.keys.sorted().map {
+            BenchReport.AdaptiveSaturation(
+                setting: $0, itemsPerSecond: saturated, meanBatch: 8, offeredLoad: 1.3,
+                itemsPerSecondRange: [saturated, saturated])
+        }
+        let step = BenchReport.AdaptiveStep(
+            loadBefore: 0.2, loadAfter: 0.9, p99BeforeMilliseconds: 1, p99AfterMilliseconds: 2, targetBefore: 1,
+            targetAfter: 1, trace: [])
+        return BenchReport.Adaptive(
+            points: points, saturation: saturation, step: step, verdicts: AdaptiveBenchmark.verdicts(points))
+    }
+
+    @Test func poolingJudgesEveryReportsRoundsTogether() throws {
+        let first = Self.report(["adaptive": [1.2, 0.9, 1.4], "fixed-8": [1, 1.1, 0.95]], saturated: 900)
+        let second = Self.report(["adaptive": [1, 0.8, 1.1, 0.9], "fixed-8": [1.3, 1.2, 1.25, 1.4]], saturated: 1100)
+        let pooled = try AdaptiveBenchmark.pooled([first, second], model: "m")
+        let adaptive = try #require(pooled.points.first { $0.setting == "adaptive" })
+        #expect(adaptive.p99RoundsMilliseconds == [1.2, 0.9, 1.4, 1, 0.8, 1.1, 0.9])
+        #expect(adaptive.rounds == 7)
+        #expect(adaptive.p99Milliseconds == 1)
+        let fixed = try #require(pooled.points.first { $0.setting == "fixed-8" })
+        #expect(fixed.p99Milliseconds == 1.2)
+        #expect(pooled.verdicts == AdaptiveBenchmark.verdicts(pooled.points))
+        #expect(pooled.verdicts.first.map { abs($0.ratio - 1 / 1.2) < 1e-12 } == true)
+        let saturated = try #require(pooled.saturation.first { $0.setting == "adaptive" })
+        #expect(saturated.itemsPerSecond == 1000)
+        #expect(saturated.itemsPerSecondRange == [900, 1100])
+    }
+
+    @Test func poolingOneReportGivesItsOwnVerdicts() throws {
+        let report = Self.report(["adaptive": [1, 3, 1.2, 2.5, 0.9], "fixed-8": [1.1, 2, 0.8, 3, 1.3]])
+        #expect(try AdaptiveBenchmark.pooled([report], model: "m").verdicts == report.verdicts)
+    }
+
+    @Test func poolingRefusesAReportWithoutRounds() throws {
+        var old = Self.report(["adaptive": [1, 2], "fixed-8": [1, 2]])
+        old.points[0].p99RoundsMilliseconds = nil
+        #expect(throws: AdaptiveBenchmark.PoolError.self) {
+            try AdaptiveBenchmark.pooled([Self.report(["adaptive": [1], "fixed-8": [1]]), old], model: "m")
+        }
+    }
+
+    @Test func reportsWrittenBeforeRoundsWereKeptStillDecode() throws {
+        let json = """
+            {"setting": "adaptive", "load": 0.5, "achieved_per_s": 10, "p50_ms": 1, "p99_ms": 2, "mean_batch": 3,
+             "cut_off": 0, "p99_range_ms": [1, 3], "p99_halves_ms": [2, 2], "rounds": 2, "reruns": 0}
+            """
+        let point = try JSONDecoder().decode(BenchReport.AdaptivePoint.self, from: Data(json.utf8))
+        #expect(point.p99RoundsMilliseconds == nil)
+        #expect(point.p99Milliseconds == 2)
     }
 }

@@ -1,0 +1,71 @@
+extension AdaptiveBenchmark {
+    /// Why reports cannot be pooled.
+    enum PoolError: Error, CustomStringConvertible {
+        /// A report's point has no per-round p99s (written before `p99_rounds_ms` existed).
+        case noRounds(report: Int, model: String)
+        /// No report has an adaptive scenario for any model.
+        case nothingToPool
+
+        var description: String {
+            switch self {
+            case .noRounds(let report, let model):
+                return "report \(report) has no per-round p99s for \(model) (written before p99_rounds_ms); "
+                    + "run `batchkit bench --scenarios adaptive --json FILE` again to get them"
+            case .nothingToPool:
+                return
+                    "no report has an adaptive scenario; write them with `batchkit bench --scenarios adaptive --json FILE`"
+            }
+        }
+    }
+
+    /// One model's adaptive scenario from several reports taken together: every setting's rounds at every
+    /// load side by side, as if one run had measured them all, and the verdicts judged on all of them.
+    ///
+    /// A point's p99 becomes the median of all its rounds (each report contributes every round it ran);
+    /// its other figures, known only as each report's median, become the median of those medians
+    /// weighted by the report's rounds. Saturation and the step are per run, not pooled: saturation takes
+    /// the median of the reports' medians, and the step is the first report's.
+    ///
+    /// - Parameter reports: the model's scenario from each report, in the order given.
+    /// - Throws: ``PoolError/noRounds(report:model:)`` when a report lacks the per-round p99s.
+    static func pooled(_ reports: [BenchReport.Adaptive], model: String) throws -> BenchReport.Adaptive {
+        var keys: [String] = []
+        var runs: [String: [BenchReport.AdaptivePoint]] = [:]
+        for (index, report) in reports.enumerated() {
+            for point in report.points {
+                guard let rounds = point.p99RoundsMilliseconds, !rounds.isEmpty else {
+                    throw PoolError.noRounds(report: index + 1, model: model)
+                }
+                let key = "\(point.load) \(point.setting)"
+                if runs[key] == nil { keys.append(key) }
+                for p99 in rounds {
+                    var round = point
+                    round.p99Milliseconds = p99
+                    round.reruns = 0
+                    runs[key, default: []].append(round)
+                }
+                // Reruns count once per report, not once per round.
+                runs[key]![runs[key]!.count - 1].reruns = point.reruns
+            }
+        }
+        let points = keys.map { median(runs[$0]!) }
+        var settings: [String] = []
+        var saturated: [String: [BenchReport.AdaptiveSaturation]] = [:]
+        for report in reports {
+            for point in report.saturation {
+                if saturated[point.setting] == nil { settings.append(point.setting) }
+                saturated[point.setting, default: []].append(point)
+            }
+        }
+        let saturation = settings.map { setting -> BenchReport.AdaptiveSaturation in
+            let each = saturated[setting]!
+            var pooled = median(each)
+            let ranges = each.flatMap(\.itemsPerSecondRange)
+            if let low = ranges.min(), let high = ranges.max() { pooled.itemsPerSecondRange = [low, high] }
+            pooled.rounds = each.map(\.rounds).reduce(0, +)
+            return pooled
+        }
+        return BenchReport.Adaptive(
+            points: points, saturation: saturation, step: reports[0].step, verdicts: verdicts(points))
+    }
+}
