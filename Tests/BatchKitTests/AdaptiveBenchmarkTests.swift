@@ -3,8 +3,8 @@ import Testing
 
 @testable import batchkit
 
-/// How the `adaptive` scenario condenses its rounds into one point per setting and load, and the noise
-/// figure its verdict quotes.
+/// How the `adaptive` scenario condenses its rounds into one point per setting and load, judges adaptive
+/// against the best fixed setting with a bootstrap interval, and pools the rounds of several reports.
 @Suite struct AdaptiveBenchmarkTests {
     private static func run(p99: Double, cutOff: Int = 0) -> BenchReport.AdaptivePoint {
         BenchReport.AdaptivePoint(
