@@ -345,7 +345,7 @@ import Testing
     /// Six items arrive while both workers are idle: rows costing 100 µs each are shared three and
     /// three; rows costing 1 µs go out as one batch, since waking a second worker costs more than that.
     @Test(arguments: [(100e-6, 3), (1e-6, 6)])
-    func adaptiveSharesALongQueueWithIdleWorkers(perRow: Double, firstBatch: Int) {
+    func adaptiveSharesALongQueueWithIdleWorkers(perRow: Double, firstBatch: Int) throws {
         var machine = Self.adaptiveMachine(workers: 2, initial: 1)
         Self.teach(&machine.controller!, Cost(fixed: 0, perRow: perRow), sizes: [2, 4, 8])
         _ = machine.workerNext(now: .zero, wasWaiting: false)
@@ -353,16 +353,10 @@ import Testing
         for index in 0..<6 {
             _ = machine.submit("item\(index)", priority: .normal, rows: 1, now: .microseconds(1))
         }
-        guard case .run(let first, _) = machine.workerNext(now: .microseconds(2), wasWaiting: true) else {
-            Issue.record("expected a batch")
-            return
-        }
+        let first = try #require(SchedulerStateMachineTests.take(&machine, at: .microseconds(2)))
         #expect(first.rows == firstBatch)
         if firstBatch < 6 {
-            guard case .run(let second, _) = machine.workerNext(now: .microseconds(2), wasWaiting: true) else {
-                Issue.record("expected a second batch")
-                return
-            }
+            let second = try #require(SchedulerStateMachineTests.take(&machine, at: .microseconds(2)))
             #expect(second.rows == 6 - firstBatch)
         }
         #expect(machine.queuedItems == 0)
@@ -373,22 +367,20 @@ import Testing
     /// halves end about a millisecond from now instead of two. Beside a 30-row batch (3 ms) it takes all
     /// twenty, since waiting for that worker would end later; rows costing 1 µs go out as one batch.
     @Test(arguments: [(100e-6, 1, 10), (100e-6, 30, 20), (1e-6, 1, 20)])
-    func adaptiveSplitsABacklogWithABusyWorkerThatComesFreeSoon(perRow: Double, busyRows: Int, firstBatch: Int) {
+    func adaptiveSplitsABacklogWithABusyWorkerThatComesFreeSoon(
+        perRow: Double,
+        busyRows: Int,
+        firstBatch: Int
+    ) throws {
         var machine = Self.adaptiveMachine(workers: 2, initial: 1)
         Self.teach(&machine.controller!, Cost(fixed: 0, perRow: perRow), sizes: [2, 4, 8])
         _ = machine.submit("running", priority: .normal, rows: busyRows, now: .zero)
-        guard case .run(let running, _) = machine.workerNext(now: .zero, wasWaiting: false) else {
-            Issue.record("expected the first worker to take the first item")
-            return
-        }
+        let running = try #require(SchedulerStateMachineTests.take(&machine, at: .zero, wasWaiting: false))
         #expect(running.rows == busyRows)
         for index in 0..<20 {
             _ = machine.submit("item\(index)", priority: .normal, rows: 1, now: .microseconds(1))
         }
-        guard case .run(let first, _) = machine.workerNext(now: .microseconds(2), wasWaiting: false) else {
-            Issue.record("expected a batch")
-            return
-        }
+        let first = try #require(SchedulerStateMachineTests.take(&machine, at: .microseconds(2), wasWaiting: false))
         #expect(first.rows == firstBatch)
         #expect(machine.queuedItems == 20 - firstBatch)
     }

@@ -34,9 +34,10 @@ import Testing
         return actions
     }
 
-    /// Asks an idle worker for work; returns the batch if one is handed out.
-    static func take(_ machine: inout Machine, at time: Duration) -> Machine.Batch? {
-        if case .run(let batch, _) = machine.workerNext(now: time, wasWaiting: true) { return batch }
+    /// Asks a worker for work — an idle one unless `wasWaiting` is false (one that just finished or just
+    /// started); returns the batch if one is handed out.
+    static func take(_ machine: inout Machine, at time: Duration, wasWaiting: Bool = true) -> Machine.Batch? {
+        if case .run(let batch, _) = machine.workerNext(now: time, wasWaiting: wasWaiting) { return batch }
         return nil
     }
 
