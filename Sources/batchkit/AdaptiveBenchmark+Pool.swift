@@ -68,4 +68,34 @@ extension AdaptiveBenchmark {
         return BenchReport.Adaptive(
             points: points, saturation: saturation, step: reports[0].step, verdicts: verdicts(points))
     }
+
+    /// Every report's own verdicts side by side, for one model: how far single runs disagree, which the
+    /// pooled verdict does not show.
+    ///
+    /// Per load, the ratio of adaptive's p99 to the best fixed setting's in each report (in the order
+    /// given) and in how many reports it was met or missed; then the range of adaptive's saturated
+    /// throughput against the best fixed setting's, and in how many reports the step settled in time.
+    static func eachReport(_ reports: [BenchReport.Adaptive]) -> String {
+        let judged = reports.map { verdicts($0.points) }
+        let loads = Array(Set(judged.flatMap { $0.map(\.load) })).sorted()
+        var parts = loads.map { load -> String in
+            let atLoad = judged.compactMap { report in report.first { $0.load == load } }
+            let met = atLoad.filter { $0.outcome == .met }.count
+            let missed = atLoad.filter { $0.outcome == .missed }.count
+            return "\(Format.fixed(load * 100, 0)) %: "
+                + atLoad.map { Format.fixed($0.ratio, 2) }.joined(separator: " ")
+                + " (met in \(met), missed in \(missed) of \(atLoad.count))"
+        }
+        let saturated = reports.compactMap { saturatedRatio($0)?.ratio }
+        if let low = saturated.min(), let high = saturated.max() {
+            let (lowest, highest) = (Format.fixed(low * 100, 0), Format.fixed(high * 100, 0))
+            parts.append("saturated \(lowest == highest ? lowest : "\(lowest)–\(highest)") % of the best fixed setting")
+        }
+        let settled = reports.compactMap(\.step.settleMilliseconds)
+        let inTime = settled.filter { $0 <= settleTargetMilliseconds }.count
+        parts.append(
+            "step settled within \(Format.fixed(settleTargetMilliseconds / 1000, 0)) s in \(inTime) of \(reports.count)"
+                + (settled.max().map { " (the slowest in \(Format.fixed($0, 0)) ms)" } ?? ""))
+        return parts.joined(separator: "; ")
+    }
 }

@@ -4,6 +4,12 @@ extension AdaptiveBenchmark {
     /// The largest ratio of adaptive's p99 to the best fixed setting's that meets the target.
     static let p99Target = 1.10
 
+    /// The smallest fraction of the best fixed setting's saturated throughput that meets the target.
+    static let saturationTarget = 0.95
+
+    /// The longest the controller's target may take to settle after the load step.
+    static let settleTargetMilliseconds = 1000.0
+
     /// Resamples behind each verdict's interval.
     static let resamples = 2000
 
@@ -69,14 +75,10 @@ extension AdaptiveBenchmark {
                     + "[\(Format.fixed(verdict.ratioInterval[0], 2))–\(Format.fixed(verdict.ratioInterval[1], 2))]"
                     + outcome + (repeatSpread(atLoad).map { " (halves \(Format.fixed($0, 2))×)" } ?? ""))
         }
-        if let adaptive = result.saturation.first(where: { $0.setting == "adaptive" }),
-            let best = result.saturation.filter({ $0.setting.hasPrefix("fixed") }).max(by: {
-                $0.itemsPerSecond < $1.itemsPerSecond
-            })
-        {
-            let ratio = adaptive.itemsPerSecond / best.itemsPerSecond
+        if let (ratio, best) = saturatedRatio(result) {
             parts.append(
-                "saturated \(Format.fixed(ratio * 100, 0)) % of \(best.setting)" + (ratio >= 0.95 ? "" : " MISS"))
+                "saturated \(Format.fixed(ratio * 100, 0)) % of \(best)"
+                    + (ratio >= saturationTarget ? "" : " MISS"))
         }
         let rounds = result.points.map(\.rounds).max() ?? 1
         return "  adaptive p99 / best fixed p99 (target ≤ \(Format.fixed(p99Target, 2))"
@@ -85,5 +87,16 @@ extension AdaptiveBenchmark {
                     + "it is beyond or spans the target; halves: how far the medians of the two halves of one "
                     + "setting's rounds differ, median over settings"
                 : "") + "): " + parts.joined(separator: ", ")
+    }
+
+    /// Adaptive's saturated throughput as a fraction of the best fixed setting's, and that setting; `nil`
+    /// when the scenario saturated neither.
+    static func saturatedRatio(_ result: BenchReport.Adaptive) -> (ratio: Double, best: String)? {
+        guard let adaptive = result.saturation.first(where: { $0.setting == "adaptive" }),
+            let best = result.saturation.filter({ $0.setting.hasPrefix("fixed") }).max(by: {
+                $0.itemsPerSecond < $1.itemsPerSecond
+            })
+        else { return nil }
+        return (adaptive.itemsPerSecond / best.itemsPerSecond, best.setting)
     }
 }

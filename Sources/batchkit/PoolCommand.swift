@@ -32,10 +32,12 @@ struct PoolCommand: ParsableCommand {
         for line in tables { print(line) }
     }
 
-    /// The adaptive table of every model any report measured, pooled over the reports that measured it.
+    /// The adaptive table of every model any report measured, pooled over the reports that measured it,
+    /// then each report's own verdicts.
     static func pooledTables(_ reports: [BenchReport]) throws -> [String] {
         let names = Set(reports.flatMap { $0.models.keys }).sorted()
         var results: [(String, BenchReport.Adaptive)] = []
+        var each: [String] = []
         for name in names {
             let scenarios = reports.compactMap { report -> BenchReport.Adaptive? in
                 guard let model = report.models[name], let points = model.adaptive,
@@ -45,8 +47,10 @@ struct PoolCommand: ParsableCommand {
             }
             guard !scenarios.isEmpty else { continue }
             results.append((name, try AdaptiveBenchmark.pooled(scenarios, model: name)))
+            each.append("  \(name): " + AdaptiveBenchmark.eachReport(scenarios))
         }
         guard !results.isEmpty else { throw AdaptiveBenchmark.PoolError.nothingToPool }
         return AdaptiveBenchmark.table(results, stepSource: "the first report's")
+            + ["== each report on its own: adaptive p99 / best fixed p99, in the order given"] + each
     }
 }

@@ -4,7 +4,8 @@ import Testing
 @testable import batchkit
 
 /// How the `adaptive` scenario condenses its rounds into one point per setting and load, judges adaptive
-/// against the best fixed setting with a bootstrap interval, and pools the rounds of several reports.
+/// against the best fixed setting with a bootstrap interval, pools the rounds of several reports, and
+/// judges each report on its own beside the pooled verdict.
 @Suite struct AdaptiveBenchmarkTests {
     private static func run(p99: Double, cutOff: Int = 0) -> BenchReport.AdaptivePoint {
         BenchReport.AdaptivePoint(
@@ -155,6 +156,17 @@ import Testing
         #expect(throws: AdaptiveBenchmark.PoolError.self) {
             try AdaptiveBenchmark.pooled([Self.report(["adaptive": [1], "fixed-8": [1]]), old], model: "m")
         }
+    }
+
+    @Test func eachReportIsJudgedOnItsOwnInTheOrderGiven() {
+        var behind = Self.report(["adaptive": [2, 2, 2], "fixed-8": [1, 1, 1]], saturated: 1000)
+        behind.saturation[0].itemsPerSecond = 940
+        var ahead = Self.report(["adaptive": [1, 1, 1], "fixed-8": [2, 2, 2]])
+        ahead.step.settleMilliseconds = 12
+        #expect(
+            AdaptiveBenchmark.eachReport([behind, ahead])
+                == "80 %: 2.00 0.50 (met in 1, missed in 1 of 2); saturated 94–100 % of the best fixed setting; "
+                + "step settled within 1 s in 1 of 2 (the slowest in 12 ms)")
     }
 
     @Test func reportsWrittenBeforeRoundsWereKeptStillDecode() throws {
