@@ -95,7 +95,7 @@ extension AdaptiveBenchmark {
         let inTime = settled.filter { $0 <= settleTargetMilliseconds }.count
         parts.append(
             "step settled within \(Format.fixed(settleTargetMilliseconds / 1000, 0)) s in \(inTime) of \(reports.count)"
-                + (settled.max().map { " (the slowest in \(Format.fixed($0, 0)) ms)" } ?? ""))
+                + (settled.max().map { " (the slowest that settled: \(Format.fixed($0, 0)) ms)" } ?? ""))
         return parts.joined(separator: "; ")
     }
 }

@@ -90,7 +90,7 @@ extension AdaptiveBenchmark {
     }
 
     /// Adaptive's saturated throughput as a fraction of the best fixed setting's, and that setting; `nil`
-    /// when the scenario saturated neither.
+    /// when the scenario has no saturation run of adaptive or of any fixed setting.
     static func saturatedRatio(_ result: BenchReport.Adaptive) -> (ratio: Double, best: String)? {
         guard let adaptive = result.saturation.first(where: { $0.setting == "adaptive" }),
             let best = result.saturation.filter({ $0.setting.hasPrefix("fixed") }).max(by: {

@@ -166,7 +166,7 @@ import Testing
         #expect(
             AdaptiveBenchmark.eachReport([behind, ahead])
                 == "80 %: 2.00 0.50 (met in 1, missed in 1 of 2); saturated 94–100 % of the best fixed setting; "
-                + "step settled within 1 s in 1 of 2 (the slowest in 12 ms)")
+                + "step settled within 1 s in 1 of 2 (the slowest that settled: 12 ms)")
     }
 
     @Test func reportsWrittenBeforeRoundsWereKeptStillDecode() throws {
