@@ -70,13 +70,13 @@ extension AdaptiveBenchmark {
     }
 
     /// Every report's own verdicts side by side, for one model: how far single runs disagree, which the
-    /// pooled verdict does not show.
+    /// pooled verdict does not show. Reads each report's ``BenchReport/Adaptive/verdicts``.
     ///
     /// Per load, the ratio of adaptive's p99 to the best fixed setting's in each report (in the order
     /// given) and in how many reports it was met or missed; then the range of adaptive's saturated
     /// throughput against the best fixed setting's, and in how many reports the step settled in time.
     static func eachReport(_ reports: [BenchReport.Adaptive]) -> String {
-        let judged = reports.map { verdicts($0.points) }
+        let judged = reports.map(\.verdicts)
         let loads = Array(Set(judged.flatMap { $0.map(\.load) })).sorted()
         var parts = loads.map { load -> String in
             let atLoad = judged.compactMap { report in report.first { $0.load == load } }

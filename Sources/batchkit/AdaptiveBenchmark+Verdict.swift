@@ -24,7 +24,7 @@ extension AdaptiveBenchmark {
     /// to pair on. Seeded, so one report always gives the same verdicts.
     static func verdicts(_ points: [BenchReport.AdaptivePoint]) -> [BenchReport.AdaptiveVerdict] {
         var verdicts: [BenchReport.AdaptiveVerdict] = []
-        for load in Array(Set(points.map(\.load))).sorted() {
+        for load in loads(points) {
             let atLoad = points.filter { $0.load == load }
             let fixed = atLoad.filter { $0.setting.hasPrefix("fixed") }
             guard let adaptive = atLoad.first(where: { $0.setting == "adaptive" }),

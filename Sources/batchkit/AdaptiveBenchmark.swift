@@ -443,7 +443,7 @@ struct AdaptiveBenchmark {
         for (name, result) in results {
             let settings = result.saturation.map(\.setting)
             var header = Format.left("  \(name)", 14) + Format.right("sat/s", 9)
-            for load in loads(result) {
+            for load in loads(result.points) {
                 header +=
                     Format.right("\(Format.fixed(load * 100, 0)) %: ach/s", 15) + Format.right("p50", 8)
                     + Format.right("p99", 9)
@@ -453,7 +453,7 @@ struct AdaptiveBenchmark {
                 var line = Format.left("  " + setting, 14)
                 let saturated = result.saturation.first { $0.setting == setting }
                 line += Format.right(saturated.map { Format.rate($0.itemsPerSecond) } ?? "-", 9)
-                for load in loads(result) {
+                for load in loads(result.points) {
                     guard let point = result.points.first(where: { $0.setting == setting && $0.load == load }) else {
                         line += Format.right("-", 32)
                         continue
@@ -482,8 +482,8 @@ struct AdaptiveBenchmark {
     }
 
     /// The loads measured, in order.
-    private static func loads(_ result: BenchReport.Adaptive) -> [Double] {
-        Array(Set(result.points.map(\.load))).sorted()
+    static func loads(_ points: [BenchReport.AdaptivePoint]) -> [Double] {
+        Array(Set(points.map(\.load))).sorted()
     }
 
     /// How far apart the p99s of the two halves of a setting's rounds are at one load (larger over

@@ -43,7 +43,10 @@ struct PoolCommand: ParsableCommand {
                 guard let model = report.models[name], let points = model.adaptive,
                     let saturation = model.adaptiveSaturated, let step = model.adaptiveStep
                 else { return nil }
-                return BenchReport.Adaptive(points: points, saturation: saturation, step: step, verdicts: [])
+                // The report's own verdicts; judged again only in reports written before they were kept.
+                return BenchReport.Adaptive(
+                    points: points, saturation: saturation, step: step,
+                    verdicts: model.adaptiveVerdicts ?? AdaptiveBenchmark.verdicts(points))
             }
             guard !scenarios.isEmpty else { continue }
             results.append((name, try AdaptiveBenchmark.pooled(scenarios, model: name)))
