@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .library(name: "DenseKernels", targets: ["DenseKernels"]),
         .library(name: "BatchProcessing", targets: ["BatchProcessing"]),
+        .library(name: "DenseBatching", targets: ["DenseBatching"]),
         .executable(name: "batchkit", targets: ["batchkit"]),
     ],
     dependencies: [
@@ -28,10 +29,10 @@ let package = Package(
         // The multi-row kernel for small batches (AVX2 + FMA, chosen at run time).
         .target(name: "CSmallBatch"),
         .target(name: "DenseKernels", dependencies: ["CBLAS", "CSmallBatch", "Locking"]),
+        // The scheduler: items, rows, priorities, deadlines, batches, workers, health, telemetry. No BLAS.
         .target(
             name: "BatchProcessing",
             dependencies: [
-                "DenseKernels",
                 "Locking",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
@@ -40,10 +41,14 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The dense layer: runs a DenseModel under the scheduler (packing, splitting, BLAS threads).
+        .target(name: "DenseBatching", dependencies: ["BatchProcessing", "DenseKernels", "Locking"]),
         // The CLI's logic (infer pipeline, benchmark report), kept out of the executable so tests can call it.
         .target(
             name: "BatchKitCore",
-            dependencies: ["DenseKernels", "BatchProcessing", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "DenseKernels", "BatchProcessing", "DenseBatching", .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .executableTarget(
             name: "batchkit",
@@ -51,6 +56,7 @@ let package = Package(
                 "BatchKitCore",
                 "DenseKernels",
                 "BatchProcessing",
+                "DenseBatching",
                 "Locking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -70,6 +76,7 @@ let package = Package(
             name: "BatchProcessingTests",
             dependencies: [
                 "BatchProcessing",
+                "DenseBatching",
                 "DenseKernels",
                 "Locking",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
@@ -79,7 +86,7 @@ let package = Package(
         .testTarget(
             name: "BatchKitTests",
             dependencies: [
-                "BatchKitCore", "BatchProcessing", "DenseKernels", "batchkit",
+                "BatchKitCore", "BatchProcessing", "DenseBatching", "DenseKernels", "batchkit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
     ]

@@ -19,6 +19,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "BatchProcessing", package: "swift-batch-processing"),
+                .product(name: "DenseBatching", package: "swift-batch-processing"),
                 .product(name: "DenseKernels", package: "swift-batch-processing"),
                 .product(name: "Logging", package: "swift-log"),
             ],

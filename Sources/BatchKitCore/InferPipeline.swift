@@ -1,4 +1,5 @@
 import BatchProcessing
+import DenseBatching
 public import DenseKernels
 
 #if canImport(Glibc)

@@ -1,5 +1,6 @@
 import BatchKitCore
 import BatchProcessing
+import DenseBatching
 import DenseKernels
 import Locking
 

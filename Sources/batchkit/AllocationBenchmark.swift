@@ -1,5 +1,6 @@
 import BatchKitCore
 import BatchProcessing
+import DenseBatching
 import DenseKernels
 
 /// The `allocations` scenario: heap allocations per item in steady state on the dense path, counted

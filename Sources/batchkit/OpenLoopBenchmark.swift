@@ -1,5 +1,6 @@
 import BatchKitCore
 import BatchProcessing
+import DenseBatching
 import DenseKernels
 
 /// The `open-loop` scenario: Poisson arrivals at fractions of the closed-loop capacity, and the latency

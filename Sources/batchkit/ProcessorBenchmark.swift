@@ -1,5 +1,6 @@
 import BatchKitCore
 import BatchProcessing
+import DenseBatching
 import DenseKernels
 
 /// The `processor` and `sync` scenarios: closed-loop throughput and latency of single-row items on a

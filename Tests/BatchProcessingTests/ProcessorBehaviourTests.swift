@@ -1,4 +1,5 @@
 import BatchProcessing
+import DenseBatching
 import DenseKernels
 import Foundation
 import Locking

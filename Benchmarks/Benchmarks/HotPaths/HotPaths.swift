@@ -1,4 +1,5 @@
 import BatchProcessing
+import DenseBatching
 import Benchmark
 import DenseKernels
 import Logging

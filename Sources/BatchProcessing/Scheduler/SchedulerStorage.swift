@@ -20,8 +20,6 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
 
     let configuration: BatchProcessorConfiguration
     let backend: BatchBackend<Item, Output>
-    /// The backend's submit path, held apart so a submit does not copy the whole backend.
-    let admitItem: Admitter<Item, Output>
     let stats: BatchStats?
     let metrics: BatchMetrics?
     let logger: Logger
@@ -57,7 +55,6 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
     ) {
         self.configuration = configuration
         self.backend = backend
-        self.admitItem = backend.admit
         self.stats = stats
         self.metrics = metrics
         self.alerts = alerts
@@ -67,7 +64,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         self.epoch = clock.now
         var settings = Machine.Settings()
         settings.minBatchSize = configuration.minBatchSize
-        settings.rowCap = min(configuration.maxBatchSize, backend.rowCap ?? .max)
+        settings.rowCap = backend.rowCap
         settings.batchTimeout = configuration.batchTimeout
         settings.itemTimeout = configuration.itemTimeout
         settings.maxQueueSize = configuration.maxQueueSize

@@ -1,3 +1,4 @@
+import BatchProcessing
 import DenseKernels
 
 /// Runs a ``DenseKernels/DenseModel`` on batches: packs the rows of every part into a pooled slab, runs
@@ -49,8 +50,9 @@ final class DenseRunner: BatchRunner {
             if part.isWhole {
                 results.append(.success(Array(slice)))
             } else {
-                results.append(
-                    part.element.assembly?.deliver(rowOffset: part.rowOffset, rows: slice).map { .success($0) })
+                // Only this backend makes the assemblies its parts carry.
+                let assembly = part.element.assembly as? DenseSplitAssembly
+                results.append(assembly?.deliver(rowOffset: part.rowOffset, rows: slice).map { .success($0) })
             }
             row += part.rowCount
         }

@@ -21,7 +21,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     public let configuration: BatchProcessorConfiguration
     /// The statistics window, kept across restarts; `nil` when monitoring is off.
     public let statistics: BatchStats?
-    let logger: Logger
+    package let logger: Logger
     let metrics: BatchMetrics?
     let alertHub = AlertHub()
     let sampler: @Sendable () -> ResourceSample
@@ -61,12 +61,13 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     /// - Throws: `alreadyStarted` if the processor is running.
     public func start(_ process: @escaping @Sendable ([Item]) throws -> [Output]) throws(BatchProcessorError) {
         let backend = BatchBackend<Item, Output>(
-            rows: { _ in .success(1) }, splitsItems: false, outputColumns: 0, rowCap: nil,
+            rows: { _ in .success(1) }, makeAssembly: nil, rowCap: configuration.maxBatchSize,
             makeRunner: { _ in FunctionRunner(process) }, prepare: {})
         try start(backend: backend)
     }
 
-    func start(backend: BatchBackend<Item, Output>) throws(BatchProcessorError) {
+    /// Starts processing with a backend that sizes and computes items (the dense layer's entry point).
+    package func start(backend: BatchBackend<Item, Output>) throws(BatchProcessorError) {
         let started: SchedulerStorage<Item, Output>? = storage.withLock { current in
             if let current, !current.liveState().isStopped { return nil }
             let fresh = SchedulerStorage(
@@ -210,7 +211,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         do throws(BatchProcessorError) {
             let current = try running()
             let submission = Submission(priority: priority, timeout: timeout, fireAndForget: fireAndForget)
-            let (element, wait) = try current.admitItem(current, item, submission)
+            let (element, wait) = try current.admit(item, submission)
             return ((current, element), wait)
         } catch {
             throw refused(error)

@@ -1,25 +1,8 @@
+import BatchProcessing
 import Locking
 
-/// One accepted item as it travels through the queue and batches, with where its result goes.
-struct QueuedRequest<Item: Sendable, Output: Sendable>: Sendable {
-    let item: Item
-    /// The result, set once by whoever finishes the request first.
-    let cell: ResultCell<Result<Output, BatchProcessorError>>
-    /// When the caller submitted, in the storage's time (for latency).
-    let submittedAt: Duration
-    /// Whether nobody holds a future for it, so failures must be logged.
-    let isFireAndForget: Bool
-    /// Collects the pieces of an item split across batches (dense path only).
-    let assembly: SplitAssembly?
-}
-
-/// A producer waiting for queue space; completed with `nil` when admitted, or with the error that ends the wait.
-final class ProducerWaiter: Sendable {
-    let outcome = ResultCell<BatchProcessorError?>()
-}
-
 /// The output rows of an item too large for one batch, gathered until every piece has arrived.
-final class SplitAssembly: Sendable {
+final class DenseSplitAssembly: SplitAssembly {
     private struct State {
         var values: [Float]
         var remainingRows: Int

@@ -10,7 +10,7 @@ import DequeModule
 /// off). With five fixed levels this gives O(1) enqueue and dequeue, stable FIFO order within a level,
 /// and the oldest item of each level at its front — which is what batch timeouts, item deadlines and
 /// aging need to look at.
-struct SchedulerStateMachine<Element, Waiter> {
+package struct SchedulerStateMachine<Element, Waiter> {
     /// The settings the machine enforces, fixed for one run of the processor.
     struct Settings {
         var minBatchSize = 1
@@ -57,18 +57,18 @@ struct SchedulerStateMachine<Element, Waiter> {
     }
 
     /// The rows of one item that belong to one batch.
-    struct Part {
-        var element: Element
+    package struct Part {
+        package var element: Element
         let sequence: UInt64
         let arrival: Duration
         let deadline: Duration
         /// The first of the item's rows in this part.
-        let rowOffset: Int
-        let rowCount: Int
+        package let rowOffset: Int
+        package let rowCount: Int
         /// The item's total rows.
         let itemRows: Int
         /// Whether the item is whole in this part (not split).
-        var isWhole: Bool { rowOffset == 0 && rowCount == itemRows }
+        package var isWhole: Bool { rowOffset == 0 && rowCount == itemRows }
     }
 
     /// A batch handed to a worker.

@@ -22,8 +22,7 @@ extension SchedulerStorage: RequestCanceller {
     /// Checks `item` and wraps it in a new request.
     func makeElement(_ item: Item, fireAndForget: Bool) throws(BatchProcessorError) -> (Element, rows: Int) {
         let rows = try backend.rows(item).get()
-        let assembly =
-            backend.splitsItems && rows > rowCap ? SplitAssembly(rows: rows, columns: backend.outputColumns) : nil
+        let assembly = rows > rowCap ? backend.makeAssembly?(rows) : nil
         let element = QueuedRequest<Item, Output>(
             item: item, cell: ResultCell(), submittedAt: now(), isFireAndForget: fireAndForget, assembly: assembly)
         return (element, rows)
