@@ -2,21 +2,21 @@ public import BatchProcessing
 
 /// The scheduler knobs `batchkit` exposes on its command line, and the processor configuration they make.
 public struct SchedulerSettings: Sendable, Equatable {
-    /// The most rows in one batch (`maxBatchSize`; also the target batch size).
+    /// The most rows in one batch (`batching.maxSize`; also the target batch size).
     public var maxBatchSize = 256
-    /// The longest an item waits for its batch to fill (`batchTimeout`).
+    /// The longest an item waits for its batch to fill (`batching.timeout`).
     public var batchTimeout: Duration = .milliseconds(2)
-    /// Worker threads computing batches at once (`maxWorkers`).
+    /// Worker threads computing batches at once (`workers.count`).
     public var workers = 2
-    /// How batches are sized and sent (`processingStrategy`).
+    /// How batches are sized and sent (`batching.strategy`).
     public var strategy: BatchProcessingStrategy = .greedy
     /// The priority every item is submitted with; `nil` leaves the priority queue off.
     public var priority: BatchPriority?
-    /// The per-batch memory budget in MiB (`maxBatchMemoryMB`), which caps the rows per batch.
+    /// The per-batch memory budget in MiB (`memory.maxBatchMB`), which caps the rows per batch.
     public var memoryMB: Int?
-    /// Items queued before submitting waits (`maxQueueSize`).
+    /// Items queued before submitting waits (`queue.capacity`).
     public var maxQueueSize = 4096
-    /// OpenBLAS threads while the model runs (`blasThreading`).
+    /// OpenBLAS threads while the model runs (`dense.blasThreading`).
     public var blasThreading: BLASThreading = .perWorker
 
     /// Settings with every default.
@@ -28,20 +28,19 @@ public struct SchedulerSettings: Sendable, Equatable {
     /// can, so every batch can be full, and the adaptive strategy still shrinks it when load is low.
     public var configuration: BatchProcessorConfiguration {
         var configuration = BatchProcessorConfiguration()
-        configuration.maxBatchSize = maxBatchSize
-        configuration.initialBatchSize = maxBatchSize
-        configuration.batchTimeout = batchTimeout
-        configuration.maxWorkers = workers
-        configuration.processingStrategy = strategy
-        configuration.enableAdaptiveBatching = strategy == .adaptive
-        configuration.enablePriorityQueue = priority != nil
-        configuration.maxBatchMemoryMB = memoryMB
-        configuration.maxQueueSize = maxQueueSize
+        configuration.batching.maxSize = maxBatchSize
+        configuration.batching.initialSize = maxBatchSize
+        configuration.batching.timeout = batchTimeout
+        configuration.workers.count = workers
+        configuration.batching.strategy = strategy
+        configuration.queue.prioritized = priority != nil
+        configuration.memory.maxBatchMB = memoryMB
+        configuration.queue.capacity = maxQueueSize
         // The queue thresholds only drive warnings; keep them below the queue size so validation passes.
-        configuration.queueCriticalThreshold = max(2, maxQueueSize * 9 / 10)
-        configuration.queueWarningThreshold = max(1, maxQueueSize * 7 / 10)
-        configuration.enableHealthMonitoring = false
-        configuration.blasThreading = blasThreading
+        configuration.health.queueCritical = max(2, maxQueueSize * 9 / 10)
+        configuration.health.queueWarning = max(1, maxQueueSize * 7 / 10)
+        configuration.health.enabled = false
+        configuration.dense.blasThreading = blasThreading
         return configuration
     }
 }

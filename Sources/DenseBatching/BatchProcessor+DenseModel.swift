@@ -7,7 +7,7 @@ extension BatchProcessor where Item == [Float], Output == [Float] {
     /// (row-major, `k ≥ 1`), and its output is `k` rows of `model.outputWidth` values.
     ///
     /// The rows of a batch are packed into a pooled slab and computed with one GEMM per layer. Items
-    /// of the wrong width fail at submit time with `invalidInput`. With `maxBatchMemoryMB`, the rows
+    /// of the wrong width fail at submit time with `invalidInput`. With `memory.maxBatchMB`, the rows
     /// per batch are capped by the model's ``DenseKernels/MemoryEstimate``; items larger than the cap
     /// are split across batches and reassembled in order.
     ///

@@ -7,7 +7,7 @@ import DenseKernels
 /// Computed once when the processor starts, so the row cap the scheduler forms batches by and the
 /// slabs the runners pack into always agree.
 struct DenseBatchPlan: Sendable {
-    /// The most rows in one batch: `maxBatchSize`, lowered to what `maxBatchMemoryMB` can hold.
+    /// The most rows in one batch: `batching.maxSize`, lowered to what `memory.maxBatchMB` can hold.
     let rowCap: Int
     let inputWidth: Int
     let rejectsNonFinite: Bool
@@ -15,14 +15,14 @@ struct DenseBatchPlan: Sendable {
 
     /// - Throws: `invalidConfiguration` if the memory budget cannot hold the weights and one row.
     init(configuration: BatchProcessorConfiguration, model: DenseModel) throws(BatchProcessorError) {
-        var rowCap = configuration.maxBatchSize
-        if let budget = configuration.maxBatchMemoryMB {
+        var rowCap = configuration.batching.maxSize
+        if let budget = configuration.memory.maxBatchMB {
             let estimate = model.memoryEstimate
             let cap = estimate.rowCap(budgetMB: Double(budget))
             guard cap >= 1 else {
                 throw .invalidConfiguration(
                     ConfigurationError(
-                        field: "maxBatchMemoryMB",
+                        field: "memory.maxBatchMB",
                         rule:
                             "must hold the model's \(estimate.weightBytes) weight bytes plus one row of "
                             + "\(estimate.bytesPerRow) bytes (got \(budget) MiB)"))
@@ -31,8 +31,8 @@ struct DenseBatchPlan: Sendable {
         }
         self.rowCap = rowCap
         self.inputWidth = model.inputWidth
-        self.rejectsNonFinite = configuration.nonFiniteInputs == .reject
-        self.threading = configuration.blasThreading
+        self.rejectsNonFinite = configuration.dense.nonFiniteInputs == .reject
+        self.threading = configuration.dense.blasThreading
     }
 
     /// Sets the process-wide BLAS thread count the configuration asks for.

@@ -18,7 +18,7 @@ struct AllocationBenchmark {
         }
         var configuration = scheduler.configuration
         // One BLAS thread per worker: OpenBLAS's threaded GEMM allocates a job array per call.
-        configuration.blasThreading = .perWorker
+        configuration.dense.blasThreading = .perWorker
         let processor = try BatchProcessor<[Float], [Float]>(configuration: configuration, logger: BatchKitLog.logger)
         try processor.start(model: model)
         let items = BenchInputs.rows(count: 64, width: model.inputWidth)

@@ -11,7 +11,7 @@ struct OverheadBenchmark {
     func run(name: String) async throws -> BenchReport.Overhead {
         var configuration = scheduler.configuration
         // The generic path has no BLAS; leave the process's setting alone.
-        configuration.blasThreading = .unchanged
+        configuration.dense.blasThreading = .unchanged
         let processor = try BatchProcessor<Int, Int>(configuration: configuration, logger: BatchKitLog.logger)
         try processor.start { $0 }
         let items = Array(0..<64)

@@ -11,16 +11,16 @@ import Testing
     ///
     /// Input: `05 05 05 05 05 05 2b 05 05 05 05 07 05 24 25 05 05 05 05 05 71 44 65 fe 05`.
     @Test func hugeMonitoringWindowIsRefused() throws {
-        let configuration = BatchProcessorConfiguration { $0.monitoringWindow = .max }
+        let configuration = BatchProcessorConfiguration { $0.monitoring.window = .max }
         #expect(throws: ConfigurationError.self) { try configuration.validate() }
         do {
             _ = try BatchProcessor<Int, Int>(configuration: configuration)
             Issue.record("a monitoring window of Int.max was accepted")
         } catch {
-            #expect(error.field == "monitoringWindow")
+            #expect(error.field == "monitoring.window")
         }
         let largest = BatchProcessorConfiguration {
-            $0.monitoringWindow = BatchProcessorConfiguration.maxMonitoringWindow
+            $0.monitoring.window = BatchProcessorConfiguration.maxMonitoringWindow
         }
         try largest.validate()
     }
@@ -32,12 +32,12 @@ import Testing
     @Test func durationsBeyondInt64SecondsAreRefused() throws {
         let huge = Duration(secondsComponent: .max, attosecondsComponent: .max)
         let cases: [(String, (inout BatchProcessorConfiguration) -> Void)] = [
-            ("agingLimit", { $0.agingLimit = .seconds(Double(bitPattern: 0x4405_FDFA_FAFA_14FA)) }),
-            ("batchTimeout", { $0.batchTimeout = huge }),
-            ("itemTimeout", { $0.itemTimeout = huge }),
-            ("minBatchInterval", { $0.minBatchInterval = huge }),
-            ("healthCheckInterval", { $0.healthCheckInterval = .seconds(1e20) }),
-            ("retryDelay", { $0.retryDelay = huge }),
+            ("queue.agingLimit", { $0.queue.agingLimit = .seconds(Double(bitPattern: 0x4405_FDFA_FAFA_14FA)) }),
+            ("batching.timeout", { $0.batching.timeout = huge }),
+            ("batching.itemTimeout", { $0.batching.itemTimeout = huge }),
+            ("batching.minInterval", { $0.batching.minInterval = huge }),
+            ("health.checkInterval", { $0.health.checkInterval = .seconds(1e20) }),
+            ("failures.retryDelay", { $0.failures.retryDelay = huge }),
         ]
         for (field, change) in cases {
             let configuration = BatchProcessorConfiguration(change)
@@ -54,20 +54,20 @@ import Testing
     /// processor waiting that long on its timer runs and stops normally.
     @Test func int64MaxSecondsIsAccepted() async throws {
         let configuration = BatchProcessorConfiguration {
-            $0.batchTimeout = .seconds(Int64.max)
-            $0.itemTimeout = .seconds(Int64.max)
-            $0.agingLimit = .seconds(Int64.max)
-            $0.healthCheckInterval = .seconds(Int64.max)
-            $0.retryDelay = .seconds(Int64.max)
-            $0.minBatchInterval = .seconds(Int64.max)
+            $0.batching.timeout = .seconds(Int64.max)
+            $0.batching.itemTimeout = .seconds(Int64.max)
+            $0.queue.agingLimit = .seconds(Int64.max)
+            $0.health.checkInterval = .seconds(Int64.max)
+            $0.failures.retryDelay = .seconds(Int64.max)
+            $0.batching.minInterval = .seconds(Int64.max)
         }
         try configuration.validate()
-        #expect(configuration.batchTimeout == BatchProcessorConfiguration.maxDuration)
+        #expect(configuration.batching.timeout == BatchProcessorConfiguration.maxDuration)
 
         var waiting = configuration
-        waiting.initialBatchSize = 4
+        waiting.batching.initialSize = 4
         // Fixed, so the lone item waits for its batch (adaptive would send it to an idle worker at once).
-        waiting.processingStrategy = .fixed
+        waiting.batching.strategy = .fixed
         let processor = try BatchProcessor<Int, Int>(configuration: waiting)
         try processor.start { $0 }
         // One item of a batch of four: the timer thread now sleeps towards a deadline Int64.max s away.

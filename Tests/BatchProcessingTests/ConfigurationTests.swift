@@ -5,77 +5,73 @@ import Testing
     @Test func defaultsAreTheOriginalModulesDefaults() throws {
         let configuration = BatchProcessorConfiguration()
         try configuration.validate()
-        #expect(configuration.initialBatchSize == 32)
-        #expect(configuration.minBatchSize == 1)
-        #expect(configuration.maxBatchSize == 128)
-        #expect(configuration.batchTimeout == .milliseconds(100))
-        #expect(configuration.itemTimeout == .seconds(30))
-        #expect(configuration.maxQueueSize == 1000)
-        #expect(configuration.enablePriorityQueue == false)
-        #expect(configuration.maxWorkers == 4)
-        #expect(configuration.minBatchInterval == .zero)
-        #expect(configuration.maxBatchMemoryMB == nil)
-        #expect(configuration.enableMemoryOptimization == true)
-        #expect(configuration.gcBatchThreshold == 100)
-        #expect(configuration.memoryWarningThreshold == 80)
-        #expect(configuration.memoryCriticalThreshold == 90)
-        #expect(configuration.enableAdaptiveBatching == true)
-        #expect(configuration.processingStrategy == .adaptive)
-        #expect(configuration.reduceBatchOnFailure == true)
-        #expect(configuration.enableMonitoring == true)
-        #expect(configuration.monitoringWindow == 1000)
-        #expect(configuration.enableHealthMonitoring == true)
-        #expect(configuration.healthCheckInterval == .seconds(30))
-        #expect(configuration.queueWarningThreshold == 500)
-        #expect(configuration.queueCriticalThreshold == 800)
-        #expect(configuration.maxRetries == 3)
-        #expect(configuration.retryDelay == .seconds(1))
-        #expect(configuration.debugMode == false)
+        #expect(configuration.batching.initialSize == 32)
+        #expect(configuration.batching.minSize == 1)
+        #expect(configuration.batching.maxSize == 128)
+        #expect(configuration.batching.timeout == .milliseconds(100))
+        #expect(configuration.batching.itemTimeout == .seconds(30))
+        #expect(configuration.queue.capacity == 1000)
+        #expect(configuration.queue.prioritized == false)
+        #expect(configuration.workers.count == 4)
+        #expect(configuration.batching.minInterval == .zero)
+        #expect(configuration.memory.maxBatchMB == nil)
+        #expect(configuration.memory.trimsUnderPressure == true)
+        #expect(configuration.memory.warningPercent == 80)
+        #expect(configuration.memory.criticalPercent == 90)
+        #expect(configuration.batching.strategy == .adaptive)
+        #expect(configuration.failures.shrinksBatches == true)
+        #expect(configuration.monitoring.statistics == true)
+        #expect(configuration.monitoring.window == 1000)
+        #expect(configuration.health.enabled == true)
+        #expect(configuration.health.checkInterval == .seconds(30))
+        #expect(configuration.health.queueWarning == 500)
+        #expect(configuration.health.queueCritical == 800)
+        #expect(configuration.failures.maxRetries == 3)
+        #expect(configuration.failures.retryDelay == .seconds(1))
     }
 
     @Test func presetsAreValidAndCarryTheirValues() throws {
         try BatchProcessorConfiguration.highThroughput.validate()
         try BatchProcessorConfiguration.lowLatency.validate()
         try BatchProcessorConfiguration.memoryConstrained.validate()
-        #expect(BatchProcessorConfiguration.highThroughput.maxBatchSize == 512)
-        #expect(BatchProcessorConfiguration.lowLatency.batchTimeout == .milliseconds(10))
-        #expect(BatchProcessorConfiguration.memoryConstrained.maxBatchMemoryMB == 256)
+        #expect(BatchProcessorConfiguration.highThroughput.batching.maxSize == 512)
+        #expect(BatchProcessorConfiguration.lowLatency.batching.timeout == .milliseconds(10))
+        #expect(BatchProcessorConfiguration.memoryConstrained.memory.maxBatchMB == 256)
     }
 
     static let invalid: [(String, @Sendable (inout BatchProcessorConfiguration) -> Void)] = [
-        ("minBatchSize", { $0.minBatchSize = 0 }),
+        ("batching.minSize", { $0.batching.minSize = 0 }),
         (
-            "maxBatchSize",
+            "batching.maxSize",
             {
-                $0.minBatchSize = 8; $0.maxBatchSize = 4; $0.initialBatchSize = 4
+                $0.batching.minSize = 8; $0.batching.maxSize = 4; $0.batching.initialSize = 4
             }
         ),
-        ("initialBatchSize", { $0.initialBatchSize = 129 }),
+        ("batching.initialSize", { $0.batching.initialSize = 129 }),
         (
-            "initialBatchSize",
+            "batching.initialSize",
             {
-                $0.minBatchSize = 4; $0.initialBatchSize = 2
+                $0.batching.minSize = 4; $0.batching.initialSize = 2
             }
         ),
-        ("batchTimeout", { $0.batchTimeout = .zero }),
-        ("itemTimeout", { $0.itemTimeout = .seconds(-1) }),
-        ("maxQueueSize", { $0.maxQueueSize = 0 }),
-        ("maxWorkers", { $0.maxWorkers = 0 }),
-        ("maxWorkers", { $0.maxWorkers = 10_000 }),
-        ("minBatchInterval", { $0.minBatchInterval = .milliseconds(-1) }),
-        ("agingLimit", { $0.agingLimit = .zero }),
-        ("maxBatchMemoryMB", { $0.maxBatchMemoryMB = 0 }),
-        ("gcBatchThreshold", { $0.gcBatchThreshold = 0 }),
-        ("memoryWarningThreshold", { $0.memoryWarningThreshold = -1 }),
-        ("memoryCriticalThreshold", { $0.memoryCriticalThreshold = 101 }),
-        ("memoryWarningThreshold", { $0.memoryWarningThreshold = 95 }),
-        ("monitoringWindow", { $0.monitoringWindow = 0 }),
-        ("healthCheckInterval", { $0.healthCheckInterval = .zero }),
-        ("queueWarningThreshold", { $0.queueWarningThreshold = 0 }),
-        ("queueWarningThreshold", { $0.queueWarningThreshold = 900 }),
-        ("maxRetries", { $0.maxRetries = -1 }),
-        ("retryDelay", { $0.retryDelay = .seconds(-1) }),
-        ("blasThreading", { $0.blasThreading = .threads(0) }),
+        ("batching.timeout", { $0.batching.timeout = .zero }),
+        ("batching.itemTimeout", { $0.batching.itemTimeout = .seconds(-1) }),
+        ("queue.capacity", { $0.queue.capacity = 0 }),
+        ("workers.count", { $0.workers.count = 0 }),
+        ("workers.count", { $0.workers.count = 10_000 }),
+        ("batching.minInterval", { $0.batching.minInterval = .milliseconds(-1) }),
+        ("queue.agingLimit", { $0.queue.agingLimit = .zero }),
+        ("memory.maxBatchMB", { $0.memory.maxBatchMB = 0 }),
+        ("memory.warningPercent", { $0.memory.warningPercent = -1 }),
+        ("memory.criticalPercent", { $0.memory.criticalPercent = 101 }),
+        ("memory.warningPercent", { $0.memory.warningPercent = 95 }),
+        ("monitoring.window", { $0.monitoring.window = 0 }),
+        ("health.checkInterval", { $0.health.checkInterval = .zero }),
+        ("health.queueWarning", { $0.health.queueWarning = 0 }),
+        ("health.queueWarning", { $0.health.queueWarning = 900 }),
+        ("failures.maxRetries", { $0.failures.maxRetries = -1 }),
+        ("failures.retryDelay", { $0.failures.retryDelay = .seconds(-1) }),
+        ("dense.blasThreading", { $0.dense.blasThreading = .threads(0) }),
     ]
 
     @Test(arguments: 0..<invalid.count)

@@ -29,16 +29,16 @@ import Testing
     @Test func faultsNeverLoseOrDuplicateAnItem() async throws {
         let perProducer = Self.totalItems / 8
         let configuration = BatchProcessorConfiguration {
-            $0.maxQueueSize = 256
-            $0.maxWorkers = 3
-            $0.initialBatchSize = 32
-            $0.maxBatchSize = 64
-            $0.batchTimeout = .milliseconds(1)
-            $0.retryDelay = .milliseconds(1)
-            $0.maxRetries = 3
-            $0.enablePriorityQueue = true
-            $0.enableHealthMonitoring = false
-            $0.itemTimeout = .seconds(120)
+            $0.queue.capacity = 256
+            $0.workers.count = 3
+            $0.batching.initialSize = 32
+            $0.batching.maxSize = 64
+            $0.batching.timeout = .milliseconds(1)
+            $0.failures.retryDelay = .milliseconds(1)
+            $0.failures.maxRetries = 3
+            $0.queue.prioritized = true
+            $0.health.enabled = false
+            $0.batching.itemTimeout = .seconds(120)
         }
         let processor = try BatchProcessor<Int, Int>(configuration: configuration)
         let work: @Sendable ([Int]) throws -> [Int] = { batch in
@@ -186,7 +186,7 @@ import Testing
         #expect(final.unexpected.isEmpty, "\(final.unexpected.prefix(5))")
         #expect(final.succeeded + final.poisonFailed == total)
         #expect(final.poisonFailed == poison)
-        #expect(maxQueueSeen.withLock { $0 } <= configuration.maxQueueSize)
+        #expect(maxQueueSeen.withLock { $0 } <= configuration.queue.capacity)
         #expect(stats.window.totalItems == final.succeeded)
         #expect(stats.window.totalErrors == final.poisonFailed + final.refusals)
         #expect(stats.isolationRuns > 0)

@@ -10,12 +10,12 @@ import Testing
     static var evaluator: HealthEvaluator {
         HealthEvaluator(
             configuration: .init {
-                $0.memoryWarningThreshold = 80
-                $0.memoryCriticalThreshold = 90
-                $0.queueWarningThreshold = 5
-                $0.queueCriticalThreshold = 10
-                $0.alertLatencyP95 = .milliseconds(500)
-                $0.alertErrorRate = 0.05
+                $0.memory.warningPercent = 80
+                $0.memory.criticalPercent = 90
+                $0.health.queueWarning = 5
+                $0.health.queueCritical = 10
+                $0.health.alertLatencyP95 = .milliseconds(500)
+                $0.health.alertErrorRate = 0.05
             })
     }
 
@@ -71,8 +71,8 @@ import Testing
         let memory = Locked(50.0)
         let processor = try BatchProcessor<[Float], [Float]>(
             configuration: .init {
-                $0.healthCheckInterval = .milliseconds(10)
-                $0.initialBatchSize = 8
+                $0.health.checkInterval = .milliseconds(10)
+                $0.batching.initialSize = 8
             },
             resourceSampler: { ResourceSample(systemMemoryPercent: memory.withLock { $0 }) })
         try processor.start(model: .linear256())
@@ -97,7 +97,7 @@ import Testing
 
     /// The original module's `get_health_status` example, against this API.
     @Test func seedHealthStatusExample() async throws {
-        let processor = try BatchProcessor<Int, Int>(configuration: .init { $0.initialBatchSize = 1 })
+        let processor = try BatchProcessor<Int, Int>(configuration: .init { $0.batching.initialSize = 1 })
         try processor.start { $0 }
         _ = try await processor.predict(1)
         let stats = processor.stats()

@@ -20,10 +20,10 @@ enum SharedTestMetrics {
         let label = "metrics_test"
         let processor = try BatchProcessor<Int, Int>(
             configuration: .init {
-                $0.metricsLabel = label
-                $0.initialBatchSize = 4
-                $0.processingStrategy = .fixed
-                $0.enableHealthMonitoring = false
+                $0.monitoring.metricsLabel = label
+                $0.batching.initialSize = 4
+                $0.batching.strategy = .fixed
+                $0.health.enabled = false
             })
         struct Odd: Error {}
         try processor.start { batch in
@@ -57,10 +57,10 @@ enum SharedTestMetrics {
     @Test func gracefulShutdownDrainsTheProcessor() async throws {
         let processor = try BatchProcessor<Int, Int>(
             configuration: .init {
-                $0.processingStrategy = .fixed
-                $0.batchTimeout = .seconds(30)
-                $0.initialBatchSize = 100
-                $0.enableHealthMonitoring = false
+                $0.batching.strategy = .fixed
+                $0.batching.timeout = .seconds(30)
+                $0.batching.initialSize = 100
+                $0.health.enabled = false
             })
         try processor.start { $0 }
         let futures = try (0..<5).map { try processor.enqueuePredict($0) }

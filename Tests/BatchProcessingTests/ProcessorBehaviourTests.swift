@@ -10,7 +10,7 @@ import Testing
 @Suite struct ProcessorBehaviourTests {
     static func config(_ configure: (inout BatchProcessorConfiguration) -> Void) -> BatchProcessorConfiguration {
         var configuration = BatchProcessorConfiguration()
-        configuration.enableHealthMonitoring = false
+        configuration.health.enabled = false
         configure(&configuration)
         return configuration
     }
@@ -40,8 +40,8 @@ import Testing
         let gate = Locked(false)
         let processor = try BatchProcessor<Int, Int>(
             configuration: Self.config {
-                $0.initialBatchSize = 1
-                $0.maxWorkers = 1
+                $0.batching.initialSize = 1
+                $0.workers.count = 1
             })
         try processor.start { batch in
             // Holds the first batch until the test has looked at the pending future.
@@ -64,7 +64,7 @@ import Testing
     }
 
     @Test func wrongWidthIsRejectedAtSubmitWithoutHarmingOthers() async throws {
-        let processor = try BatchProcessor<[Float], [Float]>(configuration: Self.config { $0.initialBatchSize = 2 })
+        let processor = try BatchProcessor<[Float], [Float]>(configuration: Self.config { $0.batching.initialSize = 2 })
         try processor.start(model: .linear256())
         let good = try await processor.enqueuePredict([Float](repeating: 1, count: 256))
         #expect(await Self.code { _ = try await processor.enqueuePredict([1, 2, 3]) } == .invalidInput)
@@ -78,15 +78,15 @@ import Testing
         row[3] = .nan
         let rejecting = try BatchProcessor<[Float], [Float]>(
             configuration: Self.config {
-                $0.nonFiniteInputs = .reject
-                $0.initialBatchSize = 1
+                $0.dense.nonFiniteInputs = .reject
+                $0.batching.initialSize = 1
             })
         try rejecting.start(model: .linear256())
         #expect(await Self.code { _ = try await rejecting.predict(row) } == .invalidInput)
         #expect(try await rejecting.predict(.init(repeating: 1, count: 256)).allSatisfy { $0.isFinite })
         await rejecting.stop()
 
-        let allowing = try BatchProcessor<[Float], [Float]>(configuration: Self.config { $0.initialBatchSize = 2 })
+        let allowing = try BatchProcessor<[Float], [Float]>(configuration: Self.config { $0.batching.initialSize = 2 })
         try allowing.start(model: .linear256())
         // A NaN poisons only its own item's output, not its batch neighbours'.
         async let bad = allowing.predict(row)
@@ -105,9 +105,9 @@ import Testing
         let cap = estimate.rowCap(budgetMB: Double(budgetMB))
         let processor = try BatchProcessor<[Float], [Float]>(
             configuration: Self.config {
-                $0.maxBatchMemoryMB = budgetMB
-                $0.maxBatchSize = 512
-                $0.initialBatchSize = 4
+                $0.memory.maxBatchMB = budgetMB
+                $0.batching.maxSize = 512
+                $0.batching.initialSize = 4
             })
         try processor.start(model: model)
         #expect(processor.stats().maxRowsPerBatch == min(cap, 512))
@@ -126,7 +126,7 @@ import Testing
     }
 
     @Test func memoryBudgetSmallerThanTheModelIsRefused() throws {
-        let processor = try BatchProcessor<[Float], [Float]>(configuration: Self.config { $0.maxBatchMemoryMB = 1 })
+        let processor = try BatchProcessor<[Float], [Float]>(configuration: Self.config { $0.memory.maxBatchMB = 1 })
         #expect(throws: BatchProcessorError.self) { try processor.start(model: .mlp1024()) }
     }
 
@@ -134,10 +134,10 @@ import Testing
         let release = Locked(false)
         let processor = try BatchProcessor<Int, Int>(
             configuration: Self.config {
-                $0.initialBatchSize = 1
-                $0.maxWorkers = 1
-                $0.itemTimeout = .milliseconds(100)
-                $0.watchdogLimit = .seconds(60)
+                $0.batching.initialSize = 1
+                $0.workers.count = 1
+                $0.batching.itemTimeout = .milliseconds(100)
+                $0.workers.watchdogLimit = .seconds(60)
             })
         try processor.start { batch in
             // Hold the only worker until the test has seen both items time out.
@@ -160,9 +160,9 @@ import Testing
         let release = Locked(false)
         let processor = try BatchProcessor<Int, Int>(
             configuration: Self.config {
-                $0.initialBatchSize = 1
-                $0.maxWorkers = 1
-                $0.watchdogLimit = .milliseconds(100)
+                $0.batching.initialSize = 1
+                $0.workers.count = 1
+                $0.workers.watchdogLimit = .milliseconds(100)
             })
         try processor.start { batch in
             if batch.contains(1) {
@@ -183,14 +183,14 @@ import Testing
     }
 
     @Test func resultCountMismatchFailsTheBatch() async throws {
-        let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.initialBatchSize = 1 })
+        let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.batching.initialSize = 1 })
         try processor.start { batch in batch + [0] }
         #expect(await Self.code { _ = try await processor.predict(1) } == .resultCountMismatch)
         await processor.stop()
     }
 
     @Test func lifecycleErrorsAndRestart() async throws {
-        let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.initialBatchSize = 1 })
+        let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.batching.initialSize = 1 })
         #expect(await Self.code { _ = try await processor.predict(1) } == .notStarted)
         try processor.start { $0 }
         #expect(await Self.code { try processor.start { $0 } } == .alreadyStarted)
@@ -208,9 +208,9 @@ import Testing
         let processor = try BatchProcessor<Int, Int>(
             configuration: Self.config {
                 // Fixed: adaptive would send the items to idle workers at once instead of waiting.
-                $0.processingStrategy = .fixed
-                $0.initialBatchSize = 64
-                $0.batchTimeout = .seconds(10)
+                $0.batching.strategy = .fixed
+                $0.batching.initialSize = 64
+                $0.batching.timeout = .seconds(10)
             })
         try processor.start { $0 }
         let futures = try (0..<10).map { try processor.enqueuePredict($0) }
@@ -223,8 +223,8 @@ import Testing
     @Test func cancelStopFailsQueuedItems() async throws {
         let processor = try BatchProcessor<Int, Int>(
             configuration: Self.config {
-                $0.processingStrategy = .fixed
-                $0.batchTimeout = .seconds(10)
+                $0.batching.strategy = .fixed
+                $0.batching.timeout = .seconds(10)
             })
         try processor.start { $0 }
         let futures = try (0..<5).map { try processor.enqueuePredict($0) }
@@ -235,7 +235,7 @@ import Testing
     @Test func drainStopTimesOutOnAHungBatch() async throws {
         let release = Locked(false)
         let started = Locked(false)
-        let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.initialBatchSize = 1 })
+        let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.batching.initialSize = 1 })
         try processor.start { batch in
             started.withLock { $0 = true }
             while !release.withLock({ $0 }) { Thread.sleep(forTimeInterval: 0.01) }
@@ -249,7 +249,7 @@ import Testing
     }
 
     @Test func cancellingTheAwaitingTaskWithdrawsTheItem() async throws {
-        let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.initialBatchSize = 1 })
+        let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.batching.initialSize = 1 })
         try processor.start { $0 }
         processor.pause()
         let task = Task { try await processor.predict(7) }
@@ -265,8 +265,8 @@ import Testing
     @Test func fullQueueFailsFastOrWaits() async throws {
         let processor = try BatchProcessor<Int, Int>(
             configuration: Self.config {
-                $0.maxQueueSize = 2
-                $0.initialBatchSize = 1
+                $0.queue.capacity = 2
+                $0.batching.initialSize = 1
             })
         try processor.start { $0 }
         processor.pause()
@@ -286,7 +286,7 @@ import Testing
 
     @Test func fireAndForgetItemsAreProcessedAndCounted() async throws {
         let seen = Locked(0)
-        let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.initialBatchSize = 4 })
+        let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.batching.initialSize = 4 })
         try processor.start { batch in
             seen.withLock { $0 += batch.count }
             return batch
@@ -300,8 +300,8 @@ import Testing
     @Test func greedyTakesWhatIsQueuedWithoutWaiting() async throws {
         let processor = try BatchProcessor<Int, Int>(
             configuration: Self.config {
-                $0.processingStrategy = .greedy
-                $0.batchTimeout = .seconds(10)
+                $0.batching.strategy = .greedy
+                $0.batching.timeout = .seconds(10)
             })
         try processor.start { $0 }
         #expect(try await processor.predict(5) == 5)
@@ -310,7 +310,7 @@ import Testing
     }
 
     @Test func streamsDeliverInOrderWithErrorsInPlace() async throws {
-        let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.initialBatchSize = 8 })
+        let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.batching.initialSize = 8 })
         struct Odd: Error {}
         try processor.start { batch in batch.map { $0 * 10 } }
         let source = AsyncStream<Int> { continuation in
@@ -322,7 +322,7 @@ import Testing
         #expect(values == (0..<100).map { $0 * 10 })
         await processor.stop()
 
-        let dense = try BatchProcessor<[Float], [Float]>(configuration: Self.config { $0.initialBatchSize = 4 })
+        let dense = try BatchProcessor<[Float], [Float]>(configuration: Self.config { $0.batching.initialSize = 4 })
         try dense.start(model: .linear256())
         let rows = AsyncStream<[Float]> { continuation in
             for index in 0..<6 { continuation.yield(index == 2 ? [1] : .init(repeating: 1, count: 256)) }
@@ -335,7 +335,7 @@ import Testing
     }
 
     @Test func monitoringOffRecordsNothing() async throws {
-        let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.enableMonitoring = false })
+        let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.monitoring.statistics = false })
         try processor.start { $0 }
         #expect(try await processor.predict(1) == 1)
         #expect(processor.statistics == nil)

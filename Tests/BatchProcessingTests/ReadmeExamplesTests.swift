@@ -26,9 +26,9 @@ import Testing
         let model = try DenseModel(safetensors: path)
         let processor = try BatchProcessor<[Float], [Float]>(
             configuration: .init {
-                $0.maxBatchSize = 256
-                $0.batchTimeout = .milliseconds(5)
-                $0.maxBatchMemoryMB = 64
+                $0.batching.maxSize = 256
+                $0.batching.timeout = .milliseconds(5)
+                $0.memory.maxBatchMB = 64
             })
         try processor.start(model: model)
         let probabilities = try await processor.predict(features)

@@ -8,12 +8,12 @@ import Testing
 @Suite struct SeedTests {
     static var basic: BatchProcessorConfiguration {
         .init {
-            $0.initialBatchSize = 4
-            $0.maxBatchSize = 16
-            $0.batchTimeout = .milliseconds(100)
-            $0.enableMonitoring = true
+            $0.batching.initialSize = 4
+            $0.batching.maxSize = 16
+            $0.batching.timeout = .milliseconds(100)
+            $0.monitoring.statistics = true
             // The original retried failures after a fixed second; keep the test fast.
-            $0.retryDelay = .milliseconds(5)
+            $0.failures.retryDelay = .milliseconds(5)
         }
     }
 
@@ -28,10 +28,10 @@ import Testing
     @Test func priorityProcessing() async throws {
         let processor = try BatchProcessor<Int, Int>(
             configuration: .init {
-                $0.initialBatchSize = 2
-                $0.maxBatchSize = 4
-                $0.enablePriorityQueue = true
-                $0.maxWorkers = 1
+                $0.batching.initialSize = 2
+                $0.batching.maxSize = 4
+                $0.queue.prioritized = true
+                $0.workers.count = 1
             })
         let order = OrderLog()
         try processor.start { batch in
@@ -55,10 +55,9 @@ import Testing
     @Test func adaptiveBatchingStaysInRange() async throws {
         let processor = try BatchProcessor<Int, Int>(
             configuration: .init {
-                $0.initialBatchSize = 4
-                $0.maxBatchSize = 16
-                $0.enableAdaptiveBatching = true
-                $0.processingStrategy = .adaptive
+                $0.batching.initialSize = 4
+                $0.batching.maxSize = 16
+                $0.batching.strategy = .adaptive
             })
         try processor.start { batch in
             Thread.sleep(forTimeInterval: 0.01)
@@ -121,9 +120,9 @@ import Testing
         ])
         let processor = try BatchProcessor<[Float], [Float]>(
             configuration: .init {
-                $0.initialBatchSize = 32
-                $0.maxBatchSize = 128
-                $0.maxBatchMemoryMB = 256
+                $0.batching.initialSize = 32
+                $0.batching.maxSize = 128
+                $0.memory.maxBatchMB = 256
             })
         try processor.start(model: sum)
         var generator = SplitMix64(seed: 11)
@@ -142,8 +141,8 @@ import Testing
     @Test func loadAndStress() async throws {
         let processor = try BatchProcessor<[Double], [Double]>(
             configuration: .init {
-                $0.initialBatchSize = 16
-                $0.maxBatchSize = 64
+                $0.batching.initialSize = 16
+                $0.batching.maxSize = 64
             })
         try processor.start { $0 }
         let futures = try (0..<1000).map { index in try processor.enqueuePredict([Double(index)]) }

@@ -17,13 +17,13 @@ import Testing
         let itemsPerProducer = 3000
         let processor = try BatchProcessor<Int, Int>(
             configuration: .init {
-                $0.maxQueueSize = 128
-                $0.maxWorkers = 3
-                $0.initialBatchSize = 16
-                $0.maxBatchSize = 64
-                $0.batchTimeout = .milliseconds(2)
-                $0.enablePriorityQueue = true
-                $0.enableHealthMonitoring = false
+                $0.queue.capacity = 128
+                $0.workers.count = 3
+                $0.batching.initialSize = 16
+                $0.batching.maxSize = 64
+                $0.batching.timeout = .milliseconds(2)
+                $0.queue.prioritized = true
+                $0.health.enabled = false
             })
         try processor.start { batch in batch.map { $0 * 2 } }
         let tally = Locked(Tally())

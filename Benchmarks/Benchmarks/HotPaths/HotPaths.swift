@@ -1,6 +1,6 @@
 import BatchProcessing
-import DenseBatching
 import Benchmark
+import DenseBatching
 import DenseKernels
 import Logging
 
@@ -14,12 +14,12 @@ let linear256Processor: BatchProcessor<[Float], [Float]> = {
     logger.logLevel = .warning
     let processor = try! BatchProcessor<[Float], [Float]>(
         configuration: .init {
-            $0.processingStrategy = .greedy
-            $0.maxBatchSize = 256
-            $0.initialBatchSize = 256
-            $0.batchTimeout = .milliseconds(2)
-            $0.maxWorkers = 2
-            $0.enableHealthMonitoring = false
+            $0.batching.strategy = .greedy
+            $0.batching.maxSize = 256
+            $0.batching.initialSize = 256
+            $0.batching.timeout = .milliseconds(2)
+            $0.workers.count = 2
+            $0.health.enabled = false
         },
         logger: logger)
     try! processor.start(model: .linear256())

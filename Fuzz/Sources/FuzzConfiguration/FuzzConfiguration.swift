@@ -31,33 +31,37 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     let stats = processor.stats()
     precondition(!stats.isRunning && stats.queueSize == 0, "a processor that was never started reports work")
-    precondition(stats.currentBatchSize == configuration.initialBatchSize, "the initial batch size was not kept")
-    precondition(stats.maxRowsPerBatch == configuration.maxBatchSize, "the maximum batch size was not kept")
+    precondition(stats.currentBatchSize == configuration.batching.initialSize, "the initial batch size was not kept")
+    precondition(stats.maxRowsPerBatch == configuration.batching.maxSize, "the maximum batch size was not kept")
     return 0
 }
 
 /// What the scheduler assumes of a validated configuration.
 private func checkInvariants(_ configuration: BatchProcessorConfiguration) {
     let c = configuration
-    precondition(c.minBatchSize >= 1, "minBatchSize")
-    precondition(c.minBatchSize <= c.initialBatchSize && c.initialBatchSize <= c.maxBatchSize, "batch sizes")
-    precondition(c.maxQueueSize >= 1 && (1...256).contains(c.maxWorkers), "queue or workers")
-    precondition(c.batchTimeout > .zero && c.itemTimeout > .zero && c.healthCheckInterval > .zero, "timeouts")
-    precondition(c.minBatchInterval >= .zero && c.retryDelay >= .zero && c.maxRetries >= 0, "intervals")
-    precondition((c.agingLimit ?? .seconds(1)) > .zero && (c.maxBatchMemoryMB ?? 1) > 0, "optional limits")
-    precondition(c.memoryWarningThreshold.isFinite && c.memoryCriticalThreshold.isFinite, "memory thresholds")
-    precondition(0 <= c.memoryWarningThreshold && c.memoryWarningThreshold < c.memoryCriticalThreshold, "memory")
-    precondition(c.memoryCriticalThreshold <= 100, "memoryCriticalThreshold")
-    precondition(1 <= c.queueWarningThreshold && c.queueWarningThreshold < c.queueCriticalThreshold, "queue")
-    precondition(c.monitoringWindow >= 1 && c.gcBatchThreshold >= 1, "windows")
-    if case .threads(let count) = c.blasThreading { precondition(count >= 1, "blasThreading") }
+    precondition(c.batching.minSize >= 1, "minBatchSize")
+    precondition(
+        c.batching.minSize <= c.batching.initialSize && c.batching.initialSize <= c.batching.maxSize, "batch sizes")
+    precondition(c.queue.capacity >= 1 && (1...256).contains(c.workers.count), "queue or workers")
+    precondition(
+        c.batching.timeout > .zero && c.batching.itemTimeout > .zero && c.health.checkInterval > .zero, "timeouts")
+    precondition(
+        c.batching.minInterval >= .zero && c.failures.retryDelay >= .zero && c.failures.maxRetries >= 0, "intervals")
+    precondition((c.queue.agingLimit ?? .seconds(1)) > .zero && (c.memory.maxBatchMB ?? 1) > 0, "optional limits")
+    precondition(c.memory.warningPercent.isFinite && c.memory.criticalPercent.isFinite, "memory thresholds")
+    precondition(0 <= c.memory.warningPercent && c.memory.warningPercent < c.memory.criticalPercent, "memory")
+    precondition(c.memory.criticalPercent <= 100, "memoryCriticalThreshold")
+    precondition(1 <= c.health.queueWarning && c.health.queueWarning < c.health.queueCritical, "queue")
+    precondition(c.monitoring.window >= 1, "windows")
+    if case .threads(let count) = c.dense.blasThreading { precondition(count >= 1, "blasThreading") }
     // The scheduler adds each duration to its clock (time since start) to get a deadline, and its
     // timer sleeps via `Condition.wait(timeout: deadline - now)`, which reads `components`: that must
     // not trap for any duration the configuration holds, even after a century of uptime.
     let uptime = Duration.seconds(100 * 365 * 86_400)
     let durations = [
-        c.batchTimeout, c.itemTimeout, c.minBatchInterval, c.agingLimit ?? .zero, c.healthCheckInterval,
-        c.retryDelay,
+        c.batching.timeout, c.batching.itemTimeout, c.batching.minInterval, c.queue.agingLimit ?? .zero,
+        c.health.checkInterval,
+        c.failures.retryDelay,
     ]
     for duration in durations {
         let deadline = uptime + duration

@@ -14,41 +14,38 @@ struct FuzzInput {
     /// A configuration with each field, in declaration order, replaced by a value read from the input.
     mutating func configuration() -> BatchProcessorConfiguration {
         var c = BatchProcessorConfiguration()
-        c.initialBatchSize = int(c.initialBatchSize)
-        c.minBatchSize = int(c.minBatchSize)
-        c.maxBatchSize = int(c.maxBatchSize)
-        c.batchTimeout = duration(c.batchTimeout)
-        c.itemTimeout = duration(c.itemTimeout)
-        c.maxQueueSize = int(c.maxQueueSize)
-        c.enablePriorityQueue = bool(c.enablePriorityQueue)
-        c.maxWorkers = int(c.maxWorkers)
-        c.minBatchInterval = duration(c.minBatchInterval)
-        if let selector = next() { c.agingLimit = selector & 1 == 0 ? nil : duration(.seconds(1)) }
-        if let selector = next() { c.maxBatchMemoryMB = selector & 1 == 0 ? nil : int(64) }
-        c.enableMemoryOptimization = bool(c.enableMemoryOptimization)
-        c.gcBatchThreshold = int(c.gcBatchThreshold)
-        c.memoryWarningThreshold = double(c.memoryWarningThreshold)
-        c.memoryCriticalThreshold = double(c.memoryCriticalThreshold)
-        c.enableAdaptiveBatching = bool(c.enableAdaptiveBatching)
+        c.batching.initialSize = int(c.batching.initialSize)
+        c.batching.minSize = int(c.batching.minSize)
+        c.batching.maxSize = int(c.batching.maxSize)
+        c.batching.timeout = duration(c.batching.timeout)
+        c.batching.itemTimeout = duration(c.batching.itemTimeout)
+        c.queue.capacity = int(c.queue.capacity)
+        c.queue.prioritized = bool(c.queue.prioritized)
+        c.workers.count = int(c.workers.count)
+        c.batching.minInterval = duration(c.batching.minInterval)
+        if let selector = next() { c.queue.agingLimit = selector & 1 == 0 ? nil : duration(.seconds(1)) }
+        if let selector = next() { c.memory.maxBatchMB = selector & 1 == 0 ? nil : int(64) }
+        c.memory.trimsUnderPressure = bool(c.memory.trimsUnderPressure)
+        c.memory.warningPercent = double(c.memory.warningPercent)
+        c.memory.criticalPercent = double(c.memory.criticalPercent)
         if let byte = next() {
             let strategies = BatchProcessingStrategy.allCases
-            c.processingStrategy = strategies[Int(byte) % strategies.count]
+            c.batching.strategy = strategies[Int(byte) % strategies.count]
         }
-        c.reduceBatchOnFailure = bool(c.reduceBatchOnFailure)
-        c.enableMonitoring = bool(c.enableMonitoring)
-        c.monitoringWindow = int(c.monitoringWindow)
-        c.enableHealthMonitoring = bool(c.enableHealthMonitoring)
-        c.healthCheckInterval = duration(c.healthCheckInterval)
-        c.queueWarningThreshold = int(c.queueWarningThreshold)
-        c.queueCriticalThreshold = int(c.queueCriticalThreshold)
-        c.maxRetries = int(c.maxRetries)
-        c.retryDelay = duration(c.retryDelay)
-        c.debugMode = bool(c.debugMode)
+        c.failures.shrinksBatches = bool(c.failures.shrinksBatches)
+        c.monitoring.statistics = bool(c.monitoring.statistics)
+        c.monitoring.window = int(c.monitoring.window)
+        c.health.enabled = bool(c.health.enabled)
+        c.health.checkInterval = duration(c.health.checkInterval)
+        c.health.queueWarning = int(c.health.queueWarning)
+        c.health.queueCritical = int(c.health.queueCritical)
+        c.failures.maxRetries = int(c.failures.maxRetries)
+        c.failures.retryDelay = duration(c.failures.retryDelay)
         if let byte = next() {
             switch byte % 3 {
-            case 0: c.blasThreading = .perWorker
-            case 1: c.blasThreading = .threads(int(1))
-            default: c.blasThreading = .unchanged
+            case 0: c.dense.blasThreading = .perWorker
+            case 1: c.dense.blasThreading = .threads(int(1))
+            default: c.dense.blasThreading = .unchanged
             }
         }
         return c

@@ -5,9 +5,9 @@
 /// throughput for the small and medium batches a server forms), or one worker whose GEMMs use every
 /// core (best for very large batches).
 public enum BLASThreading: Sendable, Equatable {
-    /// Set OpenBLAS to one thread; each of the `maxWorkers` workers runs its own GEMM. The default.
+    /// Set OpenBLAS to one thread; each of the `workers.count` workers runs its own GEMM. The default.
     case perWorker
-    /// Set OpenBLAS to this many threads per call (the processor still runs `maxWorkers` workers).
+    /// Set OpenBLAS to this many threads per call (the processor still runs `workers.count` workers).
     case threads(Int)
     /// Leave OpenBLAS's thread count as the process has it.
     case unchanged

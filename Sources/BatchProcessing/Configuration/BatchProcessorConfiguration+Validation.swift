@@ -1,5 +1,5 @@
 extension BatchProcessorConfiguration {
-    /// The largest ``monitoringWindow`` accepted: the statistics window is allocated in full up front.
+    /// The largest ``monitoring.window`` accepted: the statistics window is allocated in full up front.
     public static let maxMonitoringWindow = 1_000_000
     /// The longest duration accepted for any time setting: `Int64.max` seconds, the most the
     /// scheduler's timer can sleep (it converts waits with `Duration.components`).
@@ -10,89 +10,100 @@ extension BatchProcessorConfiguration {
         func require(_ condition: Bool, _ field: String, _ rule: @autoclosure () -> String) throws(ConfigurationError) {
             if !condition { throw ConfigurationError(field: field, rule: rule()) }
         }
-        try require(minBatchSize >= 1, "minBatchSize", "must be at least 1 (got \(minBatchSize))")
+        try require(batching.minSize >= 1, "batching.minSize", "must be at least 1 (got \(batching.minSize))")
         try require(
-            maxBatchSize >= minBatchSize, "maxBatchSize",
-            "must be at least minBatchSize (got \(maxBatchSize) < \(minBatchSize))")
+            batching.maxSize >= batching.minSize, "batching.maxSize",
+            "must be at least batching.minSize (got \(batching.maxSize) < \(batching.minSize))")
         try require(
-            (minBatchSize...maxBatchSize).contains(initialBatchSize), "initialBatchSize",
-            "must lie in minBatchSize...maxBatchSize (got \(initialBatchSize), range \(minBatchSize)...\(maxBatchSize))"
+            (batching.minSize...batching.maxSize).contains(batching.initialSize), "batching.initialSize",
+            "must lie in batching.minSize...batching.maxSize (got \(batching.initialSize), range \(batching.minSize)...\(batching.maxSize))"
         )
-        try require(batchTimeout > .zero, "batchTimeout", "must be positive (got \(batchTimeout))")
-        try require(itemTimeout > .zero, "itemTimeout", "must be positive (got \(itemTimeout))")
-        try require(maxQueueSize >= 1, "maxQueueSize", "must be at least 1 (got \(maxQueueSize))")
-        try require(maxWorkers >= 1, "maxWorkers", "must be at least 1 (got \(maxWorkers))")
-        try require(maxWorkers <= 256, "maxWorkers", "must be at most 256 threads (got \(maxWorkers))")
-        try require(minBatchInterval >= .zero, "minBatchInterval", "must not be negative (got \(minBatchInterval))")
-        if let agingLimit {
-            try require(agingLimit > .zero, "agingLimit", "must be positive or nil (got \(agingLimit))")
+        try require(batching.timeout > .zero, "batching.timeout", "must be positive (got \(batching.timeout))")
+        try require(
+            batching.itemTimeout > .zero, "batching.itemTimeout", "must be positive (got \(batching.itemTimeout))")
+        try require(queue.capacity >= 1, "queue.capacity", "must be at least 1 (got \(queue.capacity))")
+        try require(workers.count >= 1, "workers.count", "must be at least 1 (got \(workers.count))")
+        try require(workers.count <= 256, "workers.count", "must be at most 256 threads (got \(workers.count))")
+        try require(
+            batching.minInterval >= .zero, "batching.minInterval", "must not be negative (got \(batching.minInterval))")
+        if let agingLimit = queue.agingLimit {
+            try require(agingLimit > .zero, "queue.agingLimit", "must be positive or nil (got \(agingLimit))")
         }
-        if let watchdogLimit {
-            try require(watchdogLimit > .zero, "watchdogLimit", "must be positive or nil (got \(watchdogLimit))")
-        }
-        if let breaker = circuitBreaker {
+        if let watchdogLimit = workers.watchdogLimit {
             try require(
-                breaker.errorRateThreshold > 0 && breaker.errorRateThreshold <= 1, "circuitBreaker.errorRateThreshold",
+                watchdogLimit > .zero, "workers.watchdogLimit", "must be positive or nil (got \(watchdogLimit))")
+        }
+        if let breaker = failures.circuitBreaker {
+            try require(
+                breaker.errorRateThreshold > 0 && breaker.errorRateThreshold <= 1,
+                "failures.circuitBreaker.errorRateThreshold",
                 "must lie in (0, 1] (got \(breaker.errorRateThreshold))")
             try require(
-                breaker.minimumItems >= 1, "circuitBreaker.minimumItems",
+                breaker.minimumItems >= 1, "failures.circuitBreaker.minimumItems",
                 "must be at least 1 (got \(breaker.minimumItems))")
-            try require(breaker.window > .zero, "circuitBreaker.window", "must be positive (got \(breaker.window))")
             try require(
-                breaker.coolDown > .zero, "circuitBreaker.coolDown", "must be positive (got \(breaker.coolDown))")
+                breaker.window > .zero, "failures.circuitBreaker.window", "must be positive (got \(breaker.window))")
             try require(
-                breaker.probeItems >= 1, "circuitBreaker.probeItems", "must be at least 1 (got \(breaker.probeItems))")
+                breaker.coolDown > .zero, "failures.circuitBreaker.coolDown",
+                "must be positive (got \(breaker.coolDown))")
+            try require(
+                breaker.probeItems >= 1, "failures.circuitBreaker.probeItems",
+                "must be at least 1 (got \(breaker.probeItems))")
         }
-        if let targetLatency {
-            try require(targetLatency > .zero, "targetLatency", "must be positive or nil (got \(targetLatency))")
+        if let targetLatency = batching.targetLatency {
+            try require(
+                targetLatency > .zero, "batching.targetLatency", "must be positive or nil (got \(targetLatency))")
         }
         try require(
-            !rejectPredictedLateItems || targetLatency != nil, "rejectPredictedLateItems",
-            "needs a targetLatency to predict against")
-        if let maxBatchMemoryMB {
-            try require(maxBatchMemoryMB > 0, "maxBatchMemoryMB", "must be positive or nil (got \(maxBatchMemoryMB))")
+            !batching.rejectPredictedLate || batching.targetLatency != nil, "batching.rejectPredictedLate",
+            "needs a batching.targetLatency to predict against")
+        if let maxBatchMB = memory.maxBatchMB {
+            try require(maxBatchMB > 0, "memory.maxBatchMB", "must be positive or nil (got \(maxBatchMB))")
         }
-        try require(gcBatchThreshold >= 1, "gcBatchThreshold", "must be at least 1 (got \(gcBatchThreshold))")
         for (field, value) in [
-            ("memoryWarningThreshold", memoryWarningThreshold), ("memoryCriticalThreshold", memoryCriticalThreshold),
+            ("memory.warningPercent", memory.warningPercent), ("memory.criticalPercent", memory.criticalPercent),
         ] {
             try require((0...100).contains(value), field, "must be a percentage in 0...100 (got \(value))")
         }
         try require(
-            memoryWarningThreshold < memoryCriticalThreshold, "memoryWarningThreshold",
-            "must be below memoryCriticalThreshold (got \(memoryWarningThreshold) ≥ \(memoryCriticalThreshold))")
-        try require(monitoringWindow >= 1, "monitoringWindow", "must be at least 1 (got \(monitoringWindow))")
+            memory.warningPercent < memory.criticalPercent, "memory.warningPercent",
+            "must be below memory.criticalPercent (got \(memory.warningPercent) ≥ \(memory.criticalPercent))")
+        try require(monitoring.window >= 1, "monitoring.window", "must be at least 1 (got \(monitoring.window))")
         // BatchStats reserves the whole window up front; a huge window trapped in BatchProcessor.init
         // (found by Fuzz/FuzzConfiguration).
         try require(
-            monitoringWindow <= Self.maxMonitoringWindow, "monitoringWindow",
-            "must be at most \(Self.maxMonitoringWindow) batches (got \(monitoringWindow))")
+            monitoring.window <= Self.maxMonitoringWindow, "monitoring.window",
+            "must be at most \(Self.maxMonitoringWindow) batches (got \(monitoring.window))")
         try require(
-            healthCheckInterval > .zero, "healthCheckInterval", "must be positive (got \(healthCheckInterval))")
+            health.checkInterval > .zero, "health.checkInterval", "must be positive (got \(health.checkInterval))")
         try require(
-            queueWarningThreshold >= 1, "queueWarningThreshold", "must be at least 1 (got \(queueWarningThreshold))")
+            health.queueWarning >= 1, "health.queueWarning", "must be at least 1 (got \(health.queueWarning))")
         try require(
-            queueWarningThreshold < queueCriticalThreshold, "queueWarningThreshold",
-            "must be below queueCriticalThreshold (got \(queueWarningThreshold) ≥ \(queueCriticalThreshold))")
-        if let alertLatencyP95 {
-            try require(alertLatencyP95 > .zero, "alertLatencyP95", "must be positive or nil (got \(alertLatencyP95))")
-        }
-        if let alertErrorRate {
+            health.queueWarning < health.queueCritical, "health.queueWarning",
+            "must be below health.queueCritical (got \(health.queueWarning) ≥ \(health.queueCritical))")
+        if let alertLatencyP95 = health.alertLatencyP95 {
             try require(
-                alertErrorRate > 0 && alertErrorRate <= 1, "alertErrorRate",
+                alertLatencyP95 > .zero, "health.alertLatencyP95", "must be positive or nil (got \(alertLatencyP95))")
+        }
+        if let alertErrorRate = health.alertErrorRate {
+            try require(
+                alertErrorRate > 0 && alertErrorRate <= 1, "health.alertErrorRate",
                 "must lie in (0, 1] or be nil (got \(alertErrorRate))")
         }
-        try require(maxRetries >= 0, "maxRetries", "must not be negative (got \(maxRetries))")
-        try require(retryDelay >= .zero, "retryDelay", "must not be negative (got \(retryDelay))")
-        if case .threads(let count) = blasThreading {
-            try require(count >= 1, "blasThreading", "must use at least 1 thread (got \(count))")
+        try require(
+            failures.maxRetries >= 0, "failures.maxRetries", "must not be negative (got \(failures.maxRetries))")
+        try require(
+            failures.retryDelay >= .zero, "failures.retryDelay", "must not be negative (got \(failures.retryDelay))")
+        if case .threads(let count) = dense.blasThreading {
+            try require(count >= 1, "dense.blasThreading", "must use at least 1 thread (got \(count))")
         }
-        // `Duration.components` traps beyond Int64.max seconds, so a larger batchTimeout and itemTimeout
+        // `Duration.components` traps beyond Int64.max seconds, so a larger batching.timeout and batching.itemTimeout
         // crashed the timer thread at the first item (found by Fuzz/FuzzConfiguration).
         let durations: [(String, Duration)] = [
-            ("batchTimeout", batchTimeout), ("itemTimeout", itemTimeout), ("minBatchInterval", minBatchInterval),
-            ("agingLimit", agingLimit ?? .zero), ("healthCheckInterval", healthCheckInterval),
-            ("retryDelay", retryDelay),
+            ("batching.timeout", batching.timeout), ("batching.itemTimeout", batching.itemTimeout),
+            ("batching.minInterval", batching.minInterval),
+            ("queue.agingLimit", queue.agingLimit ?? .zero), ("health.checkInterval", health.checkInterval),
+            ("failures.retryDelay", failures.retryDelay),
         ]
         for (field, value) in durations {
             try require(value <= Self.maxDuration, field, "must be at most Int64.max seconds (got \(value))")

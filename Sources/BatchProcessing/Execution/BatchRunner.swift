@@ -29,7 +29,7 @@ package struct BatchBackend<Item: Sendable, Output: Sendable>: Sendable {
     /// Makes the collector for an item of `rows` rows, more than a batch holds, so it can be split
     /// across batches; `nil` when items are never split.
     package let makeAssembly: (@Sendable (_ rows: Int) -> any SplitAssembly)?
-    /// The most rows in one batch: the configuration's `maxBatchSize`, or less where the backend
+    /// The most rows in one batch: the configuration's `batching.maxSize`, or less where the backend
     /// imposes a cap (a memory budget).
     package let rowCap: Int
     /// Makes the runner for one worker thread.

@@ -35,12 +35,12 @@ struct HealthEvaluator {
     private(set) var lastStatus = HealthStatus.healthy
 
     init(configuration: BatchProcessorConfiguration) {
-        memoryWarning = configuration.memoryWarningThreshold
-        memoryCritical = configuration.memoryCriticalThreshold
-        queueWarning = configuration.queueWarningThreshold
-        queueCritical = configuration.queueCriticalThreshold
-        latencyAlert = configuration.alertLatencyP95
-        errorRateAlert = configuration.alertErrorRate
+        memoryWarning = configuration.memory.warningPercent
+        memoryCritical = configuration.memory.criticalPercent
+        queueWarning = configuration.health.queueWarning
+        queueCritical = configuration.health.queueCritical
+        latencyAlert = configuration.health.alertLatencyP95
+        errorRateAlert = configuration.health.alertErrorRate
     }
 
     /// Judges `inputs`. With `commit`, remembers the result and returns the changes as events.

@@ -18,7 +18,7 @@ import Locking
 /// ```swift
 /// let probe = SystemProbe()
 /// let snapshot = try probe.snapshot()
-/// if snapshot.systemMemoryPercent > configuration.memoryCriticalThreshold { /* shed memory */ }
+/// if snapshot.systemMemoryPercent > configuration.memory.criticalPercent { /* shed memory */ }
 /// ```
 public final class SystemProbe: Sendable {
     /// One reading of the process's CPU time.

@@ -4,7 +4,7 @@ extension BatchProcessor {
     /// Processes an asynchronous sequence of items and delivers their results in input order.
     ///
     /// At most `maxInFlight` items are submitted and unfinished at once, so a fast source cannot flood
-    /// the queue; a full queue is waited on (up to ``BatchProcessorConfiguration/itemTimeout``). Each
+    /// the queue; a full queue is waited on (up to ``BatchProcessorConfiguration/Batching/itemTimeout``). Each
     /// item's failure is delivered in its place as a `.failure` and the stream goes on, unless
     /// `stopOnError` is set, in which case the first failure ends the stream after being delivered.
     /// An error thrown by the source itself ends the stream with that error. Cancelling the consumer
@@ -47,7 +47,8 @@ extension BatchProcessor {
                     do throws(BatchProcessorError) {
                         pending.append(
                             .success(
-                                try await enqueuePredict(item, timeout: configuration.itemTimeout, priority: priority)))
+                                try await enqueuePredict(
+                                    item, timeout: configuration.batching.itemTimeout, priority: priority)))
                     } catch {
                         pending.append(.failure(error))
                     }

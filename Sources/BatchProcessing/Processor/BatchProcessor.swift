@@ -46,13 +46,11 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         try configuration.validate()
         self.sampler = resourceSampler ?? BatchProcessor.defaultSampler()
         self.configuration = configuration
-        var logger = logger ?? Logger(label: "BatchProcessor")
-        if configuration.debugMode { logger.logLevel = .debug }
-        self.logger = logger
-        self.metrics = configuration.metricsLabel.map(BatchMetrics.init(label:))
+        self.logger = logger ?? Logger(label: "BatchProcessor")
+        self.metrics = configuration.monitoring.metricsLabel.map(BatchMetrics.init(label:))
         self.statistics =
-            configuration.enableMonitoring
-            ? BatchStats(windowSize: configuration.monitoringWindow, parallelism: configuration.maxWorkers) : nil
+            configuration.monitoring.statistics
+            ? BatchStats(windowSize: configuration.monitoring.window, parallelism: configuration.workers.count) : nil
     }
 
     /// Starts processing with a batch function, called on a worker thread with the items of one batch;
@@ -61,7 +59,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     /// - Throws: `alreadyStarted` if the processor is running.
     public func start(_ process: @escaping @Sendable ([Item]) throws -> [Output]) throws(BatchProcessorError) {
         let backend = BatchBackend<Item, Output>(
-            rows: { _ in .success(1) }, makeAssembly: nil, rowCap: configuration.maxBatchSize,
+            rows: { _ in .success(1) }, makeAssembly: nil, rowCap: configuration.batching.maxSize,
             makeRunner: { _ in FunctionRunner(process) }, prepare: {})
         try start(backend: backend)
     }
@@ -81,7 +79,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         logger.info(
             "batch processor started",
             metadata: [
-                "workers": "\(configuration.maxWorkers)", "strategy": "\(configuration.processingStrategy)",
+                "workers": "\(configuration.workers.count)", "strategy": "\(configuration.batching.strategy)",
                 "maxRowsPerBatch": "\(started.rowCap)",
             ])
     }
@@ -120,7 +118,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         current.releaseThreads()
     }
 
-    /// Holds dispatch: items keep queueing (up to `maxQueueSize`) and their deadlines keep running.
+    /// Holds dispatch: items keep queueing (up to `queue.capacity`) and their deadlines keep running.
     public func pause() {
         storage.withLock { $0 }?.pause()
     }
@@ -130,7 +128,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         storage.withLock { $0 }?.resume()
     }
 
-    /// Overrides the target batch size (clamped to `minBatchSize` and the row cap).
+    /// Overrides the target batch size (clamped to `batching.minSize` and the row cap).
     ///
     /// With the adaptive strategy the controller keeps adjusting from the new value.
     public func updateBatchSize(_ size: Int) {
@@ -275,7 +273,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     // MARK: Health
 
     /// Checks health now: system memory, queue length, stuck batches, latency, error rate and the circuit
-    /// breaker against their thresholds. (Periodic checks every `healthCheckInterval` also act on the
+    /// breaker against their thresholds. (Periodic checks every `health.checkInterval` also act on the
     /// result and publish changes to ``alerts()``; this call only reports.)
     public func health() -> HealthReport {
         guard let current = storage.withLock({ $0 }) else {
@@ -301,8 +299,8 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         let live = storage.withLock { $0 }?.liveState()
         var stats = BatchProcessorStats(
             window: statistics?.snapshot() ?? BatchStatsSnapshot(),
-            currentBatchSize: live?.targetBatchSize ?? configuration.initialBatchSize,
-            maxRowsPerBatch: live?.rowCap ?? configuration.maxBatchSize,
+            currentBatchSize: live?.targetBatchSize ?? configuration.batching.initialSize,
+            maxRowsPerBatch: live?.rowCap ?? configuration.batching.maxSize,
             activeBatches: live?.activeBatches ?? 0,
             queueSize: live?.queuedItems ?? 0,
             waitingProducers: live?.waitingProducers ?? 0,

@@ -14,9 +14,9 @@ public struct BatchProcessorError: Error, CustomStringConvertible {
         private let base: Base
         private init(_ base: Base) { self.base = base }
 
-        /// The queue was at ``BatchProcessorConfiguration/maxQueueSize`` for the whole enqueue timeout.
+        /// The queue was at ``BatchProcessorConfiguration/Queue/capacity`` for the whole enqueue timeout.
         public static let queueFull = Code(.queueFull)
-        /// The item was not completed within ``BatchProcessorConfiguration/itemTimeout``.
+        /// The item was not completed within ``BatchProcessorConfiguration/Batching/itemTimeout``.
         public static let timedOut = Code(.timedOut)
         /// The processor is stopping or stopped.
         public static let shuttingDown = Code(.shuttingDown)
@@ -34,7 +34,7 @@ public struct BatchProcessorError: Error, CustomStringConvertible {
         public static let resultCountMismatch = Code(.resultCountMismatch)
         /// Too many recent failures: the processor sheds load for a cool-down.
         public static let circuitOpen = Code(.circuitOpen)
-        /// The item would miss ``BatchProcessorConfiguration/targetLatency`` and was refused early.
+        /// The item would miss ``BatchProcessorConfiguration/Batching/targetLatency`` and was refused early.
         public static let overloaded = Code(.overloaded)
         /// The configuration cannot work with what the processor was started with.
         public static let invalidConfiguration = Code(.invalidConfiguration)

@@ -14,7 +14,7 @@ package struct SchedulerStateMachine<Element, Waiter> {
     /// The settings the machine enforces, fixed for one run of the processor.
     struct Settings {
         var minBatchSize = 1
-        /// The hard row cap: `min(maxBatchSize, memory row cap)`.
+        /// The hard row cap: `min(batching.maxSize, memory row cap)`.
         var rowCap = 128
         var batchTimeout: Duration = .milliseconds(100)
         var itemTimeout: Duration = .seconds(30)

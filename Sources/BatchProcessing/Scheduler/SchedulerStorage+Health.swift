@@ -27,7 +27,7 @@ extension SchedulerStorage {
             machine.controller?.setMemoryScale(actions.memoryCritical ? 0.5 : 1)
             return was
         }
-        if actions.memoryCritical && !wasUnderPressure && configuration.enableMemoryOptimization {
+        if actions.memoryCritical && !wasUnderPressure && configuration.memory.trimsUnderPressure {
             let freed = backend.trim()
             logger.warning("memory critical: batches halved, pooled slabs released", metadata: ["bytes": "\(freed)"])
         }

@@ -7,7 +7,7 @@ import Logging
 /// lock, then perform the actions it returned — resuming callers, completing requests, signalling
 /// threads. No continuation is resumed and no user code runs while the lock is held.
 ///
-/// Threads: `maxWorkers` worker threads that take batches and compute them, and one timer thread for
+/// Threads: `workers.count` worker threads that take batches and compute them, and one timer thread for
 /// everything time-driven (batch timeouts, item deadlines even while every worker is busy, enqueue
 /// timeouts, the stop deadline). None of them is a Swift concurrency thread; they are named
 /// `batch-worker` and `batch-timer`.
@@ -63,33 +63,33 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         self.logger = logger
         self.epoch = clock.now
         var settings = Machine.Settings()
-        settings.minBatchSize = configuration.minBatchSize
+        settings.minBatchSize = configuration.batching.minSize
         settings.rowCap = backend.rowCap
-        settings.batchTimeout = configuration.batchTimeout
-        settings.itemTimeout = configuration.itemTimeout
-        settings.maxQueueSize = configuration.maxQueueSize
-        settings.priorities = configuration.enablePriorityQueue
-        settings.agingLimit = configuration.agingLimit
-        settings.minBatchInterval = configuration.minBatchInterval
-        settings.strategy = configuration.processingStrategy == .greedy ? .greedy : .fixed
-        settings.workers = configuration.maxWorkers
+        settings.batchTimeout = configuration.batching.timeout
+        settings.itemTimeout = configuration.batching.itemTimeout
+        settings.maxQueueSize = configuration.queue.capacity
+        settings.priorities = configuration.queue.prioritized
+        settings.agingLimit = configuration.queue.agingLimit
+        settings.minBatchInterval = configuration.batching.minInterval
+        settings.strategy = configuration.batching.strategy == .greedy ? .greedy : .fixed
+        settings.workers = configuration.workers.count
         settings.splitsItems = backend.splitsItems
-        settings.reduceOnFailure = configuration.reduceBatchOnFailure
-        settings.maxRetries = configuration.maxRetries
-        settings.retryDelay = configuration.retryDelay
-        settings.watchdogLimit = configuration.watchdogLimit ?? configuration.itemTimeout
-        settings.circuitBreaker = configuration.circuitBreaker
-        settings.rejectPredictedLate = configuration.rejectPredictedLateItems
+        settings.reduceOnFailure = configuration.failures.shrinksBatches
+        settings.maxRetries = configuration.failures.maxRetries
+        settings.retryDelay = configuration.failures.retryDelay
+        settings.watchdogLimit = configuration.workers.watchdogLimit ?? configuration.batching.itemTimeout
+        settings.circuitBreaker = configuration.failures.circuitBreaker
+        settings.rejectPredictedLate = configuration.batching.rejectPredictedLate
         if configuration.adaptsBatchSize {
             var adaptive = AdaptiveController.Settings()
-            adaptive.minBatchSize = configuration.minBatchSize
+            adaptive.minBatchSize = configuration.batching.minSize
             adaptive.rowCap = settings.rowCap
-            adaptive.workers = configuration.maxWorkers
-            adaptive.targetLatency = configuration.targetLatency
+            adaptive.workers = configuration.workers.count
+            adaptive.targetLatency = configuration.batching.targetLatency
             settings.adaptive = adaptive
         }
         self.rowCap = settings.rowCap
-        self.machine = Machine(settings: settings, initialBatchSize: configuration.initialBatchSize)
+        self.machine = Machine(settings: settings, initialBatchSize: configuration.batching.initialSize)
     }
 
     /// The scheduler's clock: time since this storage was created.
@@ -109,7 +109,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         backend.prepare()
         let rowCap = machine.settings.rowCap
         lock.withLock {
-            for _ in 0..<configuration.maxWorkers { startWorker(rowCap: rowCap) }
+            for _ in 0..<configuration.workers.count { startWorker(rowCap: rowCap) }
             threads.append(WorkerThread(name: "batch-timer") { [self] in timerLoop() })
         }
     }
@@ -157,11 +157,10 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
                         id: batch.id, now: now(), rows: batch.rows, items: outcome.succeededItems,
                         serviceTime: outcome.serviceTime, succeeded: outcome.succeeded)
                 }
-                let trimAfterLargeBatch = memoryPressure && batch.rows >= configuration.gcBatchThreshold
                 let live = (machine.queuedItems, machine.activeBatches, machine.targetBatchSize)
                 metrics?.recordState(queueDepth: live.0, activeBatches: live.1, target: live.2)
-                if trimAfterLargeBatch && configuration.enableMemoryOptimization {
-                    // Memory is critical and a large batch just released its slabs: hand them back.
+                if memoryPressure && configuration.memory.trimsUnderPressure {
+                    // Memory is critical and this batch just released its slabs: hand them back.
                     lock.unlock()
                     _ = backend.trim()
                     lock.lock()
@@ -189,11 +188,11 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
             if let deadline = stopDeadline, machine.lifecycle == .draining {
                 next = min(next ?? deadline, deadline)
             }
-            if configuration.enableHealthMonitoring, machine.lifecycle == .running {
-                let due = nextHealthCheck ?? now + configuration.healthCheckInterval
+            if configuration.health.enabled, machine.lifecycle == .running {
+                let due = nextHealthCheck ?? now + configuration.health.checkInterval
                 nextHealthCheck = due
                 if due <= now {
-                    nextHealthCheck = now + configuration.healthCheckInterval
+                    nextHealthCheck = now + configuration.health.checkInterval
                     lock.unlock()
                     _ = checkHealth(commit: true)
                     lock.lock()

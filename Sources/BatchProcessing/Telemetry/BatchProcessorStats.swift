@@ -4,7 +4,7 @@ public struct BatchProcessorStats: Sendable, Equatable {
     public var window: BatchStatsSnapshot
     /// The current target batch size, in rows.
     public var currentBatchSize: Int
-    /// The largest batch the processor forms (`maxBatchSize`, or less under a memory budget).
+    /// The largest batch the processor forms (`batching.maxSize`, or less under a memory budget).
     public var maxRowsPerBatch: Int
     /// Batches being computed now.
     public var activeBatches: Int
