@@ -33,7 +33,8 @@ public struct BatchProcessorConfiguration: Sendable, Equatable {
     // MARK: Memory
 
     /// The memory budget of one batch in MiB; for a dense model it caps the rows per batch through
-    /// ``DenseKernels/MemoryEstimate``. `nil` means no cap beyond ``maxBatchSize``.
+    /// the model's memory estimate (`DenseKernels.MemoryEstimate`). `nil` means no cap beyond
+    /// ``maxBatchSize``.
     public var maxBatchMemoryMB: Int?
     /// Keep packing slabs pooled and trim the pool under memory pressure.
     public var enableMemoryOptimization = true

@@ -17,6 +17,7 @@ public enum BatchPriority: Int, Sendable, CaseIterable, Comparable, Codable, Cus
 
     public static func < (lhs: BatchPriority, rhs: BatchPriority) -> Bool { lhs.rawValue < rhs.rawValue }
 
+    /// The level's name, as the CLI's `--priority` takes it.
     public var description: String {
         switch self {
         case .critical: "critical"
