@@ -8,11 +8,11 @@ extension BatchProcessor where Item == [Float], Output == [Float] {
     ///
     /// The rows of a batch are packed into a pooled slab and computed with one GEMM per layer. Items
     /// of the wrong width fail at submit time with `invalidInput`. With `memory.maxBatchMB`, the rows
-    /// per batch are capped by the model's ``DenseKernels/MemoryEstimate``; items larger than the cap
+    /// per batch are capped by the model's `DenseKernels.MemoryEstimate`; items larger than the cap
     /// are split across batches and reassembled in order.
     ///
     /// When `model.smallBatchLimit` is `nil`, the model is first calibrated for small batches
-    /// (``DenseKernels/DenseModel/calibratedForSmallBatches(candidates:budget:)``: a few milliseconds
+    /// (`DenseModel.calibratedForSmallBatches(candidates:budget:)` in `DenseKernels`: a few milliseconds
     /// up to ~150 ms for large layers, never more than 250 ms) with the BLAS threads the workers will use.
     ///
     /// - Throws: `alreadyStarted`, or `invalidConfiguration` if the memory budget cannot hold one row.

@@ -43,6 +43,9 @@ extension DenseLayer {
     /// - Parameters:
     ///   - x: `rows × inputs` features, row-major.
     ///   - y: `rows × outputs` targets, row-major.
+    ///   - rows: the number of samples (rows of `x` and `y`).
+    ///   - inputs: the features per sample: the returned layer's input width.
+    ///   - outputs: the targets per sample: the returned layer's output width.
     ///   - lambda: the ridge penalty λ ≥ 0. With `lambda == 0` the fit is ordinary least squares and
     ///     fails on linearly dependent features.
     ///   - fitBias: whether to fit an unpenalised bias.

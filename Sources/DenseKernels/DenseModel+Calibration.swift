@@ -7,10 +7,13 @@ extension DenseModel {
     /// as fast (the per-row cost of GEMM only falls with size). It takes about 30 ms per candidate on
     /// `mlp1024` and well under 1 ms on `linear256`.
     ///
-    /// - Parameter budget: the most time to spend; once it is used up the search stops with the limit
-    ///   established so far (a smaller limit only leaves a little speed unused). It bounds how long a
-    ///   caller's thread is held where timing runs slow — a debug or sanitizer build, a busy machine:
-    ///   under ThreadSanitizer an unbounded search held the threads of the async tests for 10–30 s.
+    /// - Parameters:
+    ///   - candidates: the batch sizes to try (sorted first; sizes below 2 are ignored); the limit is one of
+    ///     them, or 1.
+    ///   - budget: the most time to spend; once it is used up the search stops with the limit
+    ///     established so far (a smaller limit only leaves a little speed unused). It bounds how long a
+    ///     caller's thread is held where timing runs slow — a debug or sanitizer build, a busy machine:
+    ///     under ThreadSanitizer an unbounded search held the threads of the async tests for 10–30 s.
     public func calibratedForSmallBatches(
         candidates: [Int] = [2, 3, 4, 6, 8, 12, 16],
         budget: Duration = .milliseconds(250)

@@ -16,6 +16,7 @@ extension DenseModel {
     /// `nn.Linear(bias=False)` computes.
     ///
     /// - Parameters:
+    ///   - file: the parsed safetensors file holding the tensors.
     ///   - prefix: the text before the index, such as `layers.` or `net.` (or `""`). When `nil` it is
     ///     inferred as the one prefix whose `<prefix><integer>.weight` tensors exist; several such
     ///     prefixes throw ``SafetensorsError/ambiguousPrefix(_:)``.
@@ -24,15 +25,16 @@ extension DenseModel {
     ///     rather than silently guessing.
     public init(
         safetensors file: SafetensorsFile,
-        prefix givenPrefix: String? = nil,
+        prefix: String? = nil,
         activations: [Activation]? = nil
     ) throws(SafetensorsError) {
-        let prefix: String
-        if let givenPrefix {
-            prefix = givenPrefix
+        let resolvedPrefix: String
+        if let prefix {
+            resolvedPrefix = prefix
         } else {
-            prefix = try DenseModel.inferLayerPrefix(in: file)
+            resolvedPrefix = try DenseModel.inferLayerPrefix(in: file)
         }
+        let prefix = resolvedPrefix
         let indexed = file.tensors.keys
             .compactMap { name in DenseModel.layerIndex(of: name, prefix: prefix).map { (index: $0, name: name) } }
             .sorted { $0.index < $1.index }

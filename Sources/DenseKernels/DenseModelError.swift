@@ -13,6 +13,7 @@ public enum DenseModelError: Error, Equatable, Sendable, CustomStringConvertible
     /// Softmax is only supported on the last layer, where it produces the model's probabilities.
     case softmaxNotLast(layer: Int)
 
+    /// What is wrong with the model, in one line.
     public var description: String {
         switch self {
         case .noLayers:

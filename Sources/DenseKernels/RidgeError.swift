@@ -18,6 +18,7 @@ public enum RidgeError: Error, Equatable, Sendable, CustomStringConvertible {
     /// 1-based `info`) is not positive definite, or its pivot fell to rounding level.
     case notPositiveDefinite(info: Int, lambda: Float)
 
+    /// What went wrong with the fit, in one line.
     public var description: String {
         switch self {
         case .invalidShape(let rows, let inputs, let outputs):

@@ -75,8 +75,10 @@ public struct SafetensorsFile: Sendable {
 
     /// Parses a safetensors file held in memory.
     ///
-    /// - Parameter maxHeaderLength: the largest JSON header to accept; a bound on the work a hostile
-    ///   file can cause before it is rejected.
+    /// - Parameters:
+    ///   - bytes: the whole file.
+    ///   - maxHeaderLength: the largest JSON header to accept; a bound on the work a hostile file can
+    ///     cause before it is rejected.
     public init(bytes: [UInt8], maxHeaderLength: Int = SafetensorsFile.defaultMaxHeaderLength)
         throws(SafetensorsError)
     {

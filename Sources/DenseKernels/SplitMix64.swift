@@ -5,6 +5,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     /// Creates a generator whose sequence is fixed by `seed`.
     public init(seed: UInt64) { self.state = seed }
 
+    /// Returns the next 64 random bits and advances the generator.
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state

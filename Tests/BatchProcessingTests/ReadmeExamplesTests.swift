@@ -4,7 +4,8 @@ import DenseKernels
 import Foundation
 import Testing
 
-/// The README's examples, compiled and run, so the documentation cannot drift from the API.
+/// The examples of the README and of the DocC catalogs' root pages and articles, compiled and run, so the
+/// documentation cannot drift from the API.
 @Suite struct ReadmeExamplesTests {
     @Test func processingFunction() async throws {
         let processor = try BatchProcessor<[Double], Double>(configuration: .lowLatency)
@@ -54,7 +55,7 @@ import Testing
         await processor.stop()
     }
 
-    /// The README's health and alerts example, with a stand-in pager.
+    /// The health and alerts example of the HealthAlertsAndMetrics article, with a stand-in pager.
     static func healthAndAlerts(_ processor: BatchProcessor<[Float], [Float]>) async {
         struct Pager { func send(_ message: String) { print(message) } }
         let pager = Pager()
@@ -64,6 +65,17 @@ import Testing
             pager.send(event.message)
             break
         }
+    }
+
+    /// The DenseKernels catalog's forward-pass example.
+    @Test func denseKernelsForward() throws {
+        let model = DenseModel.mlp1024()
+        let workspace = DenseWorkspace(model: model, maxRows: 64)
+        let input = Slab(rows: 64, columns: model.inputWidth)
+        let output = Slab(rows: 64, columns: model.outputWidth)
+        for index in input.buffer.indices { input.buffer[index] = 0.5 }
+        model.forward(input.view(rows: 64), into: output.view(rows: 64), workspace: workspace)
+        #expect(output.buffer.prefix(10).reduce(0, +) > 0.99)
     }
 
     /// The README's error example: returns whether the item went through.

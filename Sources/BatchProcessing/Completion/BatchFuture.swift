@@ -1,4 +1,4 @@
-/// The pending result of one item submitted with ``BatchProcessor/enqueuePredict(_:timeout:priority:)``.
+/// The pending result of one item submitted with ``BatchProcessor/enqueuePredict(_:timeout:priority:)-42d6m``.
 ///
 /// It resolves exactly once: with the item's output, or with the ``BatchProcessorError`` that ended it
 /// (its own processing error, `timedOut`, `cancelled` or `shuttingDown`). Wait for it by blocking
@@ -19,24 +19,24 @@ public struct BatchFuture<Output: Sendable>: Sendable {
     /// scheduled after the result was set, which on a busy machine can be milliseconds.
     public var completedAt: ContinuousClock.Instant? { cell.completionInstant }
 
-    #if compiler(>=6.3)
-        @specialized(where Output == [Float])
-    #endif
     /// Blocks the calling thread until the result is available.
     ///
     /// Do not call this from a Swift concurrency task: it blocks a thread the cooperative pool needs.
     /// Use ``value`` there.
+    #if compiler(>=6.3)
+        @specialized(where Output == [Float])
+    #endif
     public func result() throws(BatchProcessorError) -> Output {
         // The processor's item timeout bounds the wait.
         try cell.waitBlocking(timeout: nil)!.get()
     }
 
-    #if compiler(>=6.3)
-        @specialized(where Output == [Float])
-    #endif
     /// Blocks up to `timeout` for the result.
     ///
     /// - Returns: the output, or `nil` if it is not ready yet (the item keeps going; ask again later).
+    #if compiler(>=6.3)
+        @specialized(where Output == [Float])
+    #endif
     public func result(timeout: Duration) throws(BatchProcessorError) -> Output? {
         guard let result = cell.waitBlocking(timeout: timeout) else { return nil }
         return try result.get()

@@ -1,5 +1,5 @@
 extension BatchProcessorConfiguration {
-    /// The largest ``monitoring.window`` accepted: the statistics window is allocated in full up front.
+    /// The largest ``Monitoring/window`` accepted: the statistics window is allocated in full up front.
     public static let maxMonitoringWindow = 1_000_000
     /// The longest duration accepted for any time setting: `Int64.max` seconds, the most the
     /// scheduler's timer can sleep (it converts waits with `Duration.components`).

@@ -11,5 +11,6 @@ public struct ConfigurationError: Error, Equatable, Sendable, CustomStringConver
         self.rule = rule
     }
 
+    /// The field and the rule it breaks, in one line.
     public var description: String { "invalid configuration: \(field) \(rule)" }
 }

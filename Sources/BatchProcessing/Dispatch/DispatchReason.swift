@@ -11,7 +11,7 @@ public enum DispatchReason: String, Sendable, CaseIterable, Codable {
     /// The adaptive strategy sent what was queued short of its target because another worker was idle:
     /// the next arrival would start at once on that worker, so waiting could not save anything.
     case idleWorker
-    /// The adaptive controller sent the batch early so its items meet ``BatchProcessorConfiguration/targetLatency``.
+    /// The adaptive controller sent the batch early so its items meet ``BatchProcessorConfiguration/Batching/targetLatency``.
     case latency
     /// A failed batch (or a half of one, to isolate a failing item) ran again.
     case retry

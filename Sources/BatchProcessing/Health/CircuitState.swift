@@ -18,6 +18,7 @@ public enum CircuitState: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The state's name, for logs.
     public var description: String {
         switch self {
         case .disabled: "disabled"

@@ -18,5 +18,6 @@ public struct HealthEvent: Sendable, Equatable, CustomStringConvertible {
     /// The health check that found it.
     public var report: HealthReport
 
+    /// The event's ``message``.
     public var description: String { message }
 }

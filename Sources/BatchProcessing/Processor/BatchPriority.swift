@@ -1,7 +1,7 @@
 /// How urgently an item should be served; lower raw values are served first.
 ///
 /// Within one level items are served in arrival order. With aging enabled
-/// (``BatchProcessorConfiguration/agingLimit``) an item that has waited past the limit is served
+/// (``BatchProcessorConfiguration/Queue/agingLimit``) an item that has waited past the limit is served
 /// before fresher items of any level, so ``background`` work cannot starve.
 public enum BatchPriority: Int, Sendable, CaseIterable, Comparable, Codable, CustomStringConvertible {
     /// Served before everything else.
@@ -17,6 +17,7 @@ public enum BatchPriority: Int, Sendable, CaseIterable, Comparable, Codable, Cus
 
     public static func < (lhs: BatchPriority, rhs: BatchPriority) -> Bool { lhs.rawValue < rhs.rawValue }
 
+    /// The level's name, as the CLI's `--priority` takes it.
     public var description: String {
         switch self {
         case .critical: "critical"

@@ -4,7 +4,7 @@ public import Logging
 /// Batches single items adaptively and computes them on dedicated worker threads.
 ///
 /// Submit items one at a time — from tasks with ``predict(_:priority:timeout:)`` or from threads with
-/// ``enqueuePredict(_:timeout:priority:)`` — and the processor groups them into batches by size, time,
+/// ``enqueuePredict(_:timeout:priority:)-42d6m`` — and the processor groups them into batches by size, time,
 /// priority and memory budget, runs each batch once, and hands every caller its own result.
 ///
 /// ```swift
@@ -110,7 +110,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         current.releaseThreads()
     }
 
-    /// Stops the processor, suspending until it has stopped. See ``stop(timeout:mode:)``.
+    /// Stops the processor, suspending until it has stopped. See ``stop(timeout:mode:)-8w1ke``.
     public func stop(timeout: Duration = .seconds(5), mode: StopMode = .drain) async {
         guard let current = storage.withLock({ $0 }) else { return }
         current.beginStop(mode: mode, timeout: timeout)
@@ -141,13 +141,14 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     // metadata at run time for every item: measured at ~12 % of the process's CPU (perf) in an open-loop
     // run on linear256. `@specialized` (SE-0460) makes the generic entry jump to a copy compiled for the
     // dense model's `[Float]` items, so the common case pays for none of it; other types still work.
-    #if compiler(>=6.3)
-        @specialized(where Item == [Float], Output == [Float])
-    #endif
+
     /// Submits an item and returns a future for its output, blocking while the queue is full.
     ///
     /// With a `timeout`, a full queue is waited on for up to that long, then the call fails with
     /// `queueFull`; without one, a full queue fails at once.
+    #if compiler(>=6.3)
+        @specialized(where Item == [Float], Output == [Float])
+    #endif
     public func enqueuePredict(
         _ item: Item,
         timeout: Duration? = nil,
@@ -157,14 +158,14 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         return future(element, current)
     }
 
-    #if compiler(>=6.3)
-        @specialized(where Item == [Float], Output == [Float])
-    #endif
     /// Submits an item and returns a future for its output, suspending while the queue is full.
     ///
     /// With a `timeout`, a full queue is waited on for up to that long, then the call fails with
     /// `queueFull`; without one, a full queue fails at once. Cancelling the task while it waits
     /// withdraws the item.
+    #if compiler(>=6.3)
+        @specialized(where Item == [Float], Output == [Float])
+    #endif
     public func enqueuePredict(
         _ item: Item,
         timeout: Duration? = nil,
@@ -174,21 +175,21 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         return future(element, current)
     }
 
+    /// Submits an item whose result nobody waits for; it is still processed and counted, and a
+    /// failure is logged. Queue-full handling as for ``enqueuePredict(_:timeout:priority:)-42d6m``.
     #if compiler(>=6.3)
         @specialized(where Item == [Float], Output == [Float])
     #endif
-    /// Submits an item whose result nobody waits for; it is still processed and counted, and a
-    /// failure is logged. Queue-full handling as for ``enqueuePredict(_:timeout:priority:)``.
     public func enqueue(_ item: Item, timeout: Duration? = nil, priority: BatchPriority = .normal)
         throws(BatchProcessorError)
     {
         _ = try submitBlocking(item, timeout: timeout, priority: priority, fireAndForget: true)
     }
 
+    /// Submits an item whose result nobody waits for, suspending while the queue is full.
     #if compiler(>=6.3)
         @specialized(where Item == [Float], Output == [Float])
     #endif
-    /// Submits an item whose result nobody waits for, suspending while the queue is full.
     public func enqueue(_ item: Item, timeout: Duration? = nil, priority: BatchPriority = .normal)
         async
         throws(BatchProcessorError)
@@ -249,13 +250,13 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         return error
     }
 
+    /// Submits an item and awaits its output.
+    ///
+    /// `timeout` bounds the wait for queue space as in ``enqueuePredict(_:timeout:priority:)-9bjgj``.
+    /// Cancelling the task withdraws the item if it has not been dispatched and ends with `cancelled`.
     #if compiler(>=6.3)
         @specialized(where Item == [Float], Output == [Float])
     #endif
-    /// Submits an item and awaits its output.
-    ///
-    /// `timeout` bounds the wait for queue space as in ``enqueuePredict(_:timeout:priority:)``.
-    /// Cancelling the task withdraws the item if it has not been dispatched and ends with `cancelled`.
     public func predict(
         _ item: Item,
         priority: BatchPriority = .normal,

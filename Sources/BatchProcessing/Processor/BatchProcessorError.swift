@@ -39,6 +39,7 @@ public struct BatchProcessorError: Error, CustomStringConvertible {
         /// The configuration cannot work with what the processor was started with.
         public static let invalidConfiguration = Code(.invalidConfiguration)
 
+        /// The code's name, as in logs and in `errorsByCode`.
         public var description: String { base.rawValue }
     }
 
@@ -55,6 +56,7 @@ public struct BatchProcessorError: Error, CustomStringConvertible {
         self.underlying = underlying
     }
 
+    /// The code and the message, for logs.
     public var description: String { "\(code): \(message)" }
 
     /// The queue held `capacity` items for the whole wait.

@@ -14,5 +14,6 @@ public struct NonRetryable: NonRetryableError, CustomStringConvertible {
         self.underlying = underlying
     }
 
+    /// The wrapped error, marked as not retryable.
     public var description: String { "\(underlying) (not retryable)" }
 }

@@ -1,4 +1,4 @@
-/// What ``BatchProcessor/stop(timeout:mode:)`` does with work that was accepted but not finished.
+/// What ``BatchProcessor/stop(timeout:mode:)-8w1ke`` does with work that was accepted but not finished.
 public enum StopMode: String, Sendable, CaseIterable {
     /// Stop accepting, finish everything queued and running within the timeout, then fail what is left
     /// with ``BatchProcessorError/shuttingDown``.
