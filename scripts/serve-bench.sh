@@ -5,7 +5,7 @@
 # server on a free loopback port, waits until it is ready, loads it and stops it:
 #   - closed loop: wrk + scripts/bench/infer.lua posting one fixed body at 1, 16, 64, 256 connections:
 #     batchkit with binary-extension bodies and with JSON bodies, MLServer with JSON bodies (it answers
-#     binary ones with 422), and batchkit's trivial route (GET, same server, same connections);
+#     binary ones with 500 or 422), and batchkit's trivial route (GET, same server, same connections);
 #   - open loop: scripts/bench/openloop.py at fixed rates (fractions of each server's own 64-connection
 #     capacity, and MLServer's rates again for batchkit), latency from the intended send time.
 # Results: bench-out/serve-bench-<UTC time>/{points.jsonl,machine.json,results.json,report.md}; the
@@ -13,6 +13,7 @@
 #
 # Usage: scripts/serve-bench.sh [options]
 #   --quick                 smoke test: 3 s per point, linear256 only, 1 and 64 connections, one rate
+#                           (other flags still apply, e.g. --quick --models mlp1024)
 #   --duration S            seconds per closed-loop point (default 10)
 #   --openloop-duration S   seconds per open-loop rate (default 10)
 #   --models LIST           default linear256,mlp1024
@@ -25,11 +26,14 @@
 #   --rows K                rows per request (default 1)
 #   --rates auto|R1,R2,...  open-loop rates in requests/s (default auto: fractions of capacity)
 #   --openloop-connections N  open-loop connection pool (default 64)
-#   --openloop-max-rate R   cap on auto rates (default 20000/s: about what one Python generator sustains)
+#   --openloop-max-rate R   cap on auto rates (default 10000/s: one Python generator kept 5000/s on a busy
+#                           2-core guest; raise it while the report's generator CPU column stays < 70 %)
 #   --no-openloop           closed loop only
 #   --mls-max-batch-size N  MLServer adaptive batching (default 64)
 #   --mls-max-batch-time S  seconds (default 0.01)
 #   --mls-offload           MLServer runtime runs NumPy in a thread (see scripts/bench/mlserver_runtime.py)
+#   --mls-blas-threads N    OPENBLAS_NUM_THREADS for MLServer's NumPy (default 1: on 2 shared cores NumPy's
+#                           threaded OpenBLAS was 10x slower at batch 64; the sweep also tries all cores)
 #   --mls-tune / --no-mls-tune  sweep MLServer's max_batch_size x max_batch_time at 64 connections per
 #                           model first (5 s points; its docs say to find these by experiment) and use the
 #                           setting with the most requests/s; default on, off with --quick
@@ -52,20 +56,27 @@ ROWS=1
 RATES=auto
 RATE_FRACTIONS=0.25,0.5,0.75,0.9
 OL_CONNS=64
-OL_MAX_RATE=20000
+OL_MAX_RATE=10000
 OPENLOOP=1
 MLS_MBS=64
 MLS_MBT=0.01
 MLS_OFFLOAD=false
+MLS_BLAS_THREADS=1
 MLS_TUNE=default
 WRK_THREADS=1
 OUT=""
 QUICK=0
 
 die() { echo "serve-bench: $*" >&2; exit 1; }
+# --quick sets the smoke-test shape first; any other flag, wherever it stands, overrides it.
+for arg in "$@"; do
+    if [ "$arg" = --quick ]; then
+        QUICK=1; DURATION=3; OL_DURATION=3; MODELS=linear256; CONNS=1,64; RATE_FRACTIONS=0.5
+    fi
+done
 while [ $# -gt 0 ]; do
     case "$1" in
-        --quick) QUICK=1 ;;
+        --quick) ;;
         --duration) DURATION=$2; shift ;;
         --openloop-duration) OL_DURATION=$2; shift ;;
         --models) MODELS=$2; shift ;;
@@ -82,6 +93,7 @@ while [ $# -gt 0 ]; do
         --mls-max-batch-size) MLS_MBS=$2; shift ;;
         --mls-max-batch-time) MLS_MBT=$2; shift ;;
         --mls-offload) MLS_OFFLOAD=true ;;
+        --mls-blas-threads) MLS_BLAS_THREADS=$2; shift ;;
         --mls-tune) MLS_TUNE=1 ;;
         --no-mls-tune) MLS_TUNE=0 ;;
         --wrk-threads) WRK_THREADS=$2; shift ;;
@@ -91,10 +103,6 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-if [ "$QUICK" = 1 ]; then
-    # Explicit flags before --quick are overridden; the quick shape is fixed so smoke runs compare.
-    DURATION=3; OL_DURATION=3; MODELS=linear256; CONNS=1,64; RATE_FRACTIONS=0.5
-fi
 TUNE_SIZES="8 32 64 128"
 TUNE_TIMES="0.001 0.005 0.02 0.05"
 if [ "$MLS_TUNE" = default ]; then
@@ -233,6 +241,7 @@ import mlserver, numpy
 info["mlserver"], info["numpy"], info["python"] = mlserver.__version__, numpy.__version__, platform.python_version()
 info["wrk"] = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("\n")[0].strip()
 info["batchkit"] = sys.argv[2] or None
+info["OPENBLAS_NUM_THREADS_for_batchkit"] = os.environ.get("OPENBLAS_NUM_THREADS", "unset")
 json.dump(info, open(sys.argv[1], "w"), indent=1)
 EOF
 
@@ -311,8 +320,8 @@ EOF
 
 # ---------------------------------------------------------------- servers
 MLS_LOG=""
-start_mlserver() {  # model port mbs mbt -> SERVER_PID
-    local model=$1 port=$2 mbs=$3 mbt=$4 dir=$WORK/mlserver-$1-$3-$4
+start_mlserver() {  # model port mbs mbt blas_threads -> SERVER_PID
+    local model=$1 port=$2 mbs=$3 mbt=$4 threads=$5 dir=$WORK/mlserver-$1-$3-$4-$5
     mkdir -p "$dir/$model"
     cat >"$dir/settings.json" <<EOF
 {"host": "127.0.0.1", "http_port": $port, "grpc_port": $(free_port), "metrics_port": $(free_port),
@@ -325,7 +334,7 @@ EOF
                 "extra": {"activations": "$(cat "$WORK/models/$model/activations.txt")", "offload": $MLS_OFFLOAD}}}
 EOF
     MLS_LOG=$dir/mlserver.log
-    start_group "$MLS_LOG" env PYTHONPATH="$BENCH" "$VENV/bin/mlserver" start "$dir"
+    start_group "$MLS_LOG" env PYTHONPATH="$BENCH" OPENBLAS_NUM_THREADS="$threads" "$VENV/bin/mlserver" start "$dir"
     if ! wait_ready "http://127.0.0.1:$port/v2/models/$model/ready" 120 "$SERVER_PID"; then
         tail -20 "$MLS_LOG" >&2
         stop_group "$SERVER_PID"
@@ -368,31 +377,38 @@ for model in "${MODEL_LIST[@]}"; do
     HLEN=$(cat "$WORK/bodies/$model.bin.hlen")
 
     if has "$SERVERS" mlserver; then
-        mbs=$MLS_MBS mbt=$MLS_MBT
+        mbs=$MLS_MBS mbt=$MLS_MBT threads=$MLS_BLAS_THREADS
         if [ "$MLS_TUNE" = 1 ]; then
             echo "serve-bench: tuning MLServer adaptive batching on $model (64 connections)" >&2
             saved=$DURATION; DURATION=$(( saved < 5 ? saved : 5 ))
             best=""; best_rps=0
+            tune_point() {  # mbs mbt threads
+                local port
+                port=$(free_port)
+                start_mlserver "$model" "$port" "$1" "$2" "$3"
+                run_wrk mlserver-tune "json" "$model" 64 "http://127.0.0.1:$port/v2/models/$model/infer" \
+                    "$JSON_BODY" json
+                stop_group "$SERVER_PID"
+                grep -q '"server":"mlserver-tune".*"connections":64' <(tail -1 "$POINTS") || return 0
+                rps=$("$PY" -c 'import json,sys; w=json.loads(sys.argv[1])["wrk"]; print(int((w["requests"]-w["errors"]["status"])/(w["duration_us"]/1e6)))' "$(tail -1 "$POINTS")")
+                sed -i '$ s/"variant":"json"/"variant":"json mbs='"$1"' mbt='"$2"' blas='"$3"'"/' "$POINTS"
+                if [ "$rps" -gt "$best_rps" ]; then best_rps=$rps; best="$1 $2 $3"; fi
+            }
             for tmbs in $TUNE_SIZES; do
-                for tmbt in $TUNE_TIMES; do
-                    port=$(free_port)
-                    start_mlserver "$model" "$port" "$tmbs" "$tmbt"
-                    run_wrk mlserver-tune "json" "$model" 64 "http://127.0.0.1:$port/v2/models/$model/infer" \
-                        "$JSON_BODY" json
-                    stop_group "$SERVER_PID"
-                    rps=$("$PY" -c 'import json,sys; w=json.loads(sys.argv[1])["wrk"]; print(int((w["requests"]-w["errors"]["status"])/(w["duration_us"]/1e6)))' "$(tail -1 "$POINTS")")
-                    sed -i '$ s/"variant":"json"/"variant":"json mbs='"$tmbs"' mbt='"$tmbt"'"/' "$POINTS"
-                    if [ "$rps" -gt "$best_rps" ]; then best_rps=$rps; best="$tmbs $tmbt"; fi
-                done
+                for tmbt in $TUNE_TIMES; do tune_point "$tmbs" "$tmbt" "$MLS_BLAS_THREADS"; done
             done
+            [ -n "$best" ] || die "MLServer tuning on $model measured nothing (see $WORK)"
+            read -r mbs mbt threads <<<"$best"
+            ncpu=$(nproc)
+            [ "$ncpu" = "$threads" ] || tune_point "$mbs" "$mbt" "$ncpu"
+            read -r mbs mbt threads <<<"$best"
             DURATION=$saved
-            read -r mbs mbt <<<"$best"
-            echo "serve-bench: MLServer on $model: max_batch_size $mbs, max_batch_time $mbt s ($best_rps req/s)" >&2
+            echo "serve-bench: MLServer on $model: max_batch_size $mbs, max_batch_time $mbt s, $threads BLAS thread(s) ($best_rps req/s)" >&2
         fi
-        echo "{\"kind\":\"config\",\"server\":\"mlserver\",\"model\":\"$model\",\"max_batch_size\":$mbs,\"max_batch_time\":$mbt,\"offload\":$MLS_OFFLOAD,\"parallel_workers\":0}" >>"$POINTS"
+        echo "{\"kind\":\"config\",\"server\":\"mlserver\",\"model\":\"$model\",\"max_batch_size\":$mbs,\"max_batch_time\":$mbt,\"offload\":$MLS_OFFLOAD,\"blas_threads\":$threads,\"parallel_workers\":0}" >>"$POINTS"
         port=$(free_port)
-        echo "serve-bench: MLServer $model on port $port (max_batch_size $mbs, max_batch_time $mbt s)" >&2
-        start_mlserver "$model" "$port" "$mbs" "$mbt"
+        echo "serve-bench: MLServer $model on port $port (max_batch_size $mbs, max_batch_time $mbt s, $threads BLAS thread(s))" >&2
+        start_mlserver "$model" "$port" "$mbs" "$mbt" "$threads"
         url=http://127.0.0.1:$port/v2/models/$model/infer
         check_or_die "$url" "$JSON_BODY" json 0 "$model"
         code=$(curl -s -o /dev/null -m 10 -w '%{http_code}' -H 'Content-Type: application/octet-stream' \

@@ -65,7 +65,7 @@ def main():
         if c["server"] == "mlserver":
             L.append(f"- MLServer on {c['model']}: adaptive batching max_batch_size {c['max_batch_size']}, "
                      f"max_batch_time {c['max_batch_time']} s, parallel_workers {c['parallel_workers']}, "
-                     f"NumPy in a thread: {c['offload']}")
+                     f"OPENBLAS_NUM_THREADS {c.get('blas_threads', 'unset')}, NumPy in a thread: {c['offload']}")
         elif "trivial_path" in c:
             L.append(f"- trivial route measured: `GET {c['trivial_path']}` on the same batchkit server")
     for n in notes:
