@@ -171,7 +171,19 @@ wait_ready() {
     done
     return 1
 }
-free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# N distinct free loopback ports (held open together while picked, so they differ), excluding $2.
+free_ports() {
+    "$PY" - "$1" "${2:-0}" <<'EOF'
+import socket, sys
+held, ports = [], []
+while len(ports) < int(sys.argv[1]):
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); held.append(s)
+    port = s.getsockname()[1]
+    if port != int(sys.argv[2]): ports.append(port)
+print(" ".join(map(str, ports)))
+EOF
+}
+free_port() { free_ports 1; }
 
 # ---------------------------------------------------------------- installs
 SUDO=()
@@ -323,8 +335,10 @@ MLS_LOG=""
 start_mlserver() {  # model port mbs mbt blas_threads -> SERVER_PID
     local model=$1 port=$2 mbs=$3 mbt=$4 threads=$5 dir=$WORK/mlserver-$1-$3-$4-$5
     mkdir -p "$dir/$model"
+    local grpc_port metrics_port
+    read -r grpc_port metrics_port <<<"$(free_ports 2 "$port")"
     cat >"$dir/settings.json" <<EOF
-{"host": "127.0.0.1", "http_port": $port, "grpc_port": $(free_port), "metrics_port": $(free_port),
+{"host": "127.0.0.1", "http_port": $port, "grpc_port": $grpc_port, "metrics_port": $metrics_port,
  "parallel_workers": 0, "debug": false, "load_models_at_startup": true}
 EOF
     cat >"$dir/$model/model-settings.json" <<EOF

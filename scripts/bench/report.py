@@ -49,6 +49,17 @@ def main():
 
     L = []
     L.append("# batchkit serve vs MLServer: closed and open loop on loopback\n")
+    warnings = []
+    try:
+        if float(machine.get("loadavg_at_start", ["0"])[0]) > 1.0:
+            warnings.append(f"the load average was {machine['loadavg_at_start'][0]} at start on "
+                            f"{machine.get('logical_cpus')} CPUs: other work shared the machine")
+    except ValueError:
+        pass
+    if "/debug/" in (machine.get("batchkit") or ""):
+        warnings.append("batchkit is a debug build")
+    if warnings:
+        L.append("**Not a measurement: " + "; ".join(warnings) + ".** A smoke test of the harness only.\n")
     L.append("## Machine\n")
     flags = ("AVX-512 (avx512f)" if machine.get("avx512f") else "AVX2, no AVX-512" if machine.get("avx2")
              else "neither AVX2 nor AVX-512")
@@ -111,7 +122,7 @@ def main():
             if b and t and t["requests_per_s"] > 0:
                 ratio = b["requests_per_s"] / t["requests_per_s"]
                 ratios[f"{model} batchkit binary / trivial @{c}"] = ratio
-                lines.append(f"- batchkit inference (binary) ÷ trivial route at {c} connections: **{ratio:.2f}×** "
+                lines.append(f"- batchkit inference (binary) ÷ trivial route at {c} connection{'s' if c != 1 else ''}: **{ratio:.2f}×** "
                              f"({fmt(b['requests_per_s'])} vs {fmt(t['requests_per_s'])} requests/s; target ≥ 0.5×)")
         if lines:
             L.extend(lines)
@@ -154,7 +165,7 @@ def main():
     with open(os.path.join(out, "report.md"), "w") as f:
         f.write(text)
     with open(os.path.join(out, "results.json"), "w") as f:
-        json.dump({"machine": machine, "closed_loop": rows_out, "open_loop": [
+        json.dump({"machine": machine, "not_a_measurement": warnings, "closed_loop": rows_out, "open_loop": [
             {"server": p["server"], "body": p["variant"], "model": p["model"], **p["openloop"]} for p in opened],
             "ratios": ratios, "configs": configs, "notes": notes,
             "tuning": [{"model": p["model"], "setting": p["variant"], "requests_per_s": rps(p["wrk"]),
