@@ -62,9 +62,6 @@ extension SchedulerStateMachine {
         return (nil, .none)
     }
 
-    /// The sequence number the next accepted item will get.
-    var upcomingSequence: UInt64 { nextSequence + 1 }
-
     mutating func enqueue(_ element: Element, priority: BatchPriority, rows: Int, now: Duration) -> Actions {
         precondition(rows > 0, "an item has at least one row")
         nextSequence += 1

@@ -55,13 +55,11 @@ extension SchedulerStateMachine {
             inFlight[id] = batch
         }
         // Retries whose items ran out of time while waiting to run again.
-        var expiredRetries = 0
         for index in retries.indices.reversed() {
             let parts = retries[index].parts
             let kept = parts.filter { $0.deadline > now }
             guard kept.count < parts.count else { continue }
             for part in parts where part.deadline <= now { actions.failures.append((part.element, timeout)) }
-            expiredRetries += parts.count - kept.count
             if kept.isEmpty { retries.remove(at: index) } else { retries[index].parts = kept }
         }
         // The watchdog: a batch running past its limit is given up on; its worker is replaced.
@@ -80,7 +78,6 @@ extension SchedulerStateMachine {
         }
         let timedOut = actions.failures.count
         if breaker != nil, timedOut > 0 { breaker!.record(succeeded: 0, failed: timedOut, now: now) }
-        _ = expiredRetries
         // Producers waiting for space past their enqueue timeout.
         while let index = waiters.firstIndex(where: { $0.deadline <= now }) {
             let producer = waiters.remove(at: index)

@@ -222,6 +222,4 @@ package struct SchedulerStateMachine<Element, Waiter> {
     var activeBatches: Int { inFlight.count }
     /// Producers waiting for queue space.
     var waitingProducers: Int { waiters.count }
-    /// The number of workers waiting for work.
-    var idleWorkerCount: Int { idleWorkers }
 }
