@@ -272,7 +272,7 @@ import Testing
         processor.pause()
         let first = try await processor.enqueuePredict(1)
         let second = try await processor.enqueuePredict(2)
-        #expect(await Self.code { _ = try await processor.enqueuePredict(3) } == .queueFull)
+        #expect(await Self.code { _ = try await processor.enqueuePredict(3, timeout: .zero) } == .queueFull)
         #expect(await Self.code { _ = try await processor.enqueuePredict(3, timeout: .milliseconds(30)) } == .queueFull)
         // A waiting producer gets in once dispatch frees space.
         async let third = processor.enqueuePredict(3, timeout: .seconds(60))

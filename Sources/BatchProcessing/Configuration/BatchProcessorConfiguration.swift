@@ -18,7 +18,11 @@ public struct BatchProcessorConfiguration: Sendable, Equatable {
 
     // MARK: Queue and threading
 
-    /// The most items queued (not yet dispatched). Beyond it, enqueue waits or fails with `queueFull`.
+    /// The most items queued (not yet dispatched); beyond it, submitting waits for room.
+    ///
+    /// The seed's `max_queue_size` ("maximum items in queue before blocking"): a producer without an
+    /// enqueue timeout blocks (or suspends) until there is room, one with a timeout fails with `queueFull`
+    /// when it passes, and one with a zero timeout fails at once.
     public var maxQueueSize = 1000
     /// Serve items by ``BatchPriority`` (then arrival); otherwise strictly in arrival order.
     public var enablePriorityQueue = false

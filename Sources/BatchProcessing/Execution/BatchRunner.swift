@@ -61,7 +61,7 @@ package struct BatchBackend<Item: Sendable, Output: Sendable>: Sendable {
 /// How one item is submitted.
 struct Submission: Sendable {
     var priority: BatchPriority
-    /// How long to wait for queue space (`nil` or zero: fail at once when full).
+    /// How long to wait for queue space: `nil` until there is room, zero fails at once when full.
     var timeout: Duration?
     /// Nobody holds a future for the item.
     var fireAndForget: Bool

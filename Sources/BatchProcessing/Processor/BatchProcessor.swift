@@ -146,10 +146,18 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     #if compiler(>=6.3)
         @specialized(where Item == [Float], Output == [Float])
     #endif
-    /// Submits an item and returns a future for its output, blocking while the queue is full.
+    /// Submits an item and returns a future for its output, blocking the calling thread while the queue is full.
     ///
-    /// With a `timeout`, a full queue is waited on for up to that long, then the call fails with
-    /// `queueFull`; without one, a full queue fails at once.
+    /// When ``BatchProcessorConfiguration/maxQueueSize`` items are queued, the call waits for room, as the
+    /// seed's `max_queue_size` ("maximum items in queue before blocking") and `timeout` ("maximum wait
+    /// time if queue is full") say:
+    /// - `timeout` `nil` (the default): waits as long as it takes;
+    /// - a positive `timeout`: waits up to that long, then throws `queueFull` (its
+    ///   ``BatchProcessorError/waited`` says how long it waited);
+    /// - `timeout` `.zero`: throws `queueFull` at once — the fail-fast a server uses to refuse work.
+    ///
+    /// Waiting producers get room in the order they began to wait. Stopping the processor ends the wait
+    /// with `shuttingDown`. From a task, use the `async` overload, which suspends instead of blocking.
     public func enqueuePredict(
         _ item: Item,
         timeout: Duration? = nil,
@@ -164,9 +172,9 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     #endif
     /// Submits an item and returns a future for its output, suspending while the queue is full.
     ///
-    /// With a `timeout`, a full queue is waited on for up to that long, then the call fails with
-    /// `queueFull`; without one, a full queue fails at once. Cancelling the task while it waits
-    /// withdraws the item.
+    /// `timeout` as for the blocking ``enqueuePredict(_:timeout:priority:)``: `nil` waits for room as
+    /// long as it takes, a positive value up to that long, `.zero` not at all. Cancelling the task while
+    /// it waits withdraws the item and throws `cancelled`; stopping the processor throws `shuttingDown`.
     public func enqueuePredict(
         _ item: Item,
         timeout: Duration? = nil,
@@ -180,7 +188,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         @specialized(where Item == [Float], Output == [Float])
     #endif
     /// Submits an item whose result nobody waits for; it is still processed and counted, and a
-    /// failure is logged. Queue-full handling as for ``enqueuePredict(_:timeout:priority:)``.
+    /// failure is logged. Blocks while the queue is full, as ``enqueuePredict(_:timeout:priority:)``.
     public func enqueue(_ item: Item, timeout: Duration? = nil, priority: BatchPriority = .normal)
         throws(BatchProcessorError)
     {
@@ -190,7 +198,8 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     #if compiler(>=6.3)
         @specialized(where Item == [Float], Output == [Float])
     #endif
-    /// Submits an item whose result nobody waits for, suspending while the queue is full.
+    /// Submits an item whose result nobody waits for, suspending while the queue is full (`timeout` as
+    /// for ``enqueuePredict(_:timeout:priority:)``; cancelling the task while it waits withdraws the item).
     public func enqueue(_ item: Item, timeout: Duration? = nil, priority: BatchPriority = .normal)
         async
         throws(BatchProcessorError)
@@ -240,6 +249,12 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         let (accepted, wait) = try offer(item, timeout: timeout, priority: priority, fireAndForget: fireAndForget)
         if let wait {
             do throws(BatchProcessorError) { try await accepted.0.wait(wait) } catch { throw refused(error) }
+            if Task.isCancelled {
+                // Cancelled just as room was found: the caller is gone, so withdraw the item it no longer
+                // waits for (counted once, as a cancelled item).
+                accepted.0.cancel(accepted.1.cell)
+                throw .cancelled
+            }
         }
         return accepted
     }
@@ -256,7 +271,8 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     #endif
     /// Submits an item and awaits its output.
     ///
-    /// `timeout` bounds the wait for queue space as in ``enqueuePredict(_:timeout:priority:)``.
+    /// `timeout` bounds the wait for queue space as in ``enqueuePredict(_:timeout:priority:)``: `nil`
+    /// waits for room, `.zero` fails at once with `queueFull` when the queue is full.
     /// Cancelling the task withdraws the item if it has not been dispatched and ends with `cancelled`.
     public func predict(
         _ item: Item,

@@ -79,10 +79,11 @@ extension SchedulerStateMachine {
         let timedOut = actions.failures.count
         if breaker != nil, timedOut > 0 { breaker!.record(succeeded: 0, failed: timedOut, now: now) }
         // Producers waiting for space past their enqueue timeout.
-        while let index = waiters.firstIndex(where: { $0.deadline <= now }) {
+        while let index = waiters.firstIndex(where: { $0.deadline.map { $0 <= now } ?? false }) {
             let producer = waiters.remove(at: index)
+            // How long it really waited: the timer may fire after the deadline, never before.
             actions.rejected.append(
-                (producer.waiter, .queueFull(capacity: settings.maxQueueSize, waited: producer.deadline - now)))
+                (producer.waiter, .queueFull(capacity: settings.maxQueueSize, waited: now - producer.since)))
         }
         admitWaiters(now: now, &actions)
         wakeWorkerIfReady(now: now, &actions)

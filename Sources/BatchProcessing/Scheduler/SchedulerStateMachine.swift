@@ -108,7 +108,10 @@ package struct SchedulerStateMachine<Element, Waiter> {
         let element: Element
         let priority: BatchPriority
         let rows: Int
-        let deadline: Duration
+        /// When the producer began to wait, so a timed-out one learns how long it waited.
+        let since: Duration
+        /// When the producer gives up (`nil`: it waits for room as long as it takes).
+        let deadline: Duration?
     }
 
     enum Lifecycle: Equatable {

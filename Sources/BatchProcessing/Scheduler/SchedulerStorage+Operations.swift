@@ -30,8 +30,9 @@ extension SchedulerStorage: RequestCanceller {
 
     /// Offers an item to the queue.
     ///
-    /// - Returns: `nil` if it was accepted, or the wait for space the caller must complete.
-    /// - Throws: `queueFull` when the queue is full and there is no positive `timeout`; `shuttingDown`.
+    /// - Returns: `nil` if it was accepted, or the wait for space the caller must complete (`timeout`
+    ///   `nil`: until there is room; positive: up to that long).
+    /// - Throws: `queueFull` when the queue is full and `timeout` is zero or negative; `shuttingDown`.
     func offer(
         _ element: Element,
         rows: Int,
@@ -49,10 +50,11 @@ extension SchedulerStorage: RequestCanceller {
             lock.unlock()
             throw error
         case .full:
-            guard let timeout, timeout > .zero else {
+            if let timeout, timeout <= .zero {
+                // The caller's explicit fail-fast: it did not wait at all.
                 let capacity = machine.settings.maxQueueSize
                 lock.unlock()
-                throw .queueFull(capacity: capacity, waited: nil)
+                throw .queueFull(capacity: capacity, waited: .zero)
             }
             let waiter = ProducerWaiter()
             let (id, actions) = machine.wait(
@@ -65,7 +67,8 @@ extension SchedulerStorage: RequestCanceller {
 
     /// Blocks the calling thread until the item is admitted or the wait fails.
     func waitBlocking(_ wait: SpaceWait) throws(BatchProcessorError) {
-        // The timer thread ends every wait by its deadline, so no timeout is needed here.
+        // Admission, the timer thread (at the wait's deadline) or a stop ends every wait, so no
+        // timeout is needed here; without a deadline the caller blocks until there is room.
         if let error = wait.waiter.outcome.waitBlocking(timeout: nil) ?? nil { throw error }
     }
 
