@@ -3,6 +3,8 @@ import DenseBatching
 import DenseKernels
 import Foundation
 import Locking
+import Logging
+import MetricsTestKit
 import Testing
 
 /// The processor end to end, on real threads. Waits are on results, never on sleeps, except where a
@@ -187,6 +189,43 @@ import Testing
         try processor.start { batch in batch + [0] }
         #expect(await Self.code { _ = try await processor.predict(1) } == .resultCountMismatch)
         await processor.stop()
+    }
+
+    /// A wrong result count is a programming error: the batch runs once (no isolation, no retry, so the
+    /// function's side effects do not repeat), every item fails, and logs, stats and metrics say so.
+    @Test func resultCountMismatchFailsEveryItemOnceAndIsReported() async throws {
+        let calls = Locked(0)
+        let capture = LogCapture()
+        let label = "mismatch_test"
+        let metrics = SharedTestMetrics.metrics
+        let processor = try BatchProcessor<Int, Int>(
+            configuration: Self.config {
+                $0.initialBatchSize = 4
+                $0.processingStrategy = .fixed
+                $0.batchTimeout = .seconds(10)
+                $0.metricsLabel = label
+            },
+            logger: capture.logger)
+        try processor.start { batch in
+            calls.withLock { $0 += 1 }
+            return Array(batch.dropLast())
+        }
+        var futures: [BatchFuture<Int>] = []
+        for value in 0..<4 { futures.append(try await processor.enqueuePredict(value)) }
+        for future in futures {
+            #expect(await Self.code { _ = try await future.value } == .resultCountMismatch)
+        }
+        await processor.stop()
+        #expect(calls.withLock { $0 } == 1)
+        let stats = processor.stats()
+        #expect(stats.resultCountMismatches == 1)
+        #expect(stats.isolationRuns == 0 && stats.retriesScheduled == 0)
+        #expect(stats.window.errorsByCode["resultCountMismatch"] == 4)
+        let logged = capture.all.filter { $0.level == .error }
+        #expect(logged.count == 1)
+        #expect(logged.first?.metadata["expected"] == "4")
+        #expect(logged.first?.metadata["got"] == "3")
+        #expect(metrics.counterTotal(label: "\(label)_result_count_mismatches_total") == 1)
     }
 
     @Test func lifecycleErrorsAndRestart() async throws {

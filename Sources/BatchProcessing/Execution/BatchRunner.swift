@@ -15,6 +15,9 @@ package enum BatchRunResult<Output: Sendable> {
     case completed([Result<Output, BatchProcessorError>?])
     /// The batch as a whole failed; the scheduler isolates and retries.
     case failed(BatchProcessorError, retryable: Bool)
+    /// The processing function returned `got` results for `expected` items: a programming error, so
+    /// the scheduler fails the whole batch with no retry and no isolation.
+    case resultCountMismatch(expected: Int, got: Int)
 }
 
 package typealias SchedulerMachine<Item: Sendable, Output: Sendable> = SchedulerStateMachine<

@@ -331,6 +331,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
             stats.isolationRuns = live.isolationRuns
             stats.retriesScheduled = live.retriesScheduled
             stats.watchdogTrips = live.watchdogTrips
+            stats.resultCountMismatches = live.resultCountMismatches
             stats.stuckBatches = live.stuckBatches
             stats.circuit = live.circuit
         }

@@ -130,7 +130,8 @@ public struct BatchProcessorError: Error, CustomStringConvertible {
     public static func resultCountMismatch(expected: Int, got: Int) -> Self {
         Self(
             .resultCountMismatch,
-            "the processing function returned \(got) results for a batch of \(expected) items; "
-                + "it must return exactly one result per item, in order")
+            "the processing function returned \(got) results for a batch of \(expected) items, so every item "
+                + "of the batch failed without a retry; fix the function to return exactly one result per "
+                + "item, in order")
     }
 }

@@ -209,6 +209,8 @@ package struct SchedulerStateMachine<Element, Waiter> {
     var retriesScheduled = 0
     /// Batches the watchdog declared stuck since start.
     var watchdogTrips = 0
+    /// Batches whose processing function returned the wrong number of results, since start.
+    var resultCountMismatches = 0
 
     init(settings: Settings, initialBatchSize: Int) {
         self.settings = settings

@@ -166,6 +166,7 @@ extension SchedulerStorage: RequestCanceller {
         var isolationRuns: Int
         var retriesScheduled: Int
         var watchdogTrips: Int
+        var resultCountMismatches: Int
         var stuckBatches: Int
         var circuit: CircuitState
     }
@@ -182,7 +183,8 @@ extension SchedulerStorage: RequestCanceller {
                 controller: machine.controller.map(AdaptiveControllerSnapshot.init),
                 pendingRetries: machine.pendingRetryItems, isolationRuns: machine.isolationRuns,
                 retriesScheduled: machine.retriesScheduled, watchdogTrips: machine.watchdogTrips,
-                stuckBatches: machine.stuck.count, circuit: CircuitState(machine.breaker?.state, now: now()))
+                resultCountMismatches: machine.resultCountMismatches, stuckBatches: machine.stuck.count,
+                circuit: CircuitState(machine.breaker?.state, now: now()))
         }
     }
 }

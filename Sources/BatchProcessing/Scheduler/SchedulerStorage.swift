@@ -148,7 +148,9 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
                 let outcome = execute(batch, on: runner, wakes: &wakes)
                 lock.lock()
                 let completion: Machine.Actions
-                if let failure = outcome.failure {
+                if let mismatch = outcome.mismatch {
+                    completion = machine.batchReturnedWrongResultCount(id: batch.id, error: mismatch, now: now())
+                } else if let failure = outcome.failure {
                     completion = machine.batchFailed(
                         id: batch.id, error: failure.error, retryable: failure.retryable,
                         serviceTime: outcome.serviceTime, jitter: Double.random(in: 0.5..<1.5), now: now())
@@ -230,6 +232,8 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         var succeeded: Bool
         var succeededItems: Int
         var failure: (error: BatchProcessorError, retryable: Bool)?
+        /// The function returned the wrong number of results: the whole batch fails with this error.
+        var mismatch: BatchProcessorError?
     }
 
     /// Runs a batch and completes its items (unless it failed as a whole, which the machine handles).
@@ -245,6 +249,15 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         let run = runner.run(batch.parts)
         let finished = now()
         guard case .completed(let results) = run else {
+            if case .resultCountMismatch(let expected, let got) = run {
+                logger.error(
+                    "the processing function returned the wrong number of results; failing the batch's items",
+                    metadata: ["expected": "\(expected)", "got": "\(got)", "batch": "\(batch.id)"])
+                metrics?.recordResultCountMismatch()
+                var outcome = Outcome(serviceTime: finished - started, succeeded: false, succeededItems: 0)
+                outcome.mismatch = .resultCountMismatch(expected: expected, got: got)
+                return outcome
+            }
             if case .failed(let error, let retryable) = run {
                 logger.debug(
                     "batch failed", metadata: ["items": "\(batch.parts.count)", "error": "\(error)"])

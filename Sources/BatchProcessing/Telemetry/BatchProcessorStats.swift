@@ -28,6 +28,9 @@ public struct BatchProcessorStats: Sendable, Equatable {
     public var retriesScheduled = 0
     /// Batches the watchdog declared stuck, since the last `start`.
     public var watchdogTrips = 0
+    /// Batches whose processing function returned the wrong number of results (each of their items
+    /// failed with `resultCountMismatch`), since the last `start`.
+    public var resultCountMismatches = 0
     /// Stuck batches whose workers have not returned yet.
     public var stuckBatches = 0
     /// The circuit breaker's state.
