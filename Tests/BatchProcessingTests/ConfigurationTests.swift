@@ -57,7 +57,7 @@ import Testing
                 $0.minBatchSize = 4; $0.initialBatchSize = 2
             }
         ),
-        ("batchTimeout", { $0.batchTimeout = .zero }),
+        ("batchTimeout", { $0.batchTimeout = .milliseconds(-1) }),
         ("itemTimeout", { $0.itemTimeout = .seconds(-1) }),
         ("maxQueueSize", { $0.maxQueueSize = 0 }),
         ("maxWorkers", { $0.maxWorkers = 0 }),
@@ -90,6 +90,10 @@ import Testing
             return error.field == field && !error.rule.isEmpty && error.description.contains(field)
         }
         #expect(throws: ConfigurationError.self) { _ = try BatchProcessor<Int, Int>(configuration: configuration) }
+    }
+
+    @Test func zeroBatchTimeoutIsValidAndMeansNeverWait() throws {
+        try BatchProcessorConfiguration { $0.batchTimeout = .zero }.validate()
     }
 
     @Test func prioritiesParseAndOrder() {

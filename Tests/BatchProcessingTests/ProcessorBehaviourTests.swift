@@ -228,6 +228,47 @@ import Testing
         #expect(metrics.counterTotal(label: "\(label)_result_count_mismatches_total") == 1)
     }
 
+    /// Set while not running, the batch size is the next start's starting target (that start only).
+    @Test func updateBatchSizeWhileNotRunningAppliesAtTheNextStart() async throws {
+        let processor = try BatchProcessor<Int, Int>(
+            configuration: Self.config {
+                $0.initialBatchSize = 8
+                $0.processingStrategy = .fixed
+                $0.batchTimeout = .seconds(10)
+            })
+        processor.updateBatchSize(2)
+        #expect(processor.stats().currentBatchSize == 8)
+        try processor.start { $0 }
+        #expect(processor.stats().currentBatchSize == 2)
+        // Two items fill the batch at once instead of waiting 10 s for eight.
+        let first = try await processor.enqueuePredict(1)
+        #expect(try await processor.predict(2) == 2)
+        #expect(try await first.value == 1)
+        processor.updateBatchSize(3)
+        #expect(processor.stats().currentBatchSize == 3)
+        await processor.stop()
+        processor.updateBatchSize(5)
+        try processor.start { $0 }
+        #expect(processor.stats().currentBatchSize == 5)
+        await processor.stop()
+        try processor.start { $0 }
+        #expect(processor.stats().currentBatchSize == 8)
+        await processor.stop()
+    }
+
+    @Test func zeroBatchTimeoutSendsALoneItemAtOnce() async throws {
+        let processor = try BatchProcessor<Int, Int>(
+            configuration: Self.config {
+                $0.initialBatchSize = 64
+                $0.processingStrategy = .fixed
+                $0.batchTimeout = .zero
+            })
+        try processor.start { $0 }
+        #expect(try await processor.predict(7) == 7)
+        #expect(processor.stats().window.batchesByReason[.timeout] == 1)
+        await processor.stop()
+    }
+
     @Test func lifecycleErrorsAndRestart() async throws {
         let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.initialBatchSize = 1 })
         #expect(await Self.code { _ = try await processor.predict(1) } == .notStarted)

@@ -296,6 +296,15 @@ import Testing
         #expect(rejected.first?.1.waited == Self.ms(65))
     }
 
+    @Test func zeroBatchTimeoutNeverWaits() {
+        var machine = Self.machine(target: 4) { $0.batchTimeout = .zero }
+        // Far from the target, yet due at once: the lone item wakes the idle worker.
+        #expect(Self.submit(&machine, "a", at: Self.ms(5)).wakeWorkers == 1)
+        let batch = Self.take(&machine, at: Self.ms(5))
+        #expect(batch?.reason == .timeout)
+        #expect(batch?.parts.map(\.element) == ["a"])
+    }
+
     @Test func wakesOneWorkerPerDueBatch() {
         var machine = Self.machine(target: 2, workers: 3)
         #expect(Self.submit(&machine, "a", at: .zero).wakeWorkers == 0)

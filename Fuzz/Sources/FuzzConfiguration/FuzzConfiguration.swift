@@ -42,7 +42,7 @@ private func checkInvariants(_ configuration: BatchProcessorConfiguration) {
     precondition(c.minBatchSize >= 1, "minBatchSize")
     precondition(c.minBatchSize <= c.initialBatchSize && c.initialBatchSize <= c.maxBatchSize, "batch sizes")
     precondition(c.maxQueueSize >= 1 && (1...256).contains(c.maxWorkers), "queue or workers")
-    precondition(c.batchTimeout > .zero && c.itemTimeout > .zero && c.healthCheckInterval > .zero, "timeouts")
+    precondition(c.batchTimeout >= .zero && c.itemTimeout > .zero && c.healthCheckInterval > .zero, "timeouts")
     precondition(c.minBatchInterval >= .zero && c.retryDelay >= .zero && c.maxRetries >= 0, "intervals")
     precondition((c.agingLimit ?? .seconds(1)) > .zero && (c.maxBatchMemoryMB ?? 1) > 0, "optional limits")
     precondition(c.memoryWarningThreshold.isFinite && c.memoryCriticalThreshold.isFinite, "memory thresholds")

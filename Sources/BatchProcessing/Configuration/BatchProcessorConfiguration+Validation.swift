@@ -18,7 +18,8 @@ extension BatchProcessorConfiguration {
             (minBatchSize...maxBatchSize).contains(initialBatchSize), "initialBatchSize",
             "must lie in minBatchSize...maxBatchSize (got \(initialBatchSize), range \(minBatchSize)...\(maxBatchSize))"
         )
-        try require(batchTimeout > .zero, "batchTimeout", "must be positive (got \(batchTimeout))")
+        // Zero is valid: "never wait", every batch goes out as soon as a worker is free.
+        try require(batchTimeout >= .zero, "batchTimeout", "must not be negative (got \(batchTimeout))")
         try require(itemTimeout > .zero, "itemTimeout", "must be positive (got \(itemTimeout))")
         try require(maxQueueSize >= 1, "maxQueueSize", "must be at least 1 (got \(maxQueueSize))")
         try require(maxWorkers >= 1, "maxWorkers", "must be at least 1 (got \(maxWorkers))")

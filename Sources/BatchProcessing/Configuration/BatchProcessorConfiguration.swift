@@ -5,13 +5,16 @@
 public struct BatchProcessorConfiguration: Sendable, Equatable {
     // MARK: Core batching
 
-    /// The target batch size, in rows, when the processor starts.
+    /// The target batch size, in rows, when the processor starts (unless ``BatchProcessor/updateBatchSize(_:)``
+    /// set another while it was not running).
     public var initialBatchSize = 32
     /// The smallest target the batch size may be set to (adaptive sizing or ``BatchProcessor/updateBatchSize(_:)``).
     public var minBatchSize = 1
     /// The most rows in one batch. Items larger than this are split across batches.
     public var maxBatchSize = 128
     /// The longest an item waits for its batch to fill, measured from the item's own arrival.
+    ///
+    /// Zero means never wait: a batch goes out with whatever is queued as soon as a worker is free.
     public var batchTimeout: Duration = .milliseconds(100)
     /// The longest an item may take from arrival to result before it fails with `timedOut`.
     public var itemTimeout: Duration = .seconds(30)

@@ -26,6 +26,8 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     let alertHub = AlertHub()
     let sampler: @Sendable () -> ResourceSample
     private let storage = Locked<SchedulerStorage<Item, Output>?>(nil)
+    /// A batch size set while not running, for the next start (taken with `storage`'s lock held).
+    private let pendingBatchSize = Locked<Int?>(nil)
 
     /// Creates a stopped processor.
     ///
@@ -70,9 +72,13 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     package func start(backend: BatchBackend<Item, Output>) throws(BatchProcessorError) {
         let started: SchedulerStorage<Item, Output>? = storage.withLock { current in
             if let current, !current.liveState().isStopped { return nil }
+            let initialBatchSize = pendingBatchSize.withLock { pending in
+                defer { pending = nil }
+                return pending
+            }
             let fresh = SchedulerStorage(
                 configuration: configuration, backend: backend, stats: statistics, metrics: metrics, alerts: alertHub,
-                sampler: sampler, logger: logger)
+                sampler: sampler, logger: logger, initialBatchSize: initialBatchSize)
             current = fresh
             return fresh
         }
@@ -132,9 +138,19 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
 
     /// Overrides the target batch size (clamped to `minBatchSize` and the row cap).
     ///
-    /// With the adaptive strategy the controller keeps adjusting from the new value.
+    /// On a running processor it applies at once, and with the adaptive strategy the controller keeps
+    /// adjusting from the new value. On a processor that is not running (never started, or stopped) it
+    /// is kept for the next start, which begins from it instead of `initialBatchSize`; later starts
+    /// begin from `initialBatchSize` again.
     public func updateBatchSize(_ size: Int) {
-        storage.withLock { $0 }?.setTargetBatchSize(size)
+        let running: SchedulerStorage<Item, Output>? = storage.withLock { current in
+            if let current, !current.liveState().isStopped { return current }
+            // Under the same lock as `start`, so a concurrent start either sees the value or is the
+            // running processor this call applies it to.
+            pendingBatchSize.withLock { $0 = size }
+            return nil
+        }
+        running?.setTargetBatchSize(size)
     }
 
     // MARK: Submitting

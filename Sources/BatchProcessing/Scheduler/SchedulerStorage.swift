@@ -51,7 +51,8 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         metrics: BatchMetrics?,
         alerts: AlertHub,
         sampler: @escaping @Sendable () -> ResourceSample,
-        logger: Logger
+        logger: Logger,
+        initialBatchSize: Int? = nil
     ) {
         self.configuration = configuration
         self.backend = backend
@@ -89,7 +90,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
             settings.adaptive = adaptive
         }
         self.rowCap = settings.rowCap
-        self.machine = Machine(settings: settings, initialBatchSize: configuration.initialBatchSize)
+        self.machine = Machine(settings: settings, initialBatchSize: initialBatchSize ?? configuration.initialBatchSize)
     }
 
     /// The scheduler's clock: time since this storage was created.
