@@ -269,6 +269,35 @@ import Testing
         await processor.stop()
     }
 
+    /// The lifecycle is logged in the order it happens, across a restart and a stop that times out.
+    @Test func lifecycleLogLinesComeInTheOrderThingsHappen() async throws {
+        let capture = LogCapture()
+        let release = Locked(false)
+        let processor = try BatchProcessor<Int, Int>(
+            configuration: Self.config { $0.initialBatchSize = 1 }, logger: capture.logger)
+        try processor.start { $0 }
+        #expect(try await processor.predict(1) == 1)
+        // Nothing queued: the stop completes within the call that begins it.
+        await processor.stop()
+        try processor.start { batch in
+            while !release.withLock({ $0 }) { Thread.sleep(forTimeInterval: 0.005) }
+            return batch
+        }
+        let hung = try await processor.enqueuePredict(2)
+        #expect(await Self.eventually { processor.stats().activeBatches == 1 })
+        await processor.stop(timeout: .milliseconds(20))
+        release.withLock { $0 = true }
+        #expect(await Self.code { _ = try await hung.value } == .shuttingDown)
+        let lifecycle = capture.messages.filter { $0.hasPrefix("batch processor") || $0.hasPrefix("stop timed out") }
+        #expect(
+            lifecycle == [
+                "batch processor started", "batch processor stopping", "batch processor stopped",
+                "batch processor started", "batch processor stopping",
+                "stop timed out; failing the items still queued or running with shuttingDown",
+                "batch processor stopped",
+            ])
+    }
+
     @Test func lifecycleErrorsAndRestart() async throws {
         let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.initialBatchSize = 1 })
         #expect(await Self.code { _ = try await processor.predict(1) } == .notStarted)

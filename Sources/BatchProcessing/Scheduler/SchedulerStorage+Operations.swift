@@ -124,6 +124,11 @@ extension SchedulerStorage: RequestCanceller {
 
     /// Begins stopping; the stop completes by `timeout` at the latest (signalled by ``stoppedSignal``).
     func beginStop(mode: StopMode, timeout: Duration) {
+        // Logged before the stop begins: once it has, a worker (or this call, with nothing queued) may
+        // finish it and log "stopped" at once. Not under the lock, as a log handler is the user's code.
+        if lock.withLock({ machine.lifecycle == .running }) {
+            logger.info("batch processor stopping", metadata: ["mode": "\(mode)"])
+        }
         let actions: Machine.Actions = lock.withLock {
             let now = now()
             var actions = machine.stop(mode: mode, now: now)
@@ -137,7 +142,6 @@ extension SchedulerStorage: RequestCanceller {
             return actions
         }
         perform(actions)
-        logger.info("batch processor stopping", metadata: ["mode": "\(mode)"])
     }
 
     /// Lets the threads end on their own: a worker stuck in a hung batch must not hold up `stop`.

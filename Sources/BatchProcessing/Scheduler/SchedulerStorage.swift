@@ -206,11 +206,17 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
             }
             if let next, next <= now {
                 var actions = machine.timerFired(now: now)
+                var stopTimedOut = false
                 if let deadline = stopDeadline, machine.lifecycle == .draining, deadline <= now {
-                    logger.warning("stop timed out; failing the items still queued or running with shuttingDown")
+                    stopTimedOut = true
                     actions.merge(machine.forceStop())
                 }
                 lock.unlock()
+                // Logged outside the lock (a log handler is the user's code), before the "stopped" that
+                // performing the forced stop logs.
+                if stopTimedOut {
+                    logger.warning("stop timed out; failing the items still queued or running with shuttingDown")
+                }
                 perform(actions)
                 lock.lock()
                 continue
@@ -366,8 +372,9 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         }
         for (waiter, error) in actions.rejected { waiter.outcome.complete(error) }
         if actions.stopped {
-            stoppedSignal.complete(true)
+            // Logged before `stop` callers wake, so nothing they log (a restart's "started") comes first.
             logger.info("batch processor stopped")
+            stoppedSignal.complete(true)
         }
     }
 }
