@@ -298,6 +298,29 @@ import Testing
             ])
     }
 
+    @Test func statsGiveTheLargestBatchAndBatchSizePercentiles() async throws {
+        let processor = try BatchProcessor<Int, Int>(
+            configuration: Self.config {
+                $0.initialBatchSize = 4
+                $0.processingStrategy = .fixed
+                $0.batchTimeout = .seconds(10)
+            })
+        try processor.start { $0 }
+        var futures: [BatchFuture<Int>] = []
+        for value in 0..<12 { futures.append(try await processor.enqueuePredict(value)) }
+        for future in futures { _ = try await future.value }
+        // A lone item sent by the drain makes one smaller batch.
+        let last = try await processor.enqueuePredict(12)
+        await processor.stop()
+        _ = try await last.value
+        let stats = processor.stats()
+        #expect(stats.largestBatchSize == 4)
+        #expect(stats.p50BatchSize == 4)
+        #expect(stats.p90BatchSize == 4)
+        #expect(stats.window.avgBatchSize == 13.0 / 4)
+        #expect(stats.dictionary["largest_batch_size"] == 4)
+    }
+
     @Test func lifecycleErrorsAndRestart() async throws {
         let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.initialBatchSize = 1 })
         #expect(await Self.code { _ = try await processor.predict(1) } == .notStarted)
