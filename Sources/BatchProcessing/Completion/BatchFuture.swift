@@ -26,6 +26,7 @@ public struct BatchFuture<Output: Sendable>: Sendable {
     ///
     /// Do not call this from a Swift concurrency task: it blocks a thread the cooperative pool needs.
     /// Use ``value`` there.
+    @available(*, noasync, message: "blocks the calling thread; use 'await value' in a task")
     public func result() throws(BatchProcessorError) -> Output {
         // The processor's item timeout bounds the wait.
         try cell.waitBlocking(timeout: nil)!.get()
@@ -37,6 +38,7 @@ public struct BatchFuture<Output: Sendable>: Sendable {
     /// Blocks up to `timeout` for the result.
     ///
     /// - Returns: the output, or `nil` if it is not ready yet (the item keeps going; ask again later).
+    @available(*, noasync, message: "blocks the calling thread; use 'await value' in a task")
     public func result(timeout: Duration) throws(BatchProcessorError) -> Output? {
         guard let result = cell.waitBlocking(timeout: timeout) else { return nil }
         return try result.get()

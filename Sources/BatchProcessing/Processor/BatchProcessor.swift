@@ -111,6 +111,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     /// `shuttingDown`; `cancel` fails queued items at once and lets running batches finish within
     /// `timeout`. New items are refused from the moment `stop` is called. Calling `stop` again, or on a
     /// stopped processor, does nothing more. The processor can be started again afterwards.
+    @available(*, noasync, message: "blocks the calling thread; use 'await stop(timeout:mode:)' in a task")
     public func stop(timeout: Duration = .seconds(5), mode: StopMode = .drain) {
         guard let current = storage.withLock({ $0 }) else { return }
         current.beginStop(mode: mode, timeout: timeout)
@@ -174,6 +175,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     ///
     /// Waiting producers get room in the order they began to wait. Stopping the processor ends the wait
     /// with `shuttingDown`. From a task, use the `async` overload, which suspends instead of blocking.
+    @available(*, noasync, message: "blocks while the queue is full; use 'await enqueuePredict' in a task")
     public func enqueuePredict(
         _ item: Item,
         timeout: Duration? = nil,
@@ -205,6 +207,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     #endif
     /// Submits an item whose result nobody waits for; it is still processed and counted, and a
     /// failure is logged. Blocks while the queue is full, as ``enqueuePredict(_:timeout:priority:)``.
+    @available(*, noasync, message: "blocks while the queue is full; use 'await enqueue' in a task")
     public func enqueue(_ item: Item, timeout: Duration? = nil, priority: BatchPriority = .normal)
         throws(BatchProcessorError)
     {
