@@ -71,7 +71,8 @@ enum AdaptiveStepLoad {
                 OpenLoop.waitUntil(scheduled, clock: clock)
                 var future: BatchFuture<[Float]>?
                 do {
-                    future = try processor.enqueuePredict(items[index])
+                    // Fail fast: an open loop must not slow its arrivals, so a full queue is a refusal.
+                    future = try processor.enqueuePredict(items[index], timeout: .zero)
                 } catch {
                     errors += 1
                 }

@@ -76,7 +76,8 @@ enum OpenLoop {
                 if measured && cpuAtMeasureFrom == nil { cpuAtMeasureFrom = ProcessCPU.seconds() }
                 var future: BatchFuture<[Float]>?
                 do {
-                    future = try processor.enqueuePredict(items[index])
+                    // Fail fast: an open loop must not slow its arrivals, so a full queue is a refusal.
+                    future = try processor.enqueuePredict(items[index], timeout: .zero)
                 } catch {
                     run.errors += measured ? 1 : 0
                 }

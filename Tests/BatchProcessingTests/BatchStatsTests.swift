@@ -17,6 +17,21 @@ import Testing
         #expect(snapshot.totalItems == 106)
     }
 
+    @Test func largestBatchAndBatchSizePercentilesCoverTheWindow() {
+        let stats = BatchStats(windowSize: 100)
+        #expect(stats.snapshot().largestBatchSize == 0)
+        // An outlier that leaves the window no longer counts.
+        stats.update(processingTime: .milliseconds(1), batchSize: 1000, queueTime: .zero)
+        for size in (1...100).reversed() {
+            stats.update(processingTime: .milliseconds(1), batchSize: size, queueTime: .zero)
+        }
+        let snapshot = stats.snapshot()
+        #expect(snapshot.largestBatchSize == 100)
+        #expect(snapshot.p50BatchSize == 50)
+        #expect(snapshot.p90BatchSize == 90)
+        #expect(snapshot.p99BatchSize == 99)
+    }
+
     @Test func percentilesArePerItem() {
         let stats = BatchStats(windowSize: 100)
         // 99 items at 1 ms in one batch, 1 item at 100 ms in another: per batch the p50 would be

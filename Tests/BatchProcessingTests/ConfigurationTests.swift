@@ -54,7 +54,7 @@ import Testing
                 $0.batching.minSize = 4; $0.batching.initialSize = 2
             }
         ),
-        ("batching.timeout", { $0.batching.timeout = .zero }),
+        ("batching.timeout", { $0.batching.timeout = .milliseconds(-1) }),
         ("batching.itemTimeout", { $0.batching.itemTimeout = .seconds(-1) }),
         ("queue.capacity", { $0.queue.capacity = 0 }),
         ("workers.count", { $0.workers.count = 0 }),
@@ -86,6 +86,10 @@ import Testing
             return error.field == field && !error.rule.isEmpty && error.description.contains(field)
         }
         #expect(throws: ConfigurationError.self) { _ = try BatchProcessor<Int, Int>(configuration: configuration) }
+    }
+
+    @Test func zeroBatchTimeoutIsValidAndMeansNeverWait() throws {
+        try BatchProcessorConfiguration { $0.batching.timeout = .zero }.validate()
     }
 
     @Test func prioritiesParseAndOrder() {

@@ -88,6 +88,23 @@ import Testing
         #expect(machine.isolationRuns == 3)
     }
 
+    @Test func wrongResultCountFailsTheWholeBatchWithoutIsolationOrRetry() {
+        var machine = Self.machine()
+        Self.submit(&machine, ["a", "b", "c", "d"])
+        guard let batch = Self.take(&machine, at: .zero) else {
+            Issue.record("expected a batch")
+            return
+        }
+        let error = BatchProcessorError.resultCountMismatch(expected: 4, got: 3)
+        let actions = machine.batchReturnedWrongResultCount(id: batch.id, error: error, now: Self.ms(1))
+        #expect(actions.failures.map(\.0) == ["a", "b", "c", "d"])
+        #expect(actions.failures.allSatisfy { $0.1.code == .resultCountMismatch })
+        #expect(machine.resultCountMismatches == 1)
+        #expect(machine.isolationRuns == 0 && machine.retriesScheduled == 0 && machine.pendingRetryItems == 0)
+        #expect(machine.activeBatches == 0)
+        #expect(Self.take(&machine, at: Self.ms(1000)) == nil)
+    }
+
     @Test func aSingleFailingItemIsRetriedWithExponentialBackoffThenFails() {
         var machine = Self.machine { $0.maxRetries = 3 }
         _ = machine.setTargetBatchSize(1, now: .zero)

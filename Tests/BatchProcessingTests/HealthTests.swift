@@ -45,10 +45,10 @@ import Testing
         }
     }
 
-    @Test func criticalMemoryAndQueueAskForAction() {
+    @Test func onlyCriticalMemoryAsksForAction() {
         var evaluator = Self.evaluator
         let (_, _, actions) = evaluator.evaluate(.init(systemMemoryPercent: 95, queueSize: 10))
-        #expect(actions == .init(memoryCritical: true, queueCritical: true))
+        #expect(actions == .init(memoryCritical: true))
     }
 
     @Test func onlyChangesBecomeEvents() {

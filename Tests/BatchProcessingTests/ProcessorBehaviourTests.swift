@@ -3,6 +3,8 @@ import DenseBatching
 import DenseKernels
 import Foundation
 import Locking
+import Logging
+import MetricsTestKit
 import Testing
 
 /// The processor end to end, on real threads. Waits are on results, never on sleeps, except where a
@@ -189,6 +191,136 @@ import Testing
         await processor.stop()
     }
 
+    /// A wrong result count is a programming error: the batch runs once (no isolation, no retry, so the
+    /// function's side effects do not repeat), every item fails, and logs, stats and metrics say so.
+    @Test func resultCountMismatchFailsEveryItemOnceAndIsReported() async throws {
+        let calls = Locked(0)
+        let capture = LogCapture()
+        let label = "mismatch_test"
+        let metrics = SharedTestMetrics.metrics
+        let processor = try BatchProcessor<Int, Int>(
+            configuration: Self.config {
+                $0.batching.initialSize = 4
+                $0.batching.strategy = .fixed
+                $0.batching.timeout = .seconds(10)
+                $0.monitoring.metricsLabel = label
+            },
+            logger: capture.logger)
+        try processor.start { batch in
+            calls.withLock { $0 += 1 }
+            return Array(batch.dropLast())
+        }
+        var futures: [BatchFuture<Int>] = []
+        for value in 0..<4 { futures.append(try await processor.enqueuePredict(value)) }
+        for future in futures {
+            #expect(await Self.code { _ = try await future.value } == .resultCountMismatch)
+        }
+        await processor.stop()
+        #expect(calls.withLock { $0 } == 1)
+        let stats = processor.stats()
+        #expect(stats.resultCountMismatches == 1)
+        #expect(stats.isolationRuns == 0 && stats.retriesScheduled == 0)
+        #expect(stats.window.errorsByCode["resultCountMismatch"] == 4)
+        let logged = capture.all.filter { $0.level == .error }
+        #expect(logged.count == 1)
+        #expect(logged.first?.metadata["expected"] == "4")
+        #expect(logged.first?.metadata["got"] == "3")
+        #expect(metrics.counterTotal(label: "\(label)_result_count_mismatches_total") == 1)
+    }
+
+    /// Set while not running, the batch size is the next start's starting target (that start only).
+    @Test func updateBatchSizeWhileNotRunningAppliesAtTheNextStart() async throws {
+        let processor = try BatchProcessor<Int, Int>(
+            configuration: Self.config {
+                $0.batching.initialSize = 8
+                $0.batching.strategy = .fixed
+                $0.batching.timeout = .seconds(10)
+            })
+        processor.updateBatchSize(2)
+        #expect(processor.stats().currentBatchSize == 8)
+        try processor.start { $0 }
+        #expect(processor.stats().currentBatchSize == 2)
+        // Two items fill the batch at once instead of waiting 10 s for eight.
+        let first = try await processor.enqueuePredict(1)
+        #expect(try await processor.predict(2) == 2)
+        #expect(try await first.value == 1)
+        processor.updateBatchSize(3)
+        #expect(processor.stats().currentBatchSize == 3)
+        await processor.stop()
+        processor.updateBatchSize(5)
+        try processor.start { $0 }
+        #expect(processor.stats().currentBatchSize == 5)
+        await processor.stop()
+        try processor.start { $0 }
+        #expect(processor.stats().currentBatchSize == 8)
+        await processor.stop()
+    }
+
+    @Test func zeroBatchTimeoutSendsALoneItemAtOnce() async throws {
+        let processor = try BatchProcessor<Int, Int>(
+            configuration: Self.config {
+                $0.batching.initialSize = 64
+                $0.batching.strategy = .fixed
+                $0.batching.timeout = .zero
+            })
+        try processor.start { $0 }
+        #expect(try await processor.predict(7) == 7)
+        #expect(processor.stats().window.batchesByReason[.timeout] == 1)
+        await processor.stop()
+    }
+
+    /// The lifecycle is logged in the order it happens, across a restart and a stop that times out.
+    @Test func lifecycleLogLinesComeInTheOrderThingsHappen() async throws {
+        let capture = LogCapture()
+        let release = Locked(false)
+        let processor = try BatchProcessor<Int, Int>(
+            configuration: Self.config { $0.batching.initialSize = 1 }, logger: capture.logger)
+        try processor.start { $0 }
+        #expect(try await processor.predict(1) == 1)
+        // Nothing queued: the stop completes within the call that begins it.
+        await processor.stop()
+        try processor.start { batch in
+            while !release.withLock({ $0 }) { Thread.sleep(forTimeInterval: 0.005) }
+            return batch
+        }
+        let hung = try await processor.enqueuePredict(2)
+        #expect(await Self.eventually { processor.stats().activeBatches == 1 })
+        await processor.stop(timeout: .milliseconds(20))
+        release.withLock { $0 = true }
+        #expect(await Self.code { _ = try await hung.value } == .shuttingDown)
+        let lifecycle = capture.messages.filter { $0.hasPrefix("batch processor") || $0.hasPrefix("stop timed out") }
+        #expect(
+            lifecycle == [
+                "batch processor started", "batch processor stopping", "batch processor stopped",
+                "batch processor started", "batch processor stopping",
+                "stop timed out; failing the items still queued or running with shuttingDown",
+                "batch processor stopped",
+            ])
+    }
+
+    @Test func statsGiveTheLargestBatchAndBatchSizePercentiles() async throws {
+        let processor = try BatchProcessor<Int, Int>(
+            configuration: Self.config {
+                $0.batching.initialSize = 4
+                $0.batching.strategy = .fixed
+                $0.batching.timeout = .seconds(10)
+            })
+        try processor.start { $0 }
+        var futures: [BatchFuture<Int>] = []
+        for value in 0..<12 { futures.append(try await processor.enqueuePredict(value)) }
+        for future in futures { _ = try await future.value }
+        // A lone item sent by the drain makes one smaller batch.
+        let last = try await processor.enqueuePredict(12)
+        await processor.stop()
+        _ = try await last.value
+        let stats = processor.stats()
+        #expect(stats.largestBatchSize == 4)
+        #expect(stats.p50BatchSize == 4)
+        #expect(stats.p90BatchSize == 4)
+        #expect(stats.window.avgBatchSize == 13.0 / 4)
+        #expect(stats.dictionary["largest_batch_size"] == 4)
+    }
+
     @Test func lifecycleErrorsAndRestart() async throws {
         let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.batching.initialSize = 1 })
         #expect(await Self.code { _ = try await processor.predict(1) } == .notStarted)
@@ -272,7 +404,7 @@ import Testing
         processor.pause()
         let first = try await processor.enqueuePredict(1)
         let second = try await processor.enqueuePredict(2)
-        #expect(await Self.code { _ = try await processor.enqueuePredict(3) } == .queueFull)
+        #expect(await Self.code { _ = try await processor.enqueuePredict(3, timeout: .zero) } == .queueFull)
         #expect(await Self.code { _ = try await processor.enqueuePredict(3, timeout: .milliseconds(30)) } == .queueFull)
         // A waiting producer gets in once dispatch frees space.
         async let third = processor.enqueuePredict(3, timeout: .seconds(60))

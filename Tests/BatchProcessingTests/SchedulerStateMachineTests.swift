@@ -261,6 +261,50 @@ import Testing
         #expect(machine.cancelWaiter(id: first.id) == nil)
     }
 
+    @Test func producerWithoutTimeoutWaitsForRoomUntilAdmittedOrStopped() {
+        var machine = Self.machine(target: 2) {
+            $0.maxQueueSize = 1
+            $0.itemTimeout = .seconds(3600)
+        }
+        Self.submit(&machine, "a", at: .zero)
+        _ = machine.wait(7, element: "b", priority: .normal, rows: 1, timeout: nil, now: .zero)
+        _ = machine.wait(8, element: "c", priority: .normal, rows: 1, timeout: nil, now: .zero)
+        // No deadline of theirs for the timer, and no time gives up on them.
+        #expect(machine.nextDeadline(now: .zero) == Self.ms(100))
+        #expect(machine.timerFired(now: .seconds(600)).rejected.isEmpty)
+        #expect(machine.waitingProducers == 2)
+        // Room admits the first in line; a stop ends the other's wait.
+        guard case .run(_, let actions) = machine.workerNext(now: .seconds(600), wasWaiting: true) else {
+            Issue.record("expected a batch")
+            return
+        }
+        #expect(actions.admitted == [7])
+        let stopped = machine.stop(mode: .drain, now: .seconds(601))
+        #expect(stopped.rejected.map(\.0) == [8])
+        #expect(stopped.rejected.first?.1.code == .shuttingDown)
+    }
+
+    @Test func timedOutProducerLearnsHowLongItWaited() {
+        var machine = Self.machine(target: 2) { $0.maxQueueSize = 1 }
+        Self.submit(&machine, "a", at: .zero)
+        _ = machine.wait(7, element: "b", priority: .normal, rows: 1, timeout: Self.ms(50), now: Self.ms(5))
+        #expect(machine.timerFired(now: Self.ms(54)).rejected.isEmpty)
+        // The timer woke late: the error tells the wait it really was, not the time left on the deadline.
+        let rejected = machine.timerFired(now: Self.ms(70)).rejected
+        #expect(rejected.map(\.0) == [7])
+        #expect(rejected.first?.1.code == .queueFull)
+        #expect(rejected.first?.1.waited == Self.ms(65))
+    }
+
+    @Test func zeroBatchTimeoutNeverWaits() {
+        var machine = Self.machine(target: 4) { $0.batchTimeout = .zero }
+        // Far from the target, yet due at once: the lone item wakes the idle worker.
+        #expect(Self.submit(&machine, "a", at: Self.ms(5)).wakeWorkers == 1)
+        let batch = Self.take(&machine, at: Self.ms(5))
+        #expect(batch?.reason == .timeout)
+        #expect(batch?.parts.map(\.element) == ["a"])
+    }
+
     @Test func wakesOneWorkerPerDueBatch() {
         var machine = Self.machine(target: 2, workers: 3)
         #expect(Self.submit(&machine, "a", at: .zero).wakeWorkers == 0)

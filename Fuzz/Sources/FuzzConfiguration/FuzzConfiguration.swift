@@ -44,7 +44,7 @@ private func checkInvariants(_ configuration: BatchProcessorConfiguration) {
         c.batching.minSize <= c.batching.initialSize && c.batching.initialSize <= c.batching.maxSize, "batch sizes")
     precondition(c.queue.capacity >= 1 && (1...256).contains(c.workers.count), "queue or workers")
     precondition(
-        c.batching.timeout > .zero && c.batching.itemTimeout > .zero && c.health.checkInterval > .zero, "timeouts")
+        c.batching.timeout >= .zero && c.batching.itemTimeout > .zero && c.health.checkInterval > .zero, "timeouts")
     precondition(
         c.batching.minInterval >= .zero && c.failures.retryDelay >= .zero && c.failures.maxRetries >= 0, "intervals")
     precondition((c.queue.agingLimit ?? .seconds(1)) > .zero && (c.memory.maxBatchMB ?? 1) > 0, "optional limits")

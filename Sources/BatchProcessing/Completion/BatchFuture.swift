@@ -26,6 +26,7 @@ public struct BatchFuture<Output: Sendable>: Sendable {
     #if compiler(>=6.3)
         @specialized(where Output == [Float])
     #endif
+    @available(*, noasync, message: "blocks the calling thread; use 'await value' in a task")
     public func result() throws(BatchProcessorError) -> Output {
         // The processor's item timeout bounds the wait.
         try cell.waitBlocking(timeout: nil)!.get()
@@ -37,6 +38,7 @@ public struct BatchFuture<Output: Sendable>: Sendable {
     #if compiler(>=6.3)
         @specialized(where Output == [Float])
     #endif
+    @available(*, noasync, message: "blocks the calling thread; use 'await value' in a task")
     public func result(timeout: Duration) throws(BatchProcessorError) -> Output? {
         guard let result = cell.waitBlocking(timeout: timeout) else { return nil }
         return try result.get()

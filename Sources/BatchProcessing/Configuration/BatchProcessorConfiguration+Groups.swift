@@ -1,7 +1,9 @@
 extension BatchProcessorConfiguration {
     /// Batch sizes, how long a batch may wait to fill, and how sizes adapt.
     public struct Batching: Sendable, Equatable {
-        /// The target batch size, in rows, when the processor starts (seed: `initial_batch_size`).
+        /// The target batch size, in rows, when the processor starts, unless
+        /// ``BatchProcessor/updateBatchSize(_:)`` set another while it was not running
+        /// (seed: `initial_batch_size`).
         public var initialSize = 32
         /// The smallest target the batch size may be set to, by the adaptive controller or
         /// ``BatchProcessor/updateBatchSize(_:)`` (seed: `min_batch_size`).
@@ -9,6 +11,8 @@ extension BatchProcessorConfiguration {
         /// The most rows in one batch; larger items are split across batches (seed: `max_batch_size`).
         public var maxSize = 128
         /// The longest an item waits for its batch to fill, from its own arrival (seed: `batch_timeout`).
+        ///
+        /// Zero means never wait: a batch goes out with whatever is queued as soon as a worker is free.
         public var timeout: Duration = .milliseconds(100)
         /// The longest an item may take from arrival to result before it fails with `timedOut`
         /// (seed: `item_timeout`).
@@ -31,8 +35,11 @@ extension BatchProcessorConfiguration {
 
     /// The queue of items waiting for a batch.
     public struct Queue: Sendable, Equatable {
-        /// The most items queued (not yet dispatched); beyond it, submitting waits for room or fails
-        /// with `queueFull` (seed: `max_queue_size`).
+        /// The most items queued (not yet dispatched); beyond it, submitting waits for room.
+        ///
+        /// The seed's `max_queue_size` ("maximum items in queue before blocking"): a producer without an
+        /// enqueue timeout blocks (or suspends) until there is room, one with a timeout fails with
+        /// `queueFull` when it passes, and one with a zero timeout fails at once.
         public var capacity = 1000
         /// Serve items by ``BatchPriority`` (then arrival); otherwise strictly in arrival order
         /// (seed: `enable_priority_queue`).

@@ -18,7 +18,8 @@ extension BatchProcessorConfiguration {
             (batching.minSize...batching.maxSize).contains(batching.initialSize), "batching.initialSize",
             "must lie in batching.minSize...batching.maxSize (got \(batching.initialSize), range \(batching.minSize)...\(batching.maxSize))"
         )
-        try require(batching.timeout > .zero, "batching.timeout", "must be positive (got \(batching.timeout))")
+        // Zero is valid: "never wait", every batch goes out as soon as a worker is free.
+        try require(batching.timeout >= .zero, "batching.timeout", "must not be negative (got \(batching.timeout))")
         try require(
             batching.itemTimeout > .zero, "batching.itemTimeout", "must be positive (got \(batching.itemTimeout))")
         try require(queue.capacity >= 1, "queue.capacity", "must be at least 1 (got \(queue.capacity))")

@@ -15,6 +15,9 @@ package enum BatchRunResult<Output: Sendable> {
     case completed([Result<Output, BatchProcessorError>?])
     /// The batch as a whole failed; the scheduler isolates and retries.
     case failed(BatchProcessorError, retryable: Bool)
+    /// The processing function returned `got` results for `expected` items: a programming error, so
+    /// the scheduler fails the whole batch with no retry and no isolation.
+    case resultCountMismatch(expected: Int, got: Int)
 }
 
 package typealias SchedulerMachine<Item: Sendable, Output: Sendable> = SchedulerStateMachine<
@@ -61,7 +64,7 @@ package struct BatchBackend<Item: Sendable, Output: Sendable>: Sendable {
 /// How one item is submitted.
 struct Submission: Sendable {
     var priority: BatchPriority
-    /// How long to wait for queue space (`nil` or zero: fail at once when full).
+    /// How long to wait for queue space: `nil` until there is room, zero fails at once when full.
     var timeout: Duration?
     /// Nobody holds a future for the item.
     var fireAndForget: Bool

@@ -23,8 +23,9 @@ final class FunctionRunner<Item: Sendable, Output: Sendable>: BatchRunner {
             return .failed(.processingFailed(underlying), retryable: !(error is any NonRetryableError))
         }
         guard outputs.count == items.count else {
-            // A contract violation, not bad luck: running it again would only repeat it.
-            return .failed(.resultCountMismatch(expected: items.count, got: outputs.count), retryable: false)
+            // A contract violation, not bad luck: running it again, whole or split, would only repeat it
+            // (and the function's side effects).
+            return .resultCountMismatch(expected: items.count, got: outputs.count)
         }
         results.removeAll(keepingCapacity: true)
         results.reserveCapacity(outputs.count)

@@ -18,8 +18,6 @@ struct HealthEvaluator {
     struct Actions: Equatable {
         /// Memory is critical: shrink batches and release pooled memory.
         var memoryCritical = false
-        /// The queue is critical: let the controller grow batches.
-        var queueCritical = false
     }
 
     let memoryWarning: Double
@@ -59,7 +57,6 @@ struct HealthEvaluator {
         }
         if inputs.queueSize >= queueCritical {
             checks.append(("queue", .unhealthy, "queue holds \(inputs.queueSize) items ≥ critical \(queueCritical)"))
-            actions.queueCritical = true
         } else if inputs.queueSize >= queueWarning {
             checks.append(("queue", .degraded, "queue holds \(inputs.queueSize) items ≥ warning \(queueWarning)"))
         }

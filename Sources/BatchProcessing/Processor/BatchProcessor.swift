@@ -26,6 +26,8 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     let alertHub = AlertHub()
     let sampler: @Sendable () -> ResourceSample
     private let storage = Locked<SchedulerStorage<Item, Output>?>(nil)
+    /// A batch size set while not running, for the next start (taken with `storage`'s lock held).
+    private let pendingBatchSize = Locked<Int?>(nil)
 
     /// Creates a stopped processor.
     ///
@@ -68,9 +70,13 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     package func start(backend: BatchBackend<Item, Output>) throws(BatchProcessorError) {
         let started: SchedulerStorage<Item, Output>? = storage.withLock { current in
             if let current, !current.liveState().isStopped { return nil }
+            let initialBatchSize = pendingBatchSize.withLock { pending in
+                defer { pending = nil }
+                return pending
+            }
             let fresh = SchedulerStorage(
                 configuration: configuration, backend: backend, stats: statistics, metrics: metrics, alerts: alertHub,
-                sampler: sampler, logger: logger)
+                sampler: sampler, logger: logger, initialBatchSize: initialBatchSize)
             current = fresh
             return fresh
         }
@@ -103,6 +109,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     /// `shuttingDown`; `cancel` fails queued items at once and lets running batches finish within
     /// `timeout`. New items are refused from the moment `stop` is called. Calling `stop` again, or on a
     /// stopped processor, does nothing more. The processor can be started again afterwards.
+    @available(*, noasync, message: "blocks the calling thread; use 'await stop(timeout:mode:)' in a task")
     public func stop(timeout: Duration = .seconds(5), mode: StopMode = .drain) {
         guard let current = storage.withLock({ $0 }) else { return }
         current.beginStop(mode: mode, timeout: timeout)
@@ -130,9 +137,19 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
 
     /// Overrides the target batch size (clamped to `batching.minSize` and the row cap).
     ///
-    /// With the adaptive strategy the controller keeps adjusting from the new value.
+    /// On a running processor it applies at once, and with the adaptive strategy the controller keeps
+    /// adjusting from the new value. On a processor that is not running (never started, or stopped) it
+    /// is kept for the next start, which begins from it instead of `initialBatchSize`; later starts
+    /// begin from `initialBatchSize` again.
     public func updateBatchSize(_ size: Int) {
-        storage.withLock { $0 }?.setTargetBatchSize(size)
+        let running: SchedulerStorage<Item, Output>? = storage.withLock { current in
+            if let current, !current.liveState().isStopped { return current }
+            // Under the same lock as `start`, so a concurrent start either sees the value or is the
+            // running processor this call applies it to.
+            pendingBatchSize.withLock { $0 = size }
+            return nil
+        }
+        running?.setTargetBatchSize(size)
     }
 
     // MARK: Submitting
@@ -142,13 +159,22 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     // run on linear256. `@specialized` (SE-0460) makes the generic entry jump to a copy compiled for the
     // dense model's `[Float]` items, so the common case pays for none of it; other types still work.
 
-    /// Submits an item and returns a future for its output, blocking while the queue is full.
+    /// Submits an item and returns a future for its output, blocking the calling thread while the queue is full.
     ///
-    /// With a `timeout`, a full queue is waited on for up to that long, then the call fails with
-    /// `queueFull`; without one, a full queue fails at once.
+    /// When ``BatchProcessorConfiguration/Queue/capacity`` items are queued, the call waits for room, as
+    /// the seed's `max_queue_size` ("maximum items in queue before blocking") and `timeout` ("maximum wait
+    /// time if queue is full") say:
+    /// - `timeout` `nil` (the default): waits as long as it takes;
+    /// - a positive `timeout`: waits up to that long, then throws `queueFull` (its
+    ///   ``BatchProcessorError/waited`` says how long it waited);
+    /// - `timeout` `.zero`: throws `queueFull` at once — the fail-fast a server uses to refuse work.
+    ///
+    /// Waiting producers get room in the order they began to wait. Stopping the processor ends the wait
+    /// with `shuttingDown`. From a task, use the `async` overload, which suspends instead of blocking.
     #if compiler(>=6.3)
         @specialized(where Item == [Float], Output == [Float])
     #endif
+    @available(*, noasync, message: "blocks while the queue is full; use 'await enqueuePredict' in a task")
     public func enqueuePredict(
         _ item: Item,
         timeout: Duration? = nil,
@@ -160,9 +186,10 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
 
     /// Submits an item and returns a future for its output, suspending while the queue is full.
     ///
-    /// With a `timeout`, a full queue is waited on for up to that long, then the call fails with
-    /// `queueFull`; without one, a full queue fails at once. Cancelling the task while it waits
-    /// withdraws the item.
+    /// `timeout` as for the blocking ``enqueuePredict(_:timeout:priority:)-42d6m``: `nil` waits for room
+    /// as long as it takes, a positive value up to that long, `.zero` not at all. Cancelling the task
+    /// while it waits withdraws the item and throws `cancelled`; stopping the processor throws
+    /// `shuttingDown`.
     #if compiler(>=6.3)
         @specialized(where Item == [Float], Output == [Float])
     #endif
@@ -176,17 +203,20 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     }
 
     /// Submits an item whose result nobody waits for; it is still processed and counted, and a
-    /// failure is logged. Queue-full handling as for ``enqueuePredict(_:timeout:priority:)-42d6m``.
+    /// failure is logged. Blocks while the queue is full, as ``enqueuePredict(_:timeout:priority:)-42d6m``.
     #if compiler(>=6.3)
         @specialized(where Item == [Float], Output == [Float])
     #endif
+    @available(*, noasync, message: "blocks while the queue is full; use 'await enqueue' in a task")
     public func enqueue(_ item: Item, timeout: Duration? = nil, priority: BatchPriority = .normal)
         throws(BatchProcessorError)
     {
         _ = try submitBlocking(item, timeout: timeout, priority: priority, fireAndForget: true)
     }
 
-    /// Submits an item whose result nobody waits for, suspending while the queue is full.
+    /// Submits an item whose result nobody waits for, suspending while the queue is full (`timeout` as
+    /// for ``enqueuePredict(_:timeout:priority:)-42d6m``; cancelling the task while it waits withdraws
+    /// the item).
     #if compiler(>=6.3)
         @specialized(where Item == [Float], Output == [Float])
     #endif
@@ -239,6 +269,12 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         let (accepted, wait) = try offer(item, timeout: timeout, priority: priority, fireAndForget: fireAndForget)
         if let wait {
             do throws(BatchProcessorError) { try await accepted.0.wait(wait) } catch { throw refused(error) }
+            if Task.isCancelled {
+                // Cancelled just as room was found: the caller is gone, so withdraw the item it no longer
+                // waits for (counted once, as a cancelled item).
+                accepted.0.cancel(accepted.1.cell)
+                throw .cancelled
+            }
         }
         return accepted
     }
@@ -252,8 +288,8 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
 
     /// Submits an item and awaits its output.
     ///
-    /// `timeout` bounds the wait for queue space as in ``enqueuePredict(_:timeout:priority:)-9bjgj``.
-    /// Cancelling the task withdraws the item if it has not been dispatched and ends with `cancelled`.
+    /// `timeout` bounds the wait for queue space as in ``enqueuePredict(_:timeout:priority:)-9bjgj``:
+    /// `nil` waits for room, `.zero` fails at once with `queueFull` when the queue is full. Cancelling the task withdraws the item if it has not been dispatched and ends with `cancelled`.
     #if compiler(>=6.3)
         @specialized(where Item == [Float], Output == [Float])
     #endif
@@ -314,6 +350,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
             stats.isolationRuns = live.isolationRuns
             stats.retriesScheduled = live.retriesScheduled
             stats.watchdogTrips = live.watchdogTrips
+            stats.resultCountMismatches = live.resultCountMismatches
             stats.stuckBatches = live.stuckBatches
             stats.circuit = live.circuit
         }

@@ -14,7 +14,8 @@ public struct BatchProcessorError: Error, CustomStringConvertible {
         private let base: Base
         private init(_ base: Base) { self.base = base }
 
-        /// The queue was at ``BatchProcessorConfiguration/Queue/capacity`` for the whole enqueue timeout.
+        /// The queue was at ``BatchProcessorConfiguration/Queue/capacity`` for the whole enqueue timeout (or
+        /// the caller passed a zero timeout: fail at once rather than wait for room).
         public static let queueFull = Code(.queueFull)
         /// The item was not completed within ``BatchProcessorConfiguration/Batching/itemTimeout``.
         public static let timedOut = Code(.timedOut)
@@ -49,23 +50,29 @@ public struct BatchProcessorError: Error, CustomStringConvertible {
     public let message: String
     /// The error thrown by the processing function, for ``Code/processingFailed``.
     public let underlying: (any Error)?
+    /// How long the caller waited for queue space, for ``Code/queueFull`` (zero when it asked not to wait).
+    public let waited: Duration?
 
-    private init(_ code: Code, _ message: String, underlying: (any Error)? = nil) {
+    private init(_ code: Code, _ message: String, underlying: (any Error)? = nil, waited: Duration? = nil) {
         self.code = code
         self.message = message
         self.underlying = underlying
+        self.waited = waited
     }
 
     /// The code and the message, for logs.
     public var description: String { "\(code): \(message)" }
 
-    /// The queue held `capacity` items for the whole wait.
+    /// The queue held `capacity` items for the whole of the caller's wait of `waited` (`nil` or zero: the
+    /// caller asked not to wait).
     public static func queueFull(capacity: Int, waited: Duration?) -> Self {
-        let wait = waited.map { "for \($0)" } ?? "with no enqueue timeout"
+        let waited = max(waited ?? .zero, .zero)
+        let wait = waited > .zero ? "for the \(waited) the caller waited" : "and the caller asked not to wait"
         return Self(
             .queueFull,
-            "the queue is full (\(capacity) items) \(wait); retry later, pass an enqueue timeout, "
-                + "or raise maxQueueSize / add workers")
+            "the queue is full (\(capacity) items) \(wait); retry later, wait longer (a larger enqueue "
+                + "timeout, or nil to wait for room), or raise maxQueueSize / add workers",
+            waited: waited)
     }
 
     /// The item was not done within `limit` of its arrival.
@@ -125,7 +132,8 @@ public struct BatchProcessorError: Error, CustomStringConvertible {
     public static func resultCountMismatch(expected: Int, got: Int) -> Self {
         Self(
             .resultCountMismatch,
-            "the processing function returned \(got) results for a batch of \(expected) items; "
-                + "it must return exactly one result per item, in order")
+            "the processing function returned \(got) results for a batch of \(expected) items, so every item "
+                + "of the batch failed without a retry; fix the function to return exactly one result per "
+                + "item, in order")
     }
 }

@@ -56,6 +56,31 @@ extension SchedulerStateMachine {
         return actions
     }
 
+    /// Batch `id`'s processing function returned the wrong number of results.
+    ///
+    /// A programming error, not a transient fault: every item of the batch fails with `error` at once.
+    /// No isolation and no retry — running the function again, whole or split, would only repeat the
+    /// mistake and the function's side effects.
+    mutating func batchReturnedWrongResultCount(id: UInt64, error: BatchProcessorError, now: Duration) -> Actions {
+        var actions = Actions()
+        if stuck.removeValue(forKey: id) != nil {
+            actions.retireWorker = true
+            return actions
+        }
+        guard let batch = inFlight.removeValue(forKey: id) else { return actions }
+        resultCountMismatches += 1
+        // Parts already failed by their deadline are finished; every other part fails now.
+        var failed = 0
+        for part in batch.parts where part.deadline > batch.expiredThrough {
+            actions.failures.append((part.element, error))
+            failed += 1
+        }
+        if breaker != nil, failed > 0 { breaker!.record(succeeded: 0, failed: failed, now: now) }
+        wakeWorkerIfReady(now: now, &actions)
+        finishStopIfDrained(&actions)
+        return actions
+    }
+
     /// Parts waiting to run again.
     var pendingRetryItems: Int { retries.reduce(0) { $0 + $1.parts.count } }
 }

@@ -4,7 +4,8 @@ extension SchedulerStateMachine {
     /// A producer offers an item of `rows` rows.
     ///
     /// A full queue (or producers already waiting, who keep their turn) answers ``SubmitResult/full``;
-    /// the caller then fails at once or calls ``wait(_:element:priority:rows:timeout:now:)``.
+    /// the caller then fails at once (a zero enqueue timeout) or calls
+    /// ``wait(_:element:priority:rows:timeout:now:)``.
     mutating func submit(_ element: Element, priority: BatchPriority, rows: Int, now: Duration) -> SubmitResult {
         guard lifecycle == .running else { return .rejected(.shuttingDown) }
         guard queuedItems < settings.maxQueueSize, waiters.isEmpty else { return .full }
@@ -15,7 +16,9 @@ extension SchedulerStateMachine {
         return .accepted(enqueue(element, priority: priority, rows: rows, now: now))
     }
 
-    /// A producer waits up to `timeout` for queue space.
+    /// A producer waits up to `timeout` for queue space (`nil`: until there is room or the processor stops).
+    ///
+    /// Waiting producers are admitted in the order they began to wait, as space frees.
     ///
     /// - Returns: the waiter's id, for ``cancelWaiter(id:)``, and actions (the timer may need rearming).
     mutating func wait(
@@ -23,17 +26,18 @@ extension SchedulerStateMachine {
         element: Element,
         priority: BatchPriority,
         rows: Int,
-        timeout: Duration,
+        timeout: Duration?,
         now: Duration
     ) -> (id: UInt64, actions: Actions) {
         nextWaiterID += 1
-        let deadline = now + timeout
+        let deadline = timeout.map { now + $0 }
         waiters.append(
             WaitingProducer(
                 id: nextWaiterID, waiter: waiter, element: element, priority: priority, rows: rows,
-                deadline: deadline))
+                since: now, deadline: deadline))
         var actions = Actions()
-        armTimer(for: deadline, &actions)
+        // A producer without a deadline needs no timer: admission or stop ends its wait.
+        if let deadline { armTimer(for: deadline, &actions) }
         return (nextWaiterID, actions)
     }
 
@@ -61,9 +65,6 @@ extension SchedulerStateMachine {
         }
         return (nil, .none)
     }
-
-    /// The sequence number the next accepted item will get.
-    var upcomingSequence: UInt64 { nextSequence + 1 }
 
     mutating func enqueue(_ element: Element, priority: BatchPriority, rows: Int, now: Duration) -> Actions {
         precondition(rows > 0, "an item has at least one row")

@@ -55,13 +55,11 @@ extension SchedulerStateMachine {
             inFlight[id] = batch
         }
         // Retries whose items ran out of time while waiting to run again.
-        var expiredRetries = 0
         for index in retries.indices.reversed() {
             let parts = retries[index].parts
             let kept = parts.filter { $0.deadline > now }
             guard kept.count < parts.count else { continue }
             for part in parts where part.deadline <= now { actions.failures.append((part.element, timeout)) }
-            expiredRetries += parts.count - kept.count
             if kept.isEmpty { retries.remove(at: index) } else { retries[index].parts = kept }
         }
         // The watchdog: a batch running past its limit is given up on; its worker is replaced.
@@ -80,12 +78,12 @@ extension SchedulerStateMachine {
         }
         let timedOut = actions.failures.count
         if breaker != nil, timedOut > 0 { breaker!.record(succeeded: 0, failed: timedOut, now: now) }
-        _ = expiredRetries
         // Producers waiting for space past their enqueue timeout.
-        while let index = waiters.firstIndex(where: { $0.deadline <= now }) {
+        while let index = waiters.firstIndex(where: { $0.deadline.map { $0 <= now } ?? false }) {
             let producer = waiters.remove(at: index)
+            // How long it really waited: the timer may fire after the deadline, never before.
             actions.rejected.append(
-                (producer.waiter, .queueFull(capacity: settings.maxQueueSize, waited: producer.deadline - now)))
+                (producer.waiter, .queueFull(capacity: settings.maxQueueSize, waited: now - producer.since)))
         }
         admitWaiters(now: now, &actions)
         wakeWorkerIfReady(now: now, &actions)

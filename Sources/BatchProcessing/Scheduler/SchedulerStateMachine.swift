@@ -108,7 +108,10 @@ package struct SchedulerStateMachine<Element, Waiter> {
         let element: Element
         let priority: BatchPriority
         let rows: Int
-        let deadline: Duration
+        /// When the producer began to wait, so a timed-out one learns how long it waited.
+        let since: Duration
+        /// When the producer gives up (`nil`: it waits for room as long as it takes).
+        let deadline: Duration?
     }
 
     enum Lifecycle: Equatable {
@@ -206,6 +209,8 @@ package struct SchedulerStateMachine<Element, Waiter> {
     var retriesScheduled = 0
     /// Batches the watchdog declared stuck since start.
     var watchdogTrips = 0
+    /// Batches whose processing function returned the wrong number of results, since start.
+    var resultCountMismatches = 0
 
     init(settings: Settings, initialBatchSize: Int) {
         self.settings = settings
@@ -222,6 +227,4 @@ package struct SchedulerStateMachine<Element, Waiter> {
     var activeBatches: Int { inFlight.count }
     /// Producers waiting for queue space.
     var waitingProducers: Int { waiters.count }
-    /// The number of workers waiting for work.
-    var idleWorkerCount: Int { idleWorkers }
 }

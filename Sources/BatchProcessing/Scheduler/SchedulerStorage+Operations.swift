@@ -30,8 +30,9 @@ extension SchedulerStorage: RequestCanceller {
 
     /// Offers an item to the queue.
     ///
-    /// - Returns: `nil` if it was accepted, or the wait for space the caller must complete.
-    /// - Throws: `queueFull` when the queue is full and there is no positive `timeout`; `shuttingDown`.
+    /// - Returns: `nil` if it was accepted, or the wait for space the caller must complete (`timeout`
+    ///   `nil`: until there is room; positive: up to that long).
+    /// - Throws: `queueFull` when the queue is full and `timeout` is zero or negative; `shuttingDown`.
     func offer(
         _ element: Element,
         rows: Int,
@@ -49,10 +50,11 @@ extension SchedulerStorage: RequestCanceller {
             lock.unlock()
             throw error
         case .full:
-            guard let timeout, timeout > .zero else {
+            if let timeout, timeout <= .zero {
+                // The caller's explicit fail-fast: it did not wait at all.
                 let capacity = machine.settings.maxQueueSize
                 lock.unlock()
-                throw .queueFull(capacity: capacity, waited: nil)
+                throw .queueFull(capacity: capacity, waited: .zero)
             }
             let waiter = ProducerWaiter()
             let (id, actions) = machine.wait(
@@ -65,7 +67,8 @@ extension SchedulerStorage: RequestCanceller {
 
     /// Blocks the calling thread until the item is admitted or the wait fails.
     func waitBlocking(_ wait: SpaceWait) throws(BatchProcessorError) {
-        // The timer thread ends every wait by its deadline, so no timeout is needed here.
+        // Admission, the timer thread (at the wait's deadline) or a stop ends every wait, so no
+        // timeout is needed here; without a deadline the caller blocks until there is room.
         if let error = wait.waiter.outcome.waitBlocking(timeout: nil) ?? nil { throw error }
     }
 
@@ -121,6 +124,11 @@ extension SchedulerStorage: RequestCanceller {
 
     /// Begins stopping; the stop completes by `timeout` at the latest (signalled by ``stoppedSignal``).
     func beginStop(mode: StopMode, timeout: Duration) {
+        // Logged before the stop begins: once it has, a worker (or this call, with nothing queued) may
+        // finish it and log "stopped" at once. Not under the lock, as a log handler is the user's code.
+        if lock.withLock({ machine.lifecycle == .running }) {
+            logger.info("batch processor stopping", metadata: ["mode": "\(mode)"])
+        }
         let actions: Machine.Actions = lock.withLock {
             let now = now()
             var actions = machine.stop(mode: mode, now: now)
@@ -134,7 +142,6 @@ extension SchedulerStorage: RequestCanceller {
             return actions
         }
         perform(actions)
-        logger.info("batch processor stopping", metadata: ["mode": "\(mode)"])
     }
 
     /// Lets the threads end on their own: a worker stuck in a hung batch must not hold up `stop`.
@@ -163,6 +170,7 @@ extension SchedulerStorage: RequestCanceller {
         var isolationRuns: Int
         var retriesScheduled: Int
         var watchdogTrips: Int
+        var resultCountMismatches: Int
         var stuckBatches: Int
         var circuit: CircuitState
     }
@@ -179,7 +187,8 @@ extension SchedulerStorage: RequestCanceller {
                 controller: machine.controller.map(AdaptiveControllerSnapshot.init),
                 pendingRetries: machine.pendingRetryItems, isolationRuns: machine.isolationRuns,
                 retriesScheduled: machine.retriesScheduled, watchdogTrips: machine.watchdogTrips,
-                stuckBatches: machine.stuck.count, circuit: CircuitState(machine.breaker?.state, now: now()))
+                resultCountMismatches: machine.resultCountMismatches, stuckBatches: machine.stuck.count,
+                circuit: CircuitState(machine.breaker?.state, now: now()))
         }
     }
 }

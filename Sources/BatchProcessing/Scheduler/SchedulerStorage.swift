@@ -51,7 +51,8 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         metrics: BatchMetrics?,
         alerts: AlertHub,
         sampler: @escaping @Sendable () -> ResourceSample,
-        logger: Logger
+        logger: Logger,
+        initialBatchSize: Int? = nil
     ) {
         self.configuration = configuration
         self.backend = backend
@@ -89,7 +90,8 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
             settings.adaptive = adaptive
         }
         self.rowCap = settings.rowCap
-        self.machine = Machine(settings: settings, initialBatchSize: configuration.batching.initialSize)
+        self.machine = Machine(
+            settings: settings, initialBatchSize: initialBatchSize ?? configuration.batching.initialSize)
     }
 
     /// The scheduler's clock: time since this storage was created.
@@ -148,7 +150,9 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
                 let outcome = execute(batch, on: runner, wakes: &wakes)
                 lock.lock()
                 let completion: Machine.Actions
-                if let failure = outcome.failure {
+                if let mismatch = outcome.mismatch {
+                    completion = machine.batchReturnedWrongResultCount(id: batch.id, error: mismatch, now: now())
+                } else if let failure = outcome.failure {
                     completion = machine.batchFailed(
                         id: batch.id, error: failure.error, retryable: failure.retryable,
                         serviceTime: outcome.serviceTime, jitter: Double.random(in: 0.5..<1.5), now: now())
@@ -202,11 +206,17 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
             }
             if let next, next <= now {
                 var actions = machine.timerFired(now: now)
+                var stopTimedOut = false
                 if let deadline = stopDeadline, machine.lifecycle == .draining, deadline <= now {
-                    logger.warning("stop timed out; failing the items still queued or running with shuttingDown")
+                    stopTimedOut = true
                     actions.merge(machine.forceStop())
                 }
                 lock.unlock()
+                // Logged outside the lock (a log handler is the user's code), before the "stopped" that
+                // performing the forced stop logs.
+                if stopTimedOut {
+                    logger.warning("stop timed out; failing the items still queued or running with shuttingDown")
+                }
                 perform(actions)
                 lock.lock()
                 continue
@@ -229,6 +239,8 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         var succeeded: Bool
         var succeededItems: Int
         var failure: (error: BatchProcessorError, retryable: Bool)?
+        /// The function returned the wrong number of results: the whole batch fails with this error.
+        var mismatch: BatchProcessorError?
     }
 
     /// Runs a batch and completes its items (unless it failed as a whole, which the machine handles).
@@ -244,6 +256,15 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         let run = runner.run(batch.parts)
         let finished = now()
         guard case .completed(let results) = run else {
+            if case .resultCountMismatch(let expected, let got) = run {
+                logger.error(
+                    "the processing function returned the wrong number of results; failing the batch's items",
+                    metadata: ["expected": "\(expected)", "got": "\(got)", "batch": "\(batch.id)"])
+                metrics?.recordResultCountMismatch()
+                var outcome = Outcome(serviceTime: finished - started, succeeded: false, succeededItems: 0)
+                outcome.mismatch = .resultCountMismatch(expected: expected, got: got)
+                return outcome
+            }
             if case .failed(let error, let retryable) = run {
                 logger.debug(
                     "batch failed", metadata: ["items": "\(batch.parts.count)", "error": "\(error)"])
@@ -351,8 +372,9 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         }
         for (waiter, error) in actions.rejected { waiter.outcome.complete(error) }
         if actions.stopped {
-            stoppedSignal.complete(true)
+            // Logged before `stop` callers wake, so nothing they log (a restart's "started") comes first.
             logger.info("batch processor stopped")
+            stoppedSignal.complete(true)
         }
     }
 }

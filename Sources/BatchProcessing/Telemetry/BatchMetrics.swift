@@ -12,6 +12,7 @@ struct BatchMetrics: Sendable {
     let failedCancelled: Counter
     let failedProcessing: Counter
     let failedShutdown: Counter
+    let resultCountMismatches: Counter
     let rows: Counter
     let batches: [DispatchReason: Counter]
     let queueDepth: Gauge
@@ -32,6 +33,7 @@ struct BatchMetrics: Sendable {
         failedCancelled = failed("cancelled")
         failedProcessing = failed("processing_error")
         failedShutdown = failed("shutdown")
+        resultCountMismatches = Counter(label: "\(label)_result_count_mismatches_total")
         rows = Counter(label: "\(label)_rows_total")
         var batches: [DispatchReason: Counter] = [:]
         for reason in DispatchReason.allCases {
@@ -56,6 +58,11 @@ struct BatchMetrics: Sendable {
         case .processingFailed, .resultCountMismatch: failedProcessing.increment()
         default: failedRejected.increment()
         }
+    }
+
+    /// Counts one batch whose processing function returned the wrong number of results.
+    func recordResultCountMismatch() {
+        resultCountMismatches.increment()
     }
 
     /// Records one completed batch.

@@ -28,6 +28,9 @@ public struct BatchProcessorStats: Sendable, Equatable {
     public var retriesScheduled = 0
     /// Batches the watchdog declared stuck, since the last `start`.
     public var watchdogTrips = 0
+    /// Batches whose processing function returned the wrong number of results (each of their items
+    /// failed with `resultCountMismatch`), since the last `start`.
+    public var resultCountMismatches = 0
     /// Stuck batches whose workers have not returned yet.
     public var stuckBatches = 0
     /// The circuit breaker's state.
@@ -37,6 +40,14 @@ public struct BatchProcessorStats: Sendable, Equatable {
     public var avgProcessingTime: Duration { window.avgProcessingTime }
     /// Mean rows per batch.
     public var avgBatchSize: Double { window.avgBatchSize }
+    /// The largest batch in the statistics window, in rows.
+    public var largestBatchSize: Int { window.largestBatchSize }
+    /// Median rows per batch in the statistics window.
+    public var p50BatchSize: Int { window.p50BatchSize }
+    /// 90th percentile rows per batch in the statistics window.
+    public var p90BatchSize: Int { window.p90BatchSize }
+    /// 99th percentile rows per batch in the statistics window.
+    public var p99BatchSize: Int { window.p99BatchSize }
     /// Mean time in the queue.
     public var avgQueueTime: Duration { window.avgQueueTime }
     /// Median per-item latency.
@@ -57,6 +68,10 @@ public struct BatchProcessorStats: Sendable, Equatable {
         [
             "avg_processing_time": avgProcessingTime.seconds,
             "avg_batch_size": avgBatchSize,
+            "largest_batch_size": Double(largestBatchSize),
+            "p50_batch_size": Double(p50BatchSize),
+            "p90_batch_size": Double(p90BatchSize),
+            "p99_batch_size": Double(p99BatchSize),
             "avg_queue_time": avgQueueTime.seconds,
             "p50_latency": p50Latency.seconds,
             "p95_latency": p95Latency.seconds,

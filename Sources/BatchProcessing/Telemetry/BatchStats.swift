@@ -7,7 +7,8 @@ import Locking
 /// - averages (processing time, batch size, queue time) are over the last `windowSize` batches;
 /// - latency percentiles are **per item** (arrival to result), from an HdrHistogram covering between
 ///   `windowSize` and `2 × windowSize` recent batches (two histograms rotate, so old figures age out);
-/// - batch sizes are in rows (a k-row item counts k);
+/// - batch sizes are in rows (a k-row item counts k); their largest value and percentiles (nearest
+///   rank) are over the last `windowSize` batches;
 /// - throughput is the items of the windowed batches divided by the wall-clock time from the start of
 ///   the oldest of them to now, so it falls when the processor goes idle;
 /// - system load is the busy fraction of `parallelism` workers over the same span (0…1);
@@ -130,7 +131,8 @@ public final class BatchStats: Sendable {
     /// The figures of the current window.
     public func snapshot() -> BatchStatsSnapshot {
         let now = clock.now
-        return state.withLock { state in
+        var sizes: [Int] = []
+        var snapshot: BatchStatsSnapshot = state.withLock { state in
             var snapshot = BatchStatsSnapshot()
             snapshot.totalItems = state.items
             snapshot.totalErrors = state.errors
@@ -146,7 +148,9 @@ public final class BatchStats: Sendable {
             var items = 0
             var rows = 0
             var earliest = state.ring[0].start
+            sizes.reserveCapacity(state.ring.count)
             for record in state.ring {
+                sizes.append(record.batchSize)
                 processing += record.processingTime
                 queueing += record.queueTime
                 items += record.items
@@ -172,6 +176,15 @@ public final class BatchStats: Sendable {
             }
             return snapshot
         }
+        // Sorted outside the lock: a window may hold up to a million batches, and recording must not wait.
+        guard !sizes.isEmpty else { return snapshot }
+        sizes.sort()
+        func percentile(_ p: Int) -> Int { sizes[max((sizes.count * p + 99) / 100, 1) - 1] }
+        snapshot.largestBatchSize = sizes[sizes.count - 1]
+        snapshot.p50BatchSize = percentile(50)
+        snapshot.p90BatchSize = percentile(90)
+        snapshot.p99BatchSize = percentile(99)
+        return snapshot
     }
 
     /// Forgets everything recorded.

@@ -4,6 +4,14 @@ public struct BatchStatsSnapshot: Sendable, Equatable {
     public var avgProcessingTime: Duration = .zero
     /// Mean rows per batch.
     public var avgBatchSize = 0.0
+    /// The largest batch in the window, in rows (to check a memory cap or a controller against).
+    public var largestBatchSize = 0
+    /// The median batch size in the window, in rows.
+    public var p50BatchSize = 0
+    /// The 90th percentile batch size in the window, in rows.
+    public var p90BatchSize = 0
+    /// The 99th percentile batch size in the window, in rows.
+    public var p99BatchSize = 0
     /// Mean time items waited in the queue before their batch started.
     public var avgQueueTime: Duration = .zero
     /// Median per-item latency, arrival to result.
