@@ -1,7 +1,6 @@
 import BatchKitCore
 
 extension AdaptiveStatistics {
-
     /// The scenario's tables: latency per setting and load, saturation, and the step, per model.
     ///
     /// `stepSource` names where the step came from when it is not this run's (pooled reports).
