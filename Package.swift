@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "BatchProcessing", targets: ["BatchProcessing"]),
         .library(name: "DenseBatching", targets: ["DenseBatching"]),
         .executable(name: "batchkit", targets: ["batchkit"]),
+        .executable(name: "batchkit-bench", targets: ["batchkit-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
@@ -45,25 +46,47 @@ let package = Package(
         ),
         // The dense layer: runs a DenseModel under the scheduler (packing, splitting, BLAS threads).
         .target(name: "DenseBatching", dependencies: ["BatchProcessing", "DenseKernels", "Locking"]),
-        // The CLI's logic (infer pipeline, benchmark report), kept out of the executable so tests can call it.
+        // What both command lines share (console output, number formatting, progress, the scheduler flags)
+        // and `infer`'s pipeline, kept out of the executables so tests can call it.
         .target(
             name: "BatchKitCore",
             dependencies: [
                 "DenseKernels", "BatchProcessing", "DenseBatching", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The benchmark's report (the JSON schema), its statistics (medians, bootstrap verdicts, pooling) and
+        // its flags: pure code the tests import, apart from the executable that measures.
+        .target(
+            name: "BenchStatistics",
+            dependencies: [
+                "BatchKitCore", "DenseKernels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The user-facing command line: `infer`. Links no malloc interposer.
         .executableTarget(
             name: "batchkit",
             dependencies: [
                 "BatchKitCore",
                 "DenseKernels",
                 "BatchProcessing",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The benchmark command line: `bench` (the scenarios) and `pool` (reports judged together).
+        .executableTarget(
+            name: "batchkit-bench",
+            dependencies: [
+                "BatchKitCore",
+                "BenchStatistics",
+                "DenseKernels",
+                "BatchProcessing",
                 "DenseBatching",
                 "Locking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
-                .product(name: "Logging", package: "swift-log"),
                 // Counts mallocs in the benchmark; linked (not preloaded), so its malloc wins symbol lookup.
+                // Only here: every process of this executable runs with the interposed malloc.
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ]
         ),
@@ -87,10 +110,12 @@ let package = Package(
         ),
         .testTarget(
             name: "BatchKitTests",
-            dependencies: [
-                "BatchKitCore", "BatchProcessing", "DenseBatching", "DenseKernels", "batchkit",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
+            dependencies: ["BatchKitCore", "BatchProcessing", "DenseBatching", "DenseKernels"]
+        ),
+        .testTarget(
+            name: "BenchStatisticsTests",
+            dependencies: ["BenchStatistics", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
     ]
 )
 

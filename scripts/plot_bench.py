@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Draw a `batchkit bench --json` report: throughput vs batch size, latency vs offered load, and (with the
+"""Draw a `batchkit-bench --json` report: throughput vs batch size, latency vs offered load, and (with the
 `adaptive` scenario) p99 vs load per batching setting.
 
 Usage: python3 scripts/plot_bench.py bench.json bench.png
@@ -130,7 +130,7 @@ def main(argv):
         latency.text(0.5, 0.5, "no open-loop results", ha="center", va="center", transform=latency.transAxes)
 
     fig.suptitle(
-        f"batchkit bench {report.get('date', '')[:10]} · OpenBLAS {machine.get('blas_core', '?')} · "
+        f"batchkit-bench {report.get('date', '')[:10]} · OpenBLAS {machine.get('blas_core', '?')} · "
         f"{machine.get('cores', '?')} cores · {config.get('workers', '?')} workers, {config.get('strategy', '?')}, "
         f"max batch {config.get('max_batch_size', '?')}, timeout {config.get('batch_timeout_ms', '?')} ms, "
         f"{config.get('producers', '?')} producers",

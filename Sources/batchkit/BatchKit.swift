@@ -1,11 +1,16 @@
 import ArgumentParser
 
-/// The `batchkit` command line: batched inference over `.npy` files, and benchmarks.
+/// The `batchkit` command line: batched inference over `.npy` files.
+///
+/// Benchmarks are a separate executable, `batchkit-bench`, so this one links no malloc interposer.
 @main
 struct BatchKit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "batchkit",
-        abstract: "Batched dense-model inference on OpenBLAS: benchmarks and tools.",
-        subcommands: [InferCommand.self, BenchCommand.self, PoolCommand.self]
+        abstract: "Batched dense-model inference on OpenBLAS.",
+        // One command per line, so adding one is a one-line change.
+        subcommands: [
+            InferCommand.self
+        ]
     )
 }

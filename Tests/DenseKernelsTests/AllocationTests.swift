@@ -11,7 +11,7 @@ import Testing
 ///
 /// The interposer's own totals sum every thread, and Swift Testing runs other suites in parallel, so
 /// the hook keeps only allocations made by the measuring thread. Allocations made by OpenBLAS's
-/// worker threads are therefore not seen here; `batchkit bench` counts those process-wide.
+/// worker threads are therefore not seen here; `batchkit-bench` counts those process-wide.
 enum ThreadMallocCounter {
     static let measuredThread = Atomic<UInt>(0)
     static let allocations = Atomic<Int>(0)

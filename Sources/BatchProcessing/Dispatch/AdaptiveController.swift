@@ -164,7 +164,7 @@ struct AdaptiveController {
     /// Whether `rows` rows take long enough on one worker to be worth sharing with idle workers.
     func worthSharing(rows: Int) -> Bool {
         guard let time = serviceTime(rows: rows) else { return false }
-        return time > settings.shareAbove.seconds
+        return time > settings.shareAbove.inSeconds
     }
 
     /// The predicted service time of a batch of `rows` rows, once anything has been measured.
@@ -257,7 +257,7 @@ struct AdaptiveController {
 
     /// A batch of `rows` rows took `serviceTime`.
     mutating func recordBatch(rows: Int, serviceTime: Duration, succeeded: Bool) {
-        var seconds = serviceTime.seconds
+        var seconds = serviceTime.inSeconds
         // A worker preempted mid-batch (other threads share the cores) measures the scheduler's time
         // slice, not the batch: such samples are clipped to twice the expected time, so a few of them
         // cannot double the estimate the way they would a plain mean.
@@ -309,7 +309,7 @@ struct AdaptiveController {
         // it is what the next batch waits for once the clump is gone.
         if queuedRows > size, size < cap, why != .saturated { why = .backlog }
         var limit = cap
-        if let objective = settings.targetLatency?.seconds, arrivalRate > 0,
+        if let objective = settings.targetLatency?.inSeconds, arrivalRate > 0,
             let bound = largestSizeWithin(objective, rate: arrivalRate, cap: cap)
         {
             limit = min(limit, bound)
@@ -337,9 +337,9 @@ struct AdaptiveController {
             return
         }
         guard now - last >= Self.rateInterval else { return }
-        let elapsed = (now - last).seconds
+        let elapsed = (now - last).inSeconds
         let instant = Double(arrivalsSinceUpdate) / elapsed
-        let alpha = 1 - exp(-elapsed / settings.rateTimeConstant.seconds)
+        let alpha = 1 - exp(-elapsed / settings.rateTimeConstant.inSeconds)
         arrivalRate += alpha * (instant - arrivalRate)
         arrivalsSinceUpdate = 0
         lastRateUpdate = now

@@ -7,7 +7,10 @@
 #endif
 
 /// A dedicated OS thread running one closure: where batches compute, away from Swift's cooperative pool.
-final class WorkerThread: @unchecked Sendable {
+///
+/// `package`, not public: `batchkit-bench` runs its producers and load generators on it too (blocking
+/// calls belong on threads like these), and the thread is no part of the library's API.
+package final class WorkerThread: @unchecked Sendable {
     // @unchecked: `thread` is written once in `init` before the handle is shared and only read after.
     private var thread: pthread_t?
 
@@ -30,7 +33,7 @@ final class WorkerThread: @unchecked Sendable {
     ///
     /// The name is what `top -H`, `perf` and debuggers show for the thread (at most 15 bytes on Linux;
     /// longer names are cut), so a profile tells the workers from the timer and from the caller's threads.
-    init(name: String, _ body: @escaping @Sendable () -> Void) {
+    package init(name: String, _ body: @escaping @Sendable () -> Void) {
         let context = Unmanaged.passRetained(Body(name: name, body)).toOpaque()
         var handle = pthread_t()
         let result = pthread_create(
@@ -60,14 +63,14 @@ final class WorkerThread: @unchecked Sendable {
     }
 
     /// Waits for the thread to finish.
-    func join() {
+    package func join() {
         guard let thread else { return }
         pthread_join(thread, nil)
         self.thread = nil
     }
 
     /// Lets the thread finish on its own, without anyone joining it.
-    func detach() {
+    package func detach() {
         guard let thread else { return }
         pthread_detach(thread)
         self.thread = nil

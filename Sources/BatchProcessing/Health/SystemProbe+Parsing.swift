@@ -57,8 +57,7 @@ extension SystemProbe {
     /// - Returns: `nil` if `later` is not after `earlier` or its tick count went backwards.
     static func cpuPercent(from earlier: CPUSample, to later: CPUSample, ticksPerSecond: Int) -> Double? {
         guard later.takenAt > earlier.takenAt, later.ticks >= earlier.ticks, ticksPerSecond > 0 else { return nil }
-        let (seconds, attoseconds) = (later.takenAt - earlier.takenAt).components
-        let wall = Double(seconds) + Double(attoseconds) * 1e-18
+        let wall = (later.takenAt - earlier.takenAt).inSeconds
         let cpu = Double(later.ticks - earlier.ticks) / Double(ticksPerSecond)
         return 100 * cpu / wall
     }

@@ -136,7 +136,7 @@ extension SchedulerStateMachine {
     private func soonestPredictedEnd(now: Duration, controller: AdaptiveController) -> Double {
         var soonest = Double.infinity
         for batch in inFlight.values {
-            let elapsed = (now - batch.dispatchedAt).seconds
+            let elapsed = (now - batch.dispatchedAt).inSeconds
             let remaining = max((controller.serviceTime(rows: batch.rows) ?? 0) - elapsed, 0)
             soonest = min(soonest, remaining)
         }

@@ -115,7 +115,7 @@ extension SchedulerStateMachine {
         guard let service = controller.serviceTime(rows: size), service > 0 else { return nil }
         let rounds = (pending + workers * size - 1) / (workers * size)
         let predicted = Double(rounds) * service
-        guard predicted > objective.seconds else { return nil }
+        guard predicted > objective.inSeconds else { return nil }
         return .overloaded(predicted: .microseconds(Int64((predicted * 1e6).rounded())), objective: objective)
     }
 

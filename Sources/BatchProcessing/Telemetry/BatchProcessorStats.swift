@@ -66,16 +66,16 @@ public struct BatchProcessorStats: Sendable, Equatable {
     /// The figures under the original module's `get_stats()` keys, times in seconds.
     public var dictionary: [String: Double] {
         [
-            "avg_processing_time": avgProcessingTime.seconds,
+            "avg_processing_time": avgProcessingTime.inSeconds,
             "avg_batch_size": avgBatchSize,
             "largest_batch_size": Double(largestBatchSize),
             "p50_batch_size": Double(p50BatchSize),
             "p90_batch_size": Double(p90BatchSize),
             "p99_batch_size": Double(p99BatchSize),
-            "avg_queue_time": avgQueueTime.seconds,
-            "p50_latency": p50Latency.seconds,
-            "p95_latency": p95Latency.seconds,
-            "p99_latency": p99Latency.seconds,
+            "avg_queue_time": avgQueueTime.inSeconds,
+            "p50_latency": p50Latency.inSeconds,
+            "p95_latency": p95Latency.inSeconds,
+            "p99_latency": p99Latency.inSeconds,
             "throughput": throughput,
             "error_rate": errorRate,
             "current_batch_size": Double(currentBatchSize),

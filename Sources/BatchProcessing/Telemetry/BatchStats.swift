@@ -161,10 +161,10 @@ public final class BatchStats: Sendable {
             snapshot.avgProcessingTime = processing / count
             snapshot.avgQueueTime = queueing / count
             snapshot.avgBatchSize = Double(rows) / count
-            let span = (now - earliest).seconds
+            let span = (now - earliest).inSeconds
             if span > 0 {
                 snapshot.throughput = Double(items) / span
-                snapshot.systemLoad = min(1, processing.seconds / (span * Double(parallelism)))
+                snapshot.systemLoad = min(1, processing.inSeconds / (span * Double(parallelism)))
             }
             // Adding copies the current histogram's storage (copy on write); only do it when needed.
             var merged = state.current
@@ -198,19 +198,5 @@ public final class BatchStats: Sendable {
             state.previous = current
             state.previous.reset()
         }
-    }
-}
-
-extension Duration {
-    /// The duration in seconds as a `Double`.
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) * 1e-18
-    }
-
-    /// The duration in whole microseconds.
-    var microseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
     }
 }

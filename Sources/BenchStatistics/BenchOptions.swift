@@ -1,0 +1,124 @@
+public import ArgumentParser
+public import BatchKitCore
+import DenseKernels
+
+/// The flags of `batchkit-bench bench`, parsed and checked apart from the run, so tests can parse them.
+public struct BenchOptions: ParsableArguments {
+    @Option(help: "Comma-separated built-in models (\(DenseModel.builtInNames.joined(separator: ", "))).")
+    public var models = DenseModel.builtInNames.joined(separator: ",")
+
+    @Option(help: "Comma-separated scenarios (\(BenchScenario.allCases.map(\.rawValue).joined(separator: ", "))).")
+    public var scenarios = BenchScenario.allCases.map(\.rawValue).joined(separator: ",")
+
+    @Flag(help: "Shorter runs (about 10 s per model): a smoke test, not a measurement.")
+    public var quick = false
+
+    @Option(
+        name: .customLong("json"), help: ArgumentHelp("Also write the results as JSON to this file.", valueName: "file")
+    )
+    public var jsonPath: String?
+
+    @Option(
+        name: .customLong("plot"),
+        help: ArgumentHelp(
+            "Draw throughput vs batch size and latency vs load to this PNG (python3 scripts/plot_bench.py).",
+            valueName: "file.png"))
+    public var plotPath: String?
+
+    @Option(help: "Timed runs per measurement; the median and range are reported (default kernel 7, others 5).")
+    public var repeats: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Comma-separated offered loads of the adaptive scenario, in percent of capacity.", valueName: "percents"))
+    public var adaptiveLoads = "20,50,80,95"
+
+    @Option(
+        help: ArgumentHelp(
+            "Comma-separated settings the adaptive scenario compares (adaptive, greedy, fixed-1, fixed-8, fixed-32, "
+                + "fixed-128, fixed-<max>); the step always runs adaptive.", valueName: "settings"))
+    public var adaptiveSettings: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Interleaved rounds per setting and load in the adaptive scenario (default 5; --quick 1); "
+                + "the median is reported."))
+    public var adaptiveRounds: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Items/s the open-loop and adaptive loads are fractions of, instead of the processor scenario's "
+                + "measurement (one model only): pins the offered rates when comparing runs.", valueName: "items/s"))
+    public var capacity: Double?
+
+    @Option(
+        help: ArgumentHelp(
+            "Batches of up to this many rows take the small-batch path (single-row sgemv, the multi-row kernel) "
+                + "instead of GEMM; default: calibrated at start.", valueName: "rows"))
+    public var smallBatchLimit: Int?
+
+    @Option(help: "OpenBLAS threads per call (default 1: each worker runs its own single-threaded GEMM).")
+    public var blasThreads: Int?
+
+    @Option(help: "Concurrent callers in the closed-loop scenarios.")
+    public var producers = 64
+
+    @OptionGroup(title: "Processor configuration (every processor scenario)")
+    public var scheduler: SchedulerOptions
+
+    /// Rejects what no run could do, before anything is measured.
+    public func validate() throws {
+        do {
+            _ = try BenchScenario.parseList(scenarios)
+            _ = try modelNames()
+        } catch {
+            throw ValidationError(error.description)
+        }
+        if let repeats, repeats < 1 { throw ValidationError("--repeats must be at least 1") }
+        if let adaptiveRounds, adaptiveRounds < 1 { throw ValidationError("--adaptive-rounds must be at least 1") }
+        if let blasThreads, blasThreads < 1 { throw ValidationError("--blas-threads must be at least 1") }
+        if producers < 1 { throw ValidationError("--producers must be at least 1") }
+        if let smallBatchLimit, smallBatchLimit < 1 { throw ValidationError("--small-batch-limit must be at least 1") }
+        if let capacity {
+            guard capacity > 0, capacity.isFinite else { throw ValidationError("--capacity must be above 0 items/s") }
+            guard (try? modelNames())?.count == 1 else {
+                throw ValidationError("--capacity is one model's: pass a single model with --models")
+            }
+        }
+        if let adaptiveSettings {
+            let labels = CommaList.split(adaptiveSettings)
+            let valid = labels.allSatisfy {
+                $0 == "adaptive" || $0 == "greedy" || ($0.hasPrefix("fixed-") && Int($0.dropFirst(6)) != nil)
+            }
+            if labels.isEmpty || !valid {
+                throw ValidationError("--adaptive-settings takes adaptive, greedy and fixed-N, such as adaptive,greedy")
+            }
+        }
+        if parsedAdaptiveLoads() == nil {
+            throw ValidationError("--adaptive-loads takes percentages above 0, such as 20,50,80,95")
+        }
+    }
+
+    /// `--adaptive-loads` as fractions, or `nil` if an entry is not a positive number.
+    public func parsedAdaptiveLoads() -> [Double]? {
+        let percents = CommaList.split(adaptiveLoads).map { Double($0.replacing("%", with: "")) }
+        guard !percents.isEmpty, percents.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
+        return percents.map { $0! / 100 }
+    }
+
+    /// The `--models` names, deduplicated in order; throws for a name that is not built in.
+    public func modelNames() throws(BenchOptionError) -> [String] {
+        var names: [String] = []
+        for name in CommaList.split(models) {
+            guard DenseModel.builtInNames.contains(name) else {
+                throw .unknownModel(name, known: DenseModel.builtInNames)
+            }
+            if !names.contains(name) { names.append(name) }
+        }
+        guard !names.isEmpty else { throw .emptyList("--models") }
+        return names
+    }
+
+    /// Creates the options at their defaults, as ArgumentParser requires.
+    public init() {}
+}

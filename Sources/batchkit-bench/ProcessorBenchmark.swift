@@ -1,0 +1,122 @@
+import BatchKitCore
+import BatchProcessing
+import BenchStatistics
+import DenseBatching
+import DenseKernels
+
+/// The `processor` and `sync` scenarios: closed-loop throughput and latency of single-row items on a
+/// dense model, next to the kernel's own rows per second at the batch size the scheduler formed.
+struct ProcessorBenchmark {
+    /// Who submits: child tasks awaiting `predict`, or plain threads blocking on futures.
+    enum Callers: String {
+        case tasks = "processor"
+        case threads = "sync"
+    }
+
+    let settings: BenchSettings
+    let scheduler: SchedulerSettings
+    let producers: Int
+
+    /// Runs one scenario on `model`, printing a progress line per run.
+    func run(name: String, model: DenseModel, callers: Callers) async throws -> BenchReport.ClosedLoop {
+        let processor = try BatchProcessor<[Float], [Float]>(
+            configuration: scheduler.configuration, logger: BatchKitLog.logger)
+        try processor.start(model: model)
+        let items = BenchInputs.rows(count: 64, width: model.inputWidth)
+        _ = await closedLoop(processor, items: items, callers: callers, duration: settings.warmup)
+
+        var runs: [ClosedLoop.Run] = []
+        var kernels: [ParallelKernel.Sample] = []
+        for index in 1...settings.repeats {
+            let run = await closedLoop(processor, items: items, callers: callers, duration: settings.runDuration)
+            let batch = max(1, Int(run.meanBatch.rounded()))
+            let workers = scheduler.workers
+            let duration = settings.kernelDuration
+            let kernel = await offPool {
+                ParallelKernel.measure(model: model, batch: batch, threads: workers, duration: duration)
+            }
+            runs.append(run)
+            kernels.append(kernel)
+            Console.progress(
+                "[\(callers.rawValue)] \(name) run \(index)/\(settings.repeats): \(Format.rate(run.itemsPerSecond)) "
+                    + "items/s, mean batch \(Format.fixed(run.meanBatch, 1)), kernel \(Format.rate(kernel.rowsPerSecond)) "
+                    + "rows/s at \(batch) × \(workers) threads, ratio "
+                    + "\(Format.fixed(run.itemsPerSecond / kernel.rowsPerSecond, 3)), CPU/item "
+                    + "\(Format.fixed(run.cpuNanosecondsPerItem, 0)) ns (kernel \(Format.fixed(kernel.cpuNanosecondsPerRow, 0)) ns/row), "
+                    + "p50 \(Format.fixed(run.latency.milliseconds(atPercentile: 50), 3)) ms, "
+                    + "p99 \(Format.fixed(run.latency.milliseconds(atPercentile: 99), 3)) ms"
+                    + (run.errors > 0 ? ", \(run.errors) ERRORS" : ""))
+        }
+        await processor.stop()
+
+        let rates = Spread(runs.map(\.itemsPerSecond))
+        let kernel = Spread(kernels.map(\.rowsPerSecond))
+        let ratio = Spread(zip(runs, kernels).map { $0.itemsPerSecond / $1.rowsPerSecond })
+        var latency = LatencyHistogram()
+        for run in runs { latency.merge(run.latency) }
+        let meanBatch = Spread(runs.map(\.meanBatch)).median
+        return BenchReport.ClosedLoop(
+            itemsPerSecond: rates.median, itemsPerSecondMin: rates.min, itemsPerSecondMax: rates.max,
+            meanBatch: meanBatch, kernelBatch: max(1, Int(meanBatch.rounded())),
+            kernelRowsPerSecondAtMeanBatch: kernel.median, kernelRowsPerSecondMin: kernel.min,
+            kernelRowsPerSecondMax: kernel.max,
+            ratioToKernel: ratio.median, ratioToKernelMin: ratio.min, ratioToKernelMax: ratio.max,
+            overheadNanosecondsPerItem: (1 / rates.median - 1 / kernel.median) * 1e9,
+            cpuNanosecondsPerItem: Spread(runs.map(\.cpuNanosecondsPerItem)).median,
+            kernelCPUNanosecondsPerRow: Spread(kernels.map(\.cpuNanosecondsPerRow)).median,
+            cpuOverheadNanosecondsPerItem: Spread(
+                zip(runs, kernels).map { $0.cpuNanosecondsPerItem - $1.cpuNanosecondsPerRow }
+            ).median,
+            p50Milliseconds: latency.milliseconds(atPercentile: 50),
+            p99Milliseconds: latency.milliseconds(atPercentile: 99),
+            p999Milliseconds: latency.milliseconds(atPercentile: 99.9),
+            producers: producers, runs: settings.repeats, runSeconds: settings.runDuration.inSeconds,
+            errors: runs.reduce(0) { $0 + $1.errors })
+    }
+
+    private func closedLoop(
+        _ processor: BatchProcessor<[Float], [Float]>,
+        items: [[Float]],
+        callers: Callers,
+        duration: Duration
+    ) async -> ClosedLoop.Run {
+        switch callers {
+        case .tasks:
+            return await ClosedLoop.tasks(processor, items: items, producers: producers, duration: duration)
+        case .threads:
+            let producers = producers
+            return await offPool {
+                ClosedLoop.threads(processor, items: items, producers: producers, duration: duration)
+            }
+        }
+    }
+
+    /// The scenario's table: one row per model.
+    static func table(_ callers: Callers, _ results: [(String, BenchReport.ClosedLoop)]) -> [String] {
+        var lines = [
+            Format.left("  model", 12) + Format.right("items/s (min – max)", 26) + Format.right("batch", 8)
+                + Format.right("kernel rows/s (min – max)", 28) + Format.right("ratio", 8)
+                + Format.right("ns/item", 10) + Format.right("CPU ns/item (sched.)", 22) + Format.right("p50 ms", 9)
+                + Format.right("p99 ms", 9)
+        ]
+        for (name, result) in results {
+            lines.append(
+                Format.left("  " + name, 12)
+                    + Format.right(
+                        "\(Format.rate(result.itemsPerSecond)) (\(Format.rate(result.itemsPerSecondMin)) – "
+                            + "\(Format.rate(result.itemsPerSecondMax)))", 26)
+                    + Format.right(Format.fixed(result.meanBatch, 1), 8)
+                    + Format.right(
+                        "\(Format.rate(result.kernelRowsPerSecondAtMeanBatch)) (\(Format.rate(result.kernelRowsPerSecondMin)) – "
+                            + "\(Format.rate(result.kernelRowsPerSecondMax)))", 28)
+                    + Format.right(Format.fixed(result.ratioToKernel, 2), 8)
+                    + Format.right(Format.fixed(result.overheadNanosecondsPerItem, 0), 10)
+                    + Format.right(
+                        "\(Format.fixed(result.cpuNanosecondsPerItem, 0)) (\(Format.fixed(result.cpuOverheadNanosecondsPerItem, 0)))",
+                        22)
+                    + Format.right(Format.fixed(result.p50Milliseconds, 3), 9)
+                    + Format.right(Format.fixed(result.p99Milliseconds, 3), 9))
+        }
+        return lines
+    }
+}
