@@ -470,7 +470,6 @@ import Testing
         let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.monitoring.statistics = false })
         try processor.start { $0 }
         #expect(try await processor.predict(1) == 1)
-        #expect(processor.statistics == nil)
         #expect(processor.stats().window == BatchStatsSnapshot())
         await processor.stop()
     }

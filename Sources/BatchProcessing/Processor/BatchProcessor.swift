@@ -19,10 +19,9 @@ public import Logging
 public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     /// The validated configuration.
     public let configuration: BatchProcessorConfiguration
-    /// The statistics window, kept across restarts; `nil` when monitoring is off.
-    public let statistics: BatchStats?
     package let logger: Logger
-    let metrics: BatchMetrics?
+    /// The statistics window (kept across restarts) and the metrics instruments.
+    let telemetry: TelemetryRecorder
     let alertHub = AlertHub()
     let sampler: @Sendable () -> ResourceSample
     private let storage = Locked<SchedulerStorage<Item, Output>?>(nil)
@@ -49,10 +48,11 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         self.sampler = resourceSampler ?? BatchProcessor.defaultSampler()
         self.configuration = configuration
         self.logger = logger ?? Logger(label: "BatchProcessor")
-        self.metrics = configuration.monitoring.metricsLabel.map(BatchMetrics.init(label:))
-        self.statistics =
-            configuration.monitoring.statistics
-            ? BatchStats(windowSize: configuration.monitoring.window, parallelism: configuration.workers.count) : nil
+        self.telemetry = TelemetryRecorder(
+            stats: configuration.monitoring.statistics
+                ? BatchStats(windowSize: configuration.monitoring.window, parallelism: configuration.workers.count)
+                : nil,
+            metrics: configuration.monitoring.metricsLabel.map(BatchMetrics.init(label:)))
     }
 
     /// Starts processing with a batch function, called on a worker thread with the items of one batch;
@@ -69,13 +69,13 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     /// Starts processing with a backend that sizes and computes items (the dense layer's entry point).
     package func start(backend: BatchBackend<Item, Output>) throws(BatchProcessorError) {
         let started: SchedulerStorage<Item, Output>? = storage.withLock { current in
-            if let current, !current.liveState().isStopped { return nil }
+            if let current, !current.isStopped { return nil }
             let initialBatchSize = pendingBatchSize.withLock { pending in
                 defer { pending = nil }
                 return pending
             }
             let fresh = SchedulerStorage(
-                configuration: configuration, backend: backend, stats: statistics, metrics: metrics, alerts: alertHub,
+                configuration: configuration, backend: backend, telemetry: telemetry, alerts: alertHub,
                 sampler: sampler, logger: logger, initialBatchSize: initialBatchSize)
             current = fresh
             return fresh
@@ -93,7 +93,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     /// Whether the processor is running.
     public var isRunning: Bool {
         guard let current = storage.withLock({ $0 }) else { return false }
-        return !current.liveState().isStopped
+        return !current.isStopped
     }
 
     private func running() throws(BatchProcessorError) -> SchedulerStorage<Item, Output> {
@@ -143,7 +143,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     /// begin from `initialBatchSize` again.
     public func updateBatchSize(_ size: Int) {
         let running: SchedulerStorage<Item, Output>? = storage.withLock { current in
-            if let current, !current.liveState().isStopped { return current }
+            if let current, !current.isStopped { return current }
             // Under the same lock as `start`, so a concurrent start either sees the value or is the
             // running processor this call applies it to.
             pendingBatchSize.withLock { $0 = size }
@@ -280,8 +280,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     }
 
     private func refused(_ error: BatchProcessorError) -> BatchProcessorError {
-        statistics?.recordErrors(code: error.code.description, count: 1)
-        metrics?.recordFailure(error.code)
+        telemetry.recordFailure(error.code)
         logger.debug("item refused", metadata: ["error": "\(error)"])
         return error
     }
@@ -333,27 +332,11 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
 
     /// The statistics window and the scheduler's live state.
     public func stats() -> BatchProcessorStats {
-        let live = storage.withLock { $0 }?.liveState()
-        var stats = BatchProcessorStats(
-            window: statistics?.snapshot() ?? BatchStatsSnapshot(),
-            currentBatchSize: live?.targetBatchSize ?? configuration.batching.initialSize,
-            maxRowsPerBatch: live?.rowCap ?? configuration.batching.maxSize,
-            activeBatches: live?.activeBatches ?? 0,
-            queueSize: live?.queuedItems ?? 0,
-            waitingProducers: live?.waitingProducers ?? 0,
-            isPaused: live?.isPaused ?? false,
-            isStopping: live?.isStopping ?? false,
-            isRunning: live.map { !$0.isStopped } ?? false,
-            controller: live?.controller)
-        if let live {
-            stats.pendingRetries = live.pendingRetries
-            stats.isolationRuns = live.isolationRuns
-            stats.retriesScheduled = live.retriesScheduled
-            stats.watchdogTrips = live.watchdogTrips
-            stats.resultCountMismatches = live.resultCountMismatches
-            stats.stuckBatches = live.stuckBatches
-            stats.circuit = live.circuit
-        }
-        return stats
+        let window = telemetry.stats?.snapshot() ?? BatchStatsSnapshot()
+        if let current = storage.withLock({ $0 }) { return current.stats(window: window) }
+        return BatchProcessorStats(
+            window: window, currentBatchSize: configuration.batching.initialSize,
+            maxRowsPerBatch: configuration.batching.maxSize, activeBatches: 0, queueSize: 0, waitingProducers: 0,
+            isPaused: false, isStopping: false, isRunning: false, controller: nil)
     }
 }

@@ -6,13 +6,13 @@ extension SchedulerStorage {
     /// publishes what changed, shrinks batches and trims pooled memory when memory is critical.
     func checkHealth(commit: Bool) -> HealthReport {
         let sample = sampler()
-        let snapshot = stats?.snapshot()
-        let live = liveState()
+        let snapshot = telemetry.stats?.snapshot()
+        let live = stats(window: snapshot ?? BatchStatsSnapshot())
         var inputs = HealthEvaluator.Inputs()
         inputs.systemMemoryPercent = sample.systemMemoryPercent
         inputs.residentBytes = sample.residentBytes
         inputs.processCPUPercent = sample.processCPUPercent
-        inputs.queueSize = live.queuedItems
+        inputs.queueSize = live.queueSize
         inputs.stuckBatches = live.stuckBatches
         inputs.errorRate = snapshot?.errorRate ?? 0
         inputs.finishedItems = (snapshot?.totalItems ?? 0) + (snapshot?.totalErrors ?? 0)

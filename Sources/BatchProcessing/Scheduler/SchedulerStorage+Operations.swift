@@ -97,8 +97,7 @@ extension SchedulerStorage: RequestCanceller {
         if let element {
             finish(element, .failure(.cancelled))
         } else if cell.complete(.failure(.cancelled), at: instant(now())) {
-            stats?.recordErrors(code: BatchProcessorError.Code.cancelled.description, count: 1)
-            metrics?.recordFailure(.cancelled)
+            telemetry.recordFailure(.cancelled)
         }
     }
 
@@ -154,41 +153,27 @@ extension SchedulerStorage: RequestCanceller {
         for thread in all { thread.detach() }
     }
 
-    /// The scheduler's live figures.
-    struct LiveState {
-        var targetBatchSize: Int
-        var activeBatches: Int
-        var queuedItems: Int
-        var queuedRows: Int
-        var waitingProducers: Int
-        var isPaused: Bool
-        var isStopping: Bool
-        var isStopped: Bool
-        var rowCap: Int
-        var controller: AdaptiveControllerSnapshot?
-        var pendingRetries: Int
-        var isolationRuns: Int
-        var retriesScheduled: Int
-        var watchdogTrips: Int
-        var resultCountMismatches: Int
-        var stuckBatches: Int
-        var circuit: CircuitState
-    }
+    /// Whether the machine has stopped (a cheap check, for starting and `isRunning`).
+    var isStopped: Bool { lock.withLock { machine.lifecycle == .stopped } }
 
-    /// Reads the live figures.
-    func liveState() -> LiveState {
-        lock.withLock {
-            LiveState(
-                targetBatchSize: machine.targetBatchSize, activeBatches: machine.activeBatches,
-                queuedItems: machine.queuedItems, queuedRows: machine.queuedRows,
+    /// The processor's statistics: `window` plus the machine's live figures, read under the lock.
+    func stats(window: BatchStatsSnapshot) -> BatchProcessorStats {
+        let now = now()
+        return lock.withLock {
+            var stats = BatchProcessorStats(
+                window: window, currentBatchSize: machine.targetBatchSize, maxRowsPerBatch: machine.settings.rowCap,
+                activeBatches: machine.activeBatches, queueSize: machine.queuedItems,
                 waitingProducers: machine.waitingProducers, isPaused: machine.isPaused,
-                isStopping: machine.lifecycle == .draining, isStopped: machine.lifecycle == .stopped,
-                rowCap: machine.settings.rowCap,
-                controller: machine.controller.map(AdaptiveControllerSnapshot.init),
-                pendingRetries: machine.pendingRetryItems, isolationRuns: machine.isolationRuns,
-                retriesScheduled: machine.retriesScheduled, watchdogTrips: machine.watchdogTrips,
-                resultCountMismatches: machine.resultCountMismatches, stuckBatches: machine.stuck.count,
-                circuit: CircuitState(machine.breaker?.state, now: now()))
+                isStopping: machine.lifecycle == .draining, isRunning: machine.lifecycle != .stopped,
+                controller: machine.controller.map(AdaptiveControllerSnapshot.init))
+            stats.pendingRetries = machine.pendingRetryItems
+            stats.isolationRuns = machine.isolationRuns
+            stats.retriesScheduled = machine.retriesScheduled
+            stats.watchdogTrips = machine.watchdogTrips
+            stats.resultCountMismatches = machine.resultCountMismatches
+            stats.stuckBatches = machine.stuck.count
+            stats.circuit = CircuitState(machine.breaker?.state, now: now)
+            return stats
         }
     }
 }

@@ -20,8 +20,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
 
     let configuration: BatchProcessorConfiguration
     let backend: BatchBackend<Item, Output>
-    let stats: BatchStats?
-    let metrics: BatchMetrics?
+    let telemetry: TelemetryRecorder
     let logger: Logger
     let alerts: AlertHub
     let sampler: @Sendable () -> ResourceSample
@@ -47,8 +46,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
     init(
         configuration: BatchProcessorConfiguration,
         backend: BatchBackend<Item, Output>,
-        stats: BatchStats?,
-        metrics: BatchMetrics?,
+        telemetry: TelemetryRecorder,
         alerts: AlertHub,
         sampler: @escaping @Sendable () -> ResourceSample,
         logger: Logger,
@@ -56,8 +54,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
     ) {
         self.configuration = configuration
         self.backend = backend
-        self.stats = stats
-        self.metrics = metrics
+        self.telemetry = telemetry
         self.alerts = alerts
         self.sampler = sampler
         self.health = Locked(HealthEvaluator(configuration: configuration))
@@ -162,7 +159,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
                         serviceTime: outcome.serviceTime, succeeded: outcome.succeeded)
                 }
                 let live = (machine.queuedItems, machine.activeBatches, machine.targetBatchSize)
-                metrics?.recordState(queueDepth: live.0, activeBatches: live.1, target: live.2)
+                telemetry.recordState(queueDepth: live.0, activeBatches: live.1, target: live.2)
                 if memoryPressure && configuration.memory.trimsUnderPressure {
                     // Memory is critical and this batch just released its slabs: hand them back.
                     lock.unlock()
@@ -260,7 +257,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
                 logger.error(
                     "the processing function returned the wrong number of results; failing the batch's items",
                     metadata: ["expected": "\(expected)", "got": "\(got)", "batch": "\(batch.id)"])
-                metrics?.recordResultCountMismatch()
+                telemetry.recordResultCountMismatch()
                 var outcome = Outcome(serviceTime: finished - started, succeeded: false, succeededItems: 0)
                 outcome.mismatch = .resultCountMismatch(expected: expected, got: got)
                 return outcome
@@ -292,34 +289,12 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
             wakes.removeAll(keepingCapacity: true)
         }
         let outcome = Outcome(serviceTime: finished - started, succeeded: allSucceeded, succeededItems: succeeded)
-        if let metrics {
-            metrics.recordBatch(
-                reason: batch.reason, rows: batch.rows, succeeded: succeeded, serviceTime: finished - started)
-            for index in batch.parts.indices {
-                let part = batch.parts[index]
-                guard case .success? = results[index] else { continue }
-                metrics.recordItem(
-                    queueTime: batch.dispatchedAt - part.element.submittedAt,
-                    latency: finished - part.element.submittedAt)
-            }
-        }
-        guard let stats else { return outcome }
-        var queueTime = Duration.zero
-        var latency = Duration.zero
-        for part in batch.parts {
-            queueTime += batch.dispatchedAt - part.element.submittedAt
-            latency += finished - part.element.submittedAt
-        }
-        let count = max(batch.parts.count, 1)
-        stats.record(
-            processingTime: finished - started, batchSize: batch.rows, items: succeeded,
-            queueTime: queueTime / count, meanLatency: latency / count, queueLength: batch.queueLength,
-            reason: batch.reason
-        ) { record in
-            for index in batch.parts.indices {
-                if case .success? = results[index] { record(finished - batch.parts[index].element.submittedAt) }
-            }
-        }
+        let parts = batch.parts
+        telemetry.recordBatch(
+            reason: batch.reason, rows: batch.rows, items: parts.count, succeeded: succeeded,
+            queueLength: batch.queueLength, dispatchedAt: batch.dispatchedAt, started: started, finished: finished,
+            submittedAt: { parts[$0].element.submittedAt },
+            itemSucceeded: { if case .success? = results[$0] { true } else { false } })
         return outcome
     }
 
@@ -341,8 +316,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
     ) -> Wake? {
         guard let wake = element.cell.claim(result, at: instant(time)) else { return nil }
         if case .failure(let error) = result {
-            stats?.recordErrors(code: error.code.description, count: 1)
-            metrics?.recordFailure(error.code)
+            telemetry.recordFailure(error.code)
             if element.isFireAndForget {
                 logger.warning("fire-and-forget item failed", metadata: ["error": "\(error)"])
             } else {

@@ -1,0 +1,70 @@
+/// The one place the scheduler records what happened: it feeds both the statistics window
+/// (``BatchStats``, read through ``BatchProcessor/stats()``) and the swift-metrics instruments, so
+/// the two can never disagree about what was counted.
+struct TelemetryRecorder: Sendable {
+    /// The statistics window; `nil` when `monitoring.statistics` is off.
+    let stats: BatchStats?
+    /// The swift-metrics instruments; `nil` when `monitoring.metricsLabel` is `nil`.
+    let metrics: BatchMetrics?
+
+    /// Whether anything is recorded at all (so callers can skip gathering figures).
+    var isEnabled: Bool { stats != nil || metrics != nil }
+
+    /// Counts one failed or refused item under its error code.
+    func recordFailure(_ code: BatchProcessorError.Code) {
+        stats?.recordErrors(code: code.description, count: 1)
+        metrics?.recordFailure(code)
+    }
+
+    /// Counts one batch whose processing function returned the wrong number of results.
+    func recordResultCountMismatch() {
+        metrics?.recordResultCountMismatch()
+    }
+
+    /// Records the scheduler's live gauges.
+    func recordState(queueDepth: Int, activeBatches: Int, target: Int) {
+        metrics?.recordState(queueDepth: queueDepth, activeBatches: activeBatches, target: target)
+    }
+
+    /// Records one computed batch: its size and service time, and the queue time and latency of each
+    /// item that succeeded, in one pass over the items for both sinks.
+    ///
+    /// - Parameters:
+    ///   - submittedAt: when item `index` was submitted; `succeeded(index)` whether it succeeded.
+    func recordBatch(
+        reason: DispatchReason,
+        rows: Int,
+        items: Int,
+        succeeded: Int,
+        queueLength: Int,
+        dispatchedAt: Duration,
+        started: Duration,
+        finished: Duration,
+        submittedAt: (Int) -> Duration,
+        itemSucceeded: (Int) -> Bool
+    ) {
+        let serviceTime = finished - started
+        if let metrics {
+            metrics.recordBatch(reason: reason, rows: rows, succeeded: succeeded, serviceTime: serviceTime)
+            for index in 0..<items where itemSucceeded(index) {
+                let submitted = submittedAt(index)
+                metrics.recordItem(queueTime: dispatchedAt - submitted, latency: finished - submitted)
+            }
+        }
+        guard let stats else { return }
+        var queueTime = Duration.zero
+        var latency = Duration.zero
+        for index in 0..<items {
+            let submitted = submittedAt(index)
+            queueTime += dispatchedAt - submitted
+            latency += finished - submitted
+        }
+        let count = max(items, 1)
+        stats.record(
+            processingTime: serviceTime, batchSize: rows, items: succeeded, queueTime: queueTime / count,
+            meanLatency: latency / count, queueLength: queueLength, reason: reason
+        ) { record in
+            for index in 0..<items where itemSucceeded(index) { record(finished - submittedAt(index)) }
+        }
+    }
+}
