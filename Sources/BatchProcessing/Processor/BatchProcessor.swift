@@ -67,6 +67,13 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     }
 
     /// Starts processing with a backend that sizes and computes items (the dense layer's entry point).
+    ///
+    /// Called from another module, this generic entry would build the storage, and with it the worker
+    /// loop and every state-machine event, unspecialized: the dense path then paid a heap allocation
+    /// per item in the queue scans. `@specialized` keeps the `[Float]` path compiled for its types.
+    #if compiler(>=6.3)
+        @specialized(where Item == [Float], Output == [Float])
+    #endif
     package func start(backend: BatchBackend<Item, Output>) throws(BatchProcessorError) {
         let started: SchedulerStorage<Item, Output>? = storage.withLock { current in
             if let current, !current.isStopped { return nil }
