@@ -10,8 +10,9 @@ extension SchedulerStateMachine {
 
     /// Whether a batch should go out now.
     ///
+    /// Retries, draining, pausing and the minimum interval are settled here; the rest is the policy's.
     /// `spareWorkers` is how many idle workers there are besides the one that would take the batch: the
-    /// adaptive strategy waits for its target only when there are none.
+    /// adaptive rule waits for its target only when there are none.
     func readiness(now: Duration, spareWorkers: Int) -> Readiness {
         var retryDue: Duration?
         if !retries.isEmpty, lifecycle != .stopped, !isPaused || lifecycle == .draining {
@@ -24,21 +25,12 @@ extension SchedulerStateMachine {
         if let last = lastDispatchAt, settings.minBatchInterval > .zero, now < last + settings.minBatchInterval {
             return Readiness(dueAt: min(last + settings.minBatchInterval, retryDue ?? .seconds(Int64.max)))
         }
-        if settings.strategy == .greedy { return Readiness(reason: .greedy) }
-        if queuedRows >= targetBatchSize { return Readiness(reason: .full) }
-        if controller != nil, spareWorkers > 0 { return Readiness(reason: .idleWorker) }
-        let oldest = oldestArrival!
-        var due = oldest + settings.batchTimeout
-        if due <= now { return Readiness(reason: .timeout) }
-        if let objective = controller?.settings.targetLatency,
-            let service = controller?.serviceTime(rows: queuedRows)
+        switch policy.decide(
+            queuedRows: queuedRows, oldestArrival: oldestArrival!, spareWorkers: spareWorkers, now: now)
         {
-            // Send while the oldest item can still make the objective, with a fifth of it to spare.
-            let latest = oldest + objective * 0.8 - .nanoseconds(Int64(service * 1e9))
-            if latest <= now { return Readiness(reason: .latency) }
-            due = min(due, latest)
+        case .dispatch(let reason): return Readiness(reason: reason)
+        case .wait(let due): return Readiness(dueAt: min(due, retryDue ?? due))
         }
-        return Readiness(dueAt: min(due, retryDue ?? due))
     }
 
     /// The arrival time of the oldest queued item.
@@ -81,66 +73,15 @@ extension SchedulerStateMachine {
         if reason == .retry {
             batch = takeRetry(now: now)
         } else {
-            batch = takeBatch(limit: batchLimit(for: reason, now: now), reason: reason, now: now)
+            let limit = policy.batchLimit(
+                for: reason, queuedRows: queuedRows, idleWorkers: idleWorkers,
+                running: inFlight.values.lazy.map { (dispatchedAt: $0.dispatchedAt, rows: $0.rows) }, now: now)
+            batch = takeBatch(limit: limit, reason: reason, now: now)
         }
         var actions = Actions()
         admitWaiters(now: now, &actions)
         wakeWorkerIfReady(now: now, &actions)
         return .run(batch, actions)
-    }
-
-    /// The most rows the next batch takes.
-    ///
-    /// Greedy and draining take the queue up to the cap; fixed takes the target. Adaptive waits for the
-    /// target and then takes its share of the queue, up to the controller's limit: when the queue takes
-    /// long enough to compute to be worth a second worker, this worker takes the rows that make the
-    /// whole queue finish soonest, with the rest going to the idle workers — or, with none idle, to the
-    /// busy worker predicted to come free first. One worker taking a whole backlog would serialise rows
-    /// another could compute in parallel moments later, and a larger batch is not always cheaper per
-    /// row (measured on mlp1024: 17–40 rows by GEMM cost about what 16 cost on the small-batch kernel).
-    private func batchLimit(for reason: DispatchReason, now: Duration) -> Int {
-        if reason == .greedy || reason == .drain { return settings.rowCap }
-        guard let controller else { return targetBatchSize }
-        let wholeQueue = max(controller.batchLimit, targetBatchSize)
-        guard settings.workers > 1, queuedRows > targetBatchSize, controller.worthSharing(rows: queuedRows) else {
-            return wholeQueue
-        }
-        // When the rest would finish, if this worker takes `rows`: split over the idle workers, or queued
-        // behind the busy worker that comes free first.
-        let comesFree = idleWorkers > 0 ? 0 : soonestPredictedEnd(now: now, controller: controller)
-        let others = max(idleWorkers, 1)
-        func restEnds(_ rows: Int) -> Double {
-            let rest = queuedRows - rows
-            guard rest > 0 else { return comesFree }
-            return comesFree + (controller.serviceTime(rows: (rest + others - 1) / others) ?? 0)
-        }
-        func ends(_ rows: Int) -> Double { controller.serviceTime(rows: rows) ?? 0 }
-        // This worker's time grows with its rows and the rest's shrinks: find where they cross (a noisy
-        // size table only makes the split less even). What is left must meet the target, or an idle
-        // worker would wait for more rows while this one computes.
-        var (low, high) = (max(targetBatchSize, 1), queuedRows - targetBatchSize)
-        guard low <= high else { return wholeQueue }
-        while low < high {
-            let middle = (low + high) / 2
-            if ends(middle) >= restEnds(middle) { high = middle } else { low = middle + 1 }
-        }
-        var rows = low
-        if rows > targetBatchSize, max(ends(rows - 1), restEnds(rows - 1)) <= max(ends(rows), restEnds(rows)) {
-            rows -= 1
-        }
-        if max(ends(rows), restEnds(rows)) >= ends(queuedRows) { return wholeQueue }
-        return min(controller.batchLimit, rows)
-    }
-
-    /// Seconds from `now` until the first busy worker is predicted to finish its batch.
-    private func soonestPredictedEnd(now: Duration, controller: AdaptiveController) -> Double {
-        var soonest = Double.infinity
-        for batch in inFlight.values {
-            let elapsed = (now - batch.dispatchedAt).inSeconds
-            let remaining = max((controller.serviceTime(rows: batch.rows) ?? 0) - elapsed, 0)
-            soonest = min(soonest, remaining)
-        }
-        return soonest.isFinite ? soonest : 0
     }
 
     /// Takes up to `limit` rows off the queue: by priority (or aging), whole items, splitting only items
@@ -244,23 +185,17 @@ extension SchedulerStateMachine {
         }
         inFlight.removeValue(forKey: id)
         if breaker != nil { breaker!.record(succeeded: items, failed: 0, now: now) }
-        if controller != nil {
-            controller!.recordBatch(
-                rows: rows, serviceTime: serviceTime, succeeded: succeeded || !settings.reduceOnFailure)
-            controller!.decide(now: now, queuedRows: queuedRows)
-            targetBatchSize = controller!.target
-            // No wake-up here even if the new target makes a batch due: the worker that finished asks
-            // for work next and takes it (waking others for what it leaves). Waking an idle worker
-            // here woke it for nothing after most batches — a futex wake and a context switch each.
-        }
+        policy.batchEnded(rows: rows, serviceTime: serviceTime, succeeded: succeeded, queuedRows: queuedRows, now: now)
+        // No wake-up here even if a new target makes a batch due: the worker that finished asks for
+        // work next and takes it (waking others for what it leaves). Waking an idle worker here woke
+        // it for nothing after most batches — a futex wake and a context switch each.
         finishStopIfDrained(&actions)
         return actions
     }
 
     /// Sets the target batch size, clamped to `minBatchSize...rowCap`.
     mutating func setTargetBatchSize(_ size: Int, now: Duration) -> Actions {
-        targetBatchSize = Swift.min(Swift.max(size, settings.minBatchSize), settings.rowCap)
-        controller?.override(targetBatchSize)
+        policy.setTarget(size)
         var actions = Actions()
         wakeWorkerIfReady(now: now, &actions)
         return actions

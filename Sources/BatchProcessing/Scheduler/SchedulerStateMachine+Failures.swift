@@ -26,13 +26,8 @@ extension SchedulerStateMachine {
         guard let batch = inFlight.removeValue(forKey: id) else { return actions }
         // Parts already failed by their deadline are finished.
         let live = batch.parts.filter { $0.deadline > batch.expiredThrough && $0.deadline > now }
-        if controller != nil {
-            controller!.recordBatch(
-                rows: batch.parts.reduce(0) { $0 + $1.rowCount }, serviceTime: serviceTime,
-                succeeded: !settings.reduceOnFailure)
-            controller!.decide(now: now, queuedRows: queuedRows)
-            targetBatchSize = controller!.target
-        }
+        policy.batchEnded(
+            rows: batch.rows, serviceTime: serviceTime, succeeded: false, queuedRows: queuedRows, now: now)
         if lifecycle == .stopped {
             for part in live { actions.failures.append((part.element, .shuttingDown)) }
         } else if live.count > 1 {

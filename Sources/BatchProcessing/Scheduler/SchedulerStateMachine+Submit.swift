@@ -12,7 +12,7 @@ extension SchedulerStateMachine {
         if breaker != nil, !breaker!.admit(now: now) {
             return .rejected(.circuitOpen(retryAfter: breakerRetryAfter(now: now)))
         }
-        if settings.rejectPredictedLate, let error = predictedLateness(rows: rows) { return .rejected(error) }
+        if let error = policy.admissionError(rows: rows, queuedRows: queuedRows) { return .rejected(error) }
         return .accepted(enqueue(element, priority: priority, rows: rows, now: now))
     }
 
@@ -76,15 +76,7 @@ extension SchedulerStateMachine {
         levels[settings.priorities ? priority.rawValue : 0].append(entry)
         queuedItems += 1
         queuedRows += rows
-        if controller != nil {
-            controller!.recordArrival()
-            // The target moves only when the rate is folded in or a batch is measured (which decides on
-            // its own), so most arrivals skip the decision: it ran under this lock for every item.
-            if controller!.rateIsDue(now: now) {
-                controller!.decide(now: now, queuedRows: queuedRows)
-                targetBatchSize = controller!.target
-            }
-        }
+        policy.itemArrived(queuedRows: queuedRows, now: now)
         var actions = Actions()
         // Deadlines grow with arrival, so only an item entering an empty queue can bring the next
         // timer event forward; and a batch due now needs no timer to be sent.
@@ -100,23 +92,6 @@ extension SchedulerStateMachine {
     func breakerRetryAfter(now: Duration) -> Duration {
         if case .open(let until)? = breaker?.state { return max(until - now, .zero) }
         return .zero
-    }
-
-    /// The error for an item the controller predicts will miss the latency objective, if it will.
-    ///
-    /// The prediction: the queue, this item last, drains in rounds of one batch per worker, each batch
-    /// as large as the queue shared among the workers (at least the target, at most the batch limit),
-    /// each round taking that batch's measured service time.
-    func predictedLateness(rows: Int) -> BatchProcessorError? {
-        guard let controller, let objective = controller.settings.targetLatency else { return nil }
-        let workers = max(settings.workers, 1)
-        let pending = queuedRows + rows
-        let size = max(min(max((pending + workers - 1) / workers, targetBatchSize), controller.batchLimit), 1)
-        guard let service = controller.serviceTime(rows: size), service > 0 else { return nil }
-        let rounds = (pending + workers * size - 1) / (workers * size)
-        let predicted = Double(rounds) * service
-        guard predicted > objective.inSeconds else { return nil }
-        return .overloaded(predicted: .microseconds(Int64((predicted * 1e6).rounded())), objective: objective)
     }
 
     /// Moves waiting producers into freed queue space, oldest first.

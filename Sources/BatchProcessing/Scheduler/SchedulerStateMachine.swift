@@ -22,6 +22,7 @@ package struct SchedulerStateMachine<Element, Waiter> {
         var priorities = false
         var agingLimit: Duration? = .seconds(1)
         var minBatchInterval: Duration = .zero
+        /// `.greedy` or not: the adaptive rule is chosen by `adaptive` (see ``DispatchPolicy``).
         var strategy: BatchProcessingStrategy = .fixed
         var workers = 1
         /// Whether items may be split across batches (only row-addressable items can).
@@ -178,7 +179,8 @@ package struct SchedulerStateMachine<Element, Waiter> {
     // outside the machine writes it.
 
     var settings: Settings
-    var targetBatchSize: Int
+    /// How large batches are and when they go: the fixed, greedy or adaptive rule.
+    var policy: DispatchPolicy
     var lifecycle: Lifecycle = .running
     var isPaused = false
     var queuedItems = 0
@@ -195,8 +197,6 @@ package struct SchedulerStateMachine<Element, Waiter> {
     /// The deadline the timer thread sleeps towards (`nil`: no deadline, it sleeps until woken).
     var timerArmedAt: Duration?
     var timerSleeping = false
-    /// Sizes batches when the strategy is adaptive.
-    var controller: AdaptiveController?
     /// Failed batches and halves of them waiting to run again.
     var retries: [RetryBatch] = []
     /// Batches the watchdog gave up on, by id, with their dispatch time; their workers are replaced.
@@ -214,13 +214,24 @@ package struct SchedulerStateMachine<Element, Waiter> {
 
     init(settings: Settings, initialBatchSize: Int) {
         self.settings = settings
-        self.targetBatchSize = min(max(initialBatchSize, settings.minBatchSize), settings.rowCap)
+        self.policy = DispatchPolicy(
+            strategy: settings.strategy, adaptive: settings.adaptive,
+            settings: DispatchPolicy.Settings(
+                minBatchSize: settings.minBatchSize, rowCap: settings.rowCap, workers: settings.workers,
+                batchTimeout: settings.batchTimeout, reduceOnFailure: settings.reduceOnFailure,
+                rejectPredictedLate: settings.rejectPredictedLate),
+            initialTarget: initialBatchSize)
         self.levels = Array(repeating: Deque(), count: settings.priorities ? BatchPriority.allCases.count : 1)
         if let configuration = settings.circuitBreaker { breaker = CircuitBreaker(settings: configuration) }
-        if let adaptive = settings.adaptive {
-            controller = AdaptiveController(settings: adaptive, initialTarget: targetBatchSize)
-        }
         for index in levels.indices { levels[index].reserveCapacity(min(settings.maxQueueSize, 1024)) }
+    }
+
+    /// What a batch waits for, in rows.
+    var targetBatchSize: Int { policy.target }
+    /// The adaptive controller, when the policy is adaptive.
+    var controller: AdaptiveController? {
+        get { policy.controller }
+        set { policy.controller = newValue }
     }
 
     /// Batches being computed.

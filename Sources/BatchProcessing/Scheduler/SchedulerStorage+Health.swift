@@ -23,8 +23,8 @@ extension SchedulerStorage {
         let wasUnderPressure = lock.withLock {
             let was = memoryPressure
             memoryPressure = actions.memoryCritical
-            // One owner of the batch size: memory pressure goes through the controller.
-            machine.controller?.setMemoryScale(actions.memoryCritical ? 0.5 : 1)
+            // One owner of the batch size: memory pressure goes through the dispatch policy.
+            machine.policy.setMemoryPressure(critical: actions.memoryCritical)
             return was
         }
         if actions.memoryCritical && !wasUnderPressure && configuration.memory.trimsUnderPressure {
