@@ -16,6 +16,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -45,10 +49,29 @@ let package = Package(
             name: "BatchKitCore",
             dependencies: ["DenseKernels", "BatchProcessing", .product(name: "Logging", package: "swift-log")]
         ),
+        // `batchkit serve`: the Open Inference Protocol (KServe v2 REST) over Hummingbird.
+        .target(
+            name: "InferenceServer",
+            dependencies: [
+                "BatchKitCore",
+                "BatchProcessing",
+                "DenseKernels",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "batchkit",
             dependencies: [
                 "BatchKitCore",
+                "InferenceServer",
                 "DenseKernels",
                 "BatchProcessing",
                 "Locking",
@@ -74,6 +97,14 @@ let package = Package(
                 "Locking",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "InferenceServerTests",
+            dependencies: [
+                "InferenceServer", "BatchProcessing", "DenseKernels",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         .testTarget(

@@ -6,6 +6,6 @@ struct BatchKit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "batchkit",
         abstract: "Batched dense-model inference on OpenBLAS: benchmarks and tools.",
-        subcommands: [InferCommand.self, BenchCommand.self, PoolCommand.self]
+        subcommands: [InferCommand.self, ServeCommand.self, BenchCommand.self, PoolCommand.self]
     )
 }
