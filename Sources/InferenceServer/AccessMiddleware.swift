@@ -1,6 +1,6 @@
-import Prometheus
 import Hummingbird
 import Logging
+import Prometheus
 
 /// Counts, times and logs every request: `batchkit_http_requests_total` by route, method and status,
 /// the latency histogram, the in-flight gauge, and one access-log line at `debug`.

@@ -1,5 +1,5 @@
-import DenseKernels
 import BatchProcessing
+import DenseKernels
 import FoundationEssentials
 import HTTPTypes
 import Hummingbird
@@ -108,7 +108,8 @@ struct InferInput: Sendable {
         for output in header.outputs ?? [] {
             guard output.name == ServedModel.outputName else {
                 throw .badRequest(
-                    "model '\(served.name)' has one output, '\(ServedModel.outputName)'; got a request for '\(output.name)'")
+                    "model '\(served.name)' has one output, '\(ServedModel.outputName)'; got a request for '\(output.name)'"
+                )
             }
             if let binary = output.parameters?["binary_data"]?.boolean { binaryOutput = binary }
         }

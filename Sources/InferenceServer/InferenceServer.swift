@@ -1,5 +1,5 @@
-import DenseKernels
 import BatchProcessing
+import DenseKernels
 import Dispatch
 public import Hummingbird
 import HummingbirdCore

@@ -1,4 +1,4 @@
-import BatchProcessing
+public import BatchProcessing
 public import Hummingbird
 
 /// A request the server refuses or could not answer: the HTTP status and a message that says what to do.
@@ -40,13 +40,15 @@ public struct ServerError: Error, Sendable, Equatable {
         Self(.serviceUnavailable, "\(what); retry shortly or use another replica", retryAfterSeconds: 1)
     }
 
-    /// The HTTP answer to a processor refusal or failure.
-    init(_ error: BatchProcessorError, model: String) {
+    /// The HTTP answer to a processor refusal or failure of `model`'s item.
+    public init(_ error: BatchProcessorError, model: String) {
         switch error.code {
         case .queueFull, .overloaded:
             self.init(.tooManyRequests, "model '\(model)' is at capacity: \(error.message)", retryAfterSeconds: 1)
         case .shuttingDown, .notStarted:
-            self.init(.serviceUnavailable, "model '\(model)' is shutting down or not started; retry on another replica", retryAfterSeconds: 1)
+            self.init(
+                .serviceUnavailable, "model '\(model)' is shutting down or not started; retry on another replica",
+                retryAfterSeconds: 1)
         case .circuitOpen:
             self.init(.serviceUnavailable, "model '\(model)': \(error.message)", retryAfterSeconds: 5)
         case .timedOut:
@@ -59,7 +61,7 @@ public struct ServerError: Error, Sendable, Equatable {
     }
 
     /// The response: JSON body, `Retry-After` when set.
-    func response() -> Response {
+    public func response() -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
         var text = "{\"error\":"

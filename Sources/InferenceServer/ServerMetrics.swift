@@ -37,7 +37,8 @@ public struct ServerMetrics: Sendable {
 
     /// `batchkit_<subsystem>_<name>_<unit>`, with its help text.
     static func name(_ subsystem: String?, _ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
-        MetricNameDescriptor(namespace: "batchkit", subsystem: subsystem, metricName: name, unitName: unit, helpText: help)
+        MetricNameDescriptor(
+            namespace: "batchkit", subsystem: subsystem, metricName: name, unitName: unit, helpText: help)
     }
 
     static func replicaLabels(_ replicaID: String?) -> [(String, String)] {

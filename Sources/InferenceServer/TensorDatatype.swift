@@ -59,7 +59,8 @@ enum TensorDatatype: String, Sendable, CaseIterable {
         [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             for index in 0..<count {
                 // Unaligned loads: the tensor may start at any offset after the JSON header.
-                buffer[index] = transform(T(littleEndian: bytes.loadUnaligned(fromByteOffset: index * T.bitWidth / 8, as: T.self)))
+                buffer[index] = transform(
+                    T(littleEndian: bytes.loadUnaligned(fromByteOffset: index * T.bitWidth / 8, as: T.self)))
             }
             initialized = count
         }

@@ -54,7 +54,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard drainTimeout > 0 else { throw ValidationError("--drain-timeout must be positive") }
         guard maxQueueSize >= 1 else { throw ValidationError("--max-queue-size must be at least 1") }
         guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("unknown --log-level '\(logLevel)'; choose trace, debug, info, notice, warning or error")
+            throw ValidationError(
+                "unknown --log-level '\(logLevel)'; choose trace, debug, info, notice, warning or error")
         }
         for spec in models { _ = try ServeCommand.split(spec) }
     }
