@@ -126,7 +126,7 @@ async def closed_loop(url, connections, seconds, tally):
     await asyncio.gather(*(worker() for _ in range(connections)))
 
 
-async def open_loop(url, rate, seconds, tally, pool_limit=512):
+async def open_loop(url, rate, seconds, tally, pool_limit=int(os.environ.get("LOAD_POOL", "512"))):
     """Sends at `rate` req/s regardless of answers (no coordinated omission); a request waits for a
     free connection from a bounded pool, and its latency counts from its scheduled time."""
     host, port = split(url)
