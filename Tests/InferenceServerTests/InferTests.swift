@@ -137,18 +137,24 @@ import Testing
         }
     }
 
-    /// With the worker held, a critical request queued after a background one is computed first.
+    /// With the worker held, a critical request queued after a background one is computed first. The
+    /// background request has 20 000 rows, split into batches of one, so it finishes long after the
+    /// critical one even when the test machine is busy and tasks resume late.
     @Test func higherPriorityIsServedFirst() async throws {
         let server = try await TestServer.make {
-            $0.maxBatchSize = 1; $0.initialBatchSize = 1
+            $0.maxBatchSize = 1
+            $0.initialBatchSize = 1
         }
         let processor = server.models[0].processor
         try await TestServer.withClient(server) { client in
             processor.pause()
             let order = OrderLog()
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for (level, row) in [("background", Float(10)), ("critical", Float(20))] {
-                    let body = try TestServer.jsonBody([[row, 0, 0]], parameters: ["priority": level])
+                let requests: [(String, [[Float]])] = [
+                    ("background", [[Float]](repeating: [1, 0, 0], count: 20_000)), ("critical", [[2, 0, 0]]),
+                ]
+                for (index, (level, rows)) in requests.enumerated() {
+                    let body = try TestServer.jsonBody(rows, parameters: ["priority": level])
                     group.addTask {
                         try await client.execute(uri: TestServer.inferURI, method: .post, body: body) { response in
                             #expect(response.status == .ok)
@@ -156,9 +162,7 @@ import Testing
                         }
                     }
                     // Queue them in this order.
-                    while processor.stats().queueSize < (level == "background" ? 1 : 2) {
-                        try await Task.sleep(for: .milliseconds(2))
-                    }
+                    while processor.stats().queueSize < index + 1 { try await Task.sleep(for: .milliseconds(2)) }
                 }
                 processor.resume()
                 try await group.waitForAll()
