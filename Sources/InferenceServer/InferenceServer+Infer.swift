@@ -60,12 +60,13 @@ extension InferenceServer {
         return try outcome.get()
     }
 
-    /// Submits the rows (failing at once on a full queue, so no request ever waits for queue space)
+    /// Submits the rows (failing at once on a full queue, so no request ever waits for queue space:
+    /// `.zero`, not `nil`, which on main's API waits for room as long as it takes)
     /// and awaits them, bounded by the request's own `timeout` when it has one.
     func predict(_ served: ServedModel, _ input: InferInput) async throws(ServerError) -> [Float] {
         let future: BatchFuture<[Float]>
         do {
-            future = try await served.processor.enqueuePredict(input.values, timeout: nil, priority: input.priority)
+            future = try await served.processor.enqueuePredict(input.values, timeout: .zero, priority: input.priority)
         } catch {
             throw ServerError(error, model: served.name)
         }
