@@ -20,6 +20,10 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
         // `swift package generate-documentation`: CI builds the DocC catalogs and fails on any warning.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -55,6 +59,25 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // `batchkit serve`: the Open Inference Protocol (KServe v2 REST) over Hummingbird.
+        .target(
+            name: "InferenceServer",
+            dependencies: [
+                "BatchKitCore",
+                "BatchProcessing",
+                "DenseBatching",
+                "DenseKernels",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The benchmark's report (the JSON schema), its statistics (medians, bootstrap verdicts, pooling) and
         // its flags: pure code the tests import, apart from the executable that measures.
         .target(
@@ -63,11 +86,12 @@ let package = Package(
                 "BatchKitCore", "DenseKernels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // The user-facing command line: `infer`. Links no malloc interposer.
+        // The user-facing command line: `serve` and `infer`. Links no malloc interposer.
         .executableTarget(
             name: "batchkit",
             dependencies: [
                 "BatchKitCore",
+                "InferenceServer",
                 "DenseKernels",
                 "BatchProcessing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -109,8 +133,21 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "InferenceServerTests",
+            dependencies: [
+                "InferenceServer", "BatchProcessing", "DenseBatching", "DenseKernels",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .testTarget(
             name: "BatchKitTests",
-            dependencies: ["BatchKitCore", "BatchProcessing", "DenseBatching", "DenseKernels"]
+            dependencies: [
+                "BatchKitCore", "BatchProcessing", "DenseBatching", "DenseKernels",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .testTarget(
             name: "BenchStatisticsTests",

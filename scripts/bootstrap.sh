@@ -6,6 +6,10 @@ need=()
 dpkg -s libopenblas-dev >/dev/null 2>&1 || need+=(libopenblas-dev)
 dpkg -s liblapacke-dev >/dev/null 2>&1 || need+=(liblapacke-dev)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+# For scripts/server-test.sh: curl polls readiness, and the tritonclient test runs in a virtualenv.
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+python3 -m venv --help >/dev/null 2>&1 || need+=(python3-venv)
 
 if [ ${#need[@]} -gt 0 ]; then
     echo "bootstrap: installing ${need[*]}" >&2

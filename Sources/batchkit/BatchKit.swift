@@ -7,10 +7,11 @@ import ArgumentParser
 struct BatchKit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "batchkit",
-        abstract: "Batched dense-model inference on OpenBLAS.",
+        abstract: "Batched dense-model inference on OpenBLAS: serve models, or run them over files.",
         // One command per line, so adding one is a one-line change.
         subcommands: [
-            InferCommand.self
+            ServeCommand.self,
+            InferCommand.self,
         ]
     )
 }
