@@ -94,6 +94,7 @@ let package = Package(
                 "InferenceServer",
                 "DenseKernels",
                 "BatchProcessing",
+                "DenseBatching",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

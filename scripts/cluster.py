@@ -244,7 +244,8 @@ class Cluster:
 def main():
     parser = argparse.ArgumentParser(
         description="Run replicas of batchkit serve behind nginx on loopback.",
-        epilog="Anything after -- is run with CLUSTER_URL set; the cluster stops when it exits.",
+        epilog="Anything after -- is run with CLUSTER_URL (nginx), CLUSTER_REPLICAS (comma-separated) and "
+        "CLUSTER_DIR set; the cluster stops when it exits.",
     )
     parser.add_argument("--replicas", type=int, default=2, help="how many batchkit serve processes (default 2)")
     parser.add_argument(
@@ -281,7 +282,12 @@ def main():
             print(f"cluster: {r.id} on {r.url} (log {r.log_path})", file=sys.stderr)
         print(f"cluster: nginx on {cluster.url} (folder {cluster.folder})", file=sys.stderr)
         if command:
-            env = dict(os.environ, CLUSTER_URL=cluster.url, CLUSTER_DIR=cluster.folder)
+            env = dict(
+                os.environ,
+                CLUSTER_URL=cluster.url,
+                CLUSTER_DIR=cluster.folder,
+                CLUSTER_REPLICAS=",".join(r.url for r in cluster.replicas),
+            )
             sys.exit(subprocess.call(command, env=env))
         try:
             while True:

@@ -80,7 +80,7 @@ public enum InferPipeline {
             throw .configuration(error)
         }
         do {
-            try processor.start(model: model)
+            try processor.start(model: model, options: settings.denseOptions)
         } catch {
             throw .processing(row: nil, error)
         }

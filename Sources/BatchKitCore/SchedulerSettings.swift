@@ -1,4 +1,5 @@
 public import BatchProcessing
+public import DenseBatching
 
 /// The scheduler knobs `batchkit` exposes on its command line, and the processor configuration they make.
 public struct SchedulerSettings: Sendable, Equatable {
@@ -16,7 +17,7 @@ public struct SchedulerSettings: Sendable, Equatable {
     public var memoryMB: Int?
     /// Items queued before submitting waits (`queue.capacity`).
     public var maxQueueSize = 4096
-    /// OpenBLAS threads while the model runs (`dense.blasThreading`).
+    /// OpenBLAS threads while the model runs (`DenseOptions.blasThreading`).
     public var blasThreading: BLASThreading = .perWorker
 
     /// Settings with every default.
@@ -40,7 +41,11 @@ public struct SchedulerSettings: Sendable, Equatable {
         configuration.health.queueCritical = max(2, maxQueueSize * 9 / 10)
         configuration.health.queueWarning = max(1, maxQueueSize * 7 / 10)
         configuration.health.enabled = false
-        configuration.dense.blasThreading = blasThreading
         return configuration
+    }
+
+    /// How the processor runs the dense model with these settings.
+    public var denseOptions: DenseOptions {
+        DenseOptions { $0.blasThreading = blasThreading }
     }
 }

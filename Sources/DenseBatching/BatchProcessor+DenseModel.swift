@@ -15,10 +15,15 @@ extension BatchProcessor where Item == [Float], Output == [Float] {
     /// (`DenseModel.calibratedForSmallBatches(candidates:budget:)` in `DenseKernels`: a few milliseconds
     /// up to ~150 ms for large layers, never more than 250 ms) with the BLAS threads the workers will use.
     ///
-    /// - Throws: `alreadyStarted`, or `invalidConfiguration` if the memory budget cannot hold one row.
-    public func start(model: DenseModel) throws(BatchProcessorError) {
+    /// - Parameters:
+    ///   - model: the model every item runs through.
+    ///   - options: OpenBLAS's threads and the policy for non-finite inputs.
+    /// - Throws: `alreadyStarted`, or `invalidConfiguration` if the memory budget cannot hold one row
+    ///   or `options` are invalid.
+    public func start(model: DenseModel, options: DenseOptions = .init()) throws(BatchProcessorError) {
+        do throws(ConfigurationError) { try options.validate() } catch { throw .invalidConfiguration(error) }
         // The plan is made before calibrating: a configuration that cannot run is refused at once.
-        let plan = try DenseBatchPlan(configuration: configuration, model: model)
+        let plan = try DenseBatchPlan(configuration: configuration, options: options, model: model)
         var calibrated = model
         if model.smallBatchLimit == nil {
             plan.applyThreading()

@@ -14,7 +14,9 @@ struct DenseBatchPlan: Sendable {
     let threading: BLASThreading
 
     /// - Throws: `invalidConfiguration` if the memory budget cannot hold the weights and one row.
-    init(configuration: BatchProcessorConfiguration, model: DenseModel) throws(BatchProcessorError) {
+    init(configuration: BatchProcessorConfiguration, options: DenseOptions, model: DenseModel)
+        throws(BatchProcessorError)
+    {
         var rowCap = configuration.batching.maxSize
         if let budget = configuration.memory.maxBatchMB {
             let estimate = model.memoryEstimate
@@ -31,8 +33,8 @@ struct DenseBatchPlan: Sendable {
         }
         self.rowCap = rowCap
         self.inputWidth = model.inputWidth
-        self.rejectsNonFinite = configuration.dense.nonFiniteInputs == .reject
-        self.threading = configuration.dense.blasThreading
+        self.rejectsNonFinite = options.nonFiniteInputs == .reject
+        self.threading = options.blasThreading
     }
 
     /// Sets the process-wide BLAS thread count the configuration asks for.

@@ -56,10 +56,13 @@ public final class InferenceServer: Sendable {
         for served in models {
             let processor = served.processor
             let model = served.model
+            let options = served.options
             let started: Result<Void, BatchProcessorError> = await withCheckedContinuation { continuation in
                 DispatchQueue.global().async {
                     continuation.resume(
-                        returning: Result { () throws(BatchProcessorError) in try processor.start(model: model) })
+                        returning: Result { () throws(BatchProcessorError) in
+                            try processor.start(model: model, options: options)
+                        })
                 }
             }
             try started.get()

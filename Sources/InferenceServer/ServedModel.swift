@@ -1,4 +1,5 @@
 public import BatchProcessing
+public import DenseBatching
 public import DenseKernels
 public import Logging
 
@@ -10,6 +11,8 @@ public struct ServedModel: Sendable {
     public let model: DenseModel
     /// Batches every request for this model; started by ``InferenceServer/warmUp()``.
     public let processor: BatchProcessor<[Float], [Float]>
+    /// How ``processor`` runs ``model``: OpenBLAS's threads and the non-finite input policy.
+    public let options: DenseOptions
 
     /// The only version served; the protocol's routes with `/versions/{v}` must name it.
     public static let version = "1"
@@ -20,12 +23,18 @@ public struct ServedModel: Sendable {
 
     /// Wraps `model` with a processor made from `configuration` (not started yet).
     ///
-    /// - Throws: the configuration's first invalid field.
-    public init(name: String, model: DenseModel, configuration: BatchProcessorConfiguration, logger: Logger)
-        throws(ConfigurationError)
-    {
+    /// - Throws: the first invalid field of `configuration` or `options`.
+    public init(
+        name: String,
+        model: DenseModel,
+        configuration: BatchProcessorConfiguration,
+        options: DenseOptions = .init(),
+        logger: Logger
+    ) throws(ConfigurationError) {
+        try options.validate()
         self.name = name
         self.model = model
+        self.options = options
         var configuration = configuration
         // Requests carry their own priority, so the queue must order by it.
         configuration.queue.prioritized = true

@@ -55,7 +55,7 @@ struct AdaptiveBenchmark {
         configured.maxBatchSize = setting.batchSize
         let processor = try BatchProcessor<[Float], [Float]>(
             configuration: configured.configuration, logger: BatchKitLog.logger)
-        try processor.start(model: model)
+        try processor.start(model: model, options: configured.denseOptions)
         return processor
     }
 

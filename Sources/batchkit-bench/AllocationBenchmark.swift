@@ -17,11 +17,10 @@ struct AllocationBenchmark {
             Console.progress("[allocations] \(name): skipped, malloc-interposer is not in effect")
             return nil
         }
-        var configuration = scheduler.configuration
-        // One BLAS thread per worker: OpenBLAS's threaded GEMM allocates a job array per call.
-        configuration.dense.blasThreading = .perWorker
+        let configuration = scheduler.configuration
         let processor = try BatchProcessor<[Float], [Float]>(configuration: configuration, logger: BatchKitLog.logger)
-        try processor.start(model: model)
+        // One BLAS thread per worker: OpenBLAS's threaded GEMM allocates a job array per call.
+        try processor.start(model: model, options: .init { $0.blasThreading = .perWorker })
         let items = BenchInputs.rows(count: 64, width: model.inputWidth)
         let count = settings.mallocItems
         let producers = producers

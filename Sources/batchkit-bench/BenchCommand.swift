@@ -2,6 +2,7 @@ import ArgumentParser
 import BatchKitCore
 import BatchProcessing
 import BenchStatistics
+import DenseBatching
 import DenseKernels
 import FoundationEssentials
 

@@ -14,7 +14,7 @@ struct OpenLoopBenchmark {
     func run(name: String, model: DenseModel, capacity: Double) async throws -> [BenchReport.OpenLoopPoint] {
         let processor = try BatchProcessor<[Float], [Float]>(
             configuration: scheduler.configuration, logger: BatchKitLog.logger)
-        try processor.start(model: model)
+        try processor.start(model: model, options: scheduler.denseOptions)
         let items = BenchInputs.rows(count: 64, width: model.inputWidth)
         let timeout = scheduler.batchTimeout.inSeconds * 1e3
         var points: [BenchReport.OpenLoopPoint] = []

@@ -10,10 +10,8 @@ struct OverheadBenchmark {
     let producers: Int
 
     func run(name: String) async throws -> BenchReport.Overhead {
-        var configuration = scheduler.configuration
-        // The generic path has no BLAS; leave the process's setting alone.
-        configuration.dense.blasThreading = .unchanged
-        let processor = try BatchProcessor<Int, Int>(configuration: configuration, logger: BatchKitLog.logger)
+        // The generic path has no BLAS, so nothing touches the process's BLAS threads.
+        let processor = try BatchProcessor<Int, Int>(configuration: scheduler.configuration, logger: BatchKitLog.logger)
         try processor.start { $0 }
         let items = Array(0..<64)
         _ = await ClosedLoop.tasks(processor, items: items, producers: producers, duration: settings.warmup)

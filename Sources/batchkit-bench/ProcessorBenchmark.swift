@@ -21,7 +21,7 @@ struct ProcessorBenchmark {
     func run(name: String, model: DenseModel, callers: Callers) async throws -> BenchReport.ClosedLoop {
         let processor = try BatchProcessor<[Float], [Float]>(
             configuration: scheduler.configuration, logger: BatchKitLog.logger)
-        try processor.start(model: model)
+        try processor.start(model: model, options: scheduler.denseOptions)
         let items = BenchInputs.rows(count: 64, width: model.inputWidth)
         _ = await closedLoop(processor, items: items, callers: callers, duration: settings.warmup)
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BatchKitCore
 import BatchProcessing
+import DenseBatching
 import DenseKernels
 import InferenceServer
 import Logging
@@ -28,9 +29,10 @@ struct ServeCommand: AsyncParsableCommand {
 
         var settings = options.scheduler.settings(over: SchedulerSettings())
         settings.maxQueueSize = options.maxQueueSize
-        var processorConfiguration = settings.configuration
+        let processorConfiguration = settings.configuration
         // JSON cannot carry NaN back, and one bad row should not poison a batch's softmax: refuse them.
-        processorConfiguration.dense.nonFiniteInputs = .reject
+        var denseOptions = settings.denseOptions
+        denseOptions.nonFiniteInputs = .reject
 
         // Before any processor exists: a processor makes its instruments when it is created.
         let metrics = ServerMetrics(replicaID: options.replicaId)
@@ -43,7 +45,8 @@ struct ServeCommand: AsyncParsableCommand {
                 let model = try ModelLoader.load(source)
                 served.append(
                     try ServedModel(
-                        name: name, model: model, configuration: processorConfiguration, logger: processorLogger))
+                        name: name, model: model, configuration: processorConfiguration, options: denseOptions,
+                        logger: processorLogger))
             }
         } catch {
             Console.progress("batchkit serve: error: \(error)")

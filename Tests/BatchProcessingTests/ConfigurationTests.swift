@@ -71,7 +71,6 @@ import Testing
         ("health.queueWarning", { $0.health.queueWarning = 900 }),
         ("failures.maxRetries", { $0.failures.maxRetries = -1 }),
         ("failures.retryDelay", { $0.failures.retryDelay = .seconds(-1) }),
-        ("dense.blasThreading", { $0.dense.blasThreading = .threads(0) }),
     ]
 
     @Test(arguments: 0..<invalid.count)

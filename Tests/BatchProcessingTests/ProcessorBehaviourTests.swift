@@ -79,11 +79,8 @@ import Testing
         var row = [Float](repeating: 1, count: 256)
         row[3] = .nan
         let rejecting = try BatchProcessor<[Float], [Float]>(
-            configuration: Self.config {
-                $0.dense.nonFiniteInputs = .reject
-                $0.batching.initialSize = 1
-            })
-        try rejecting.start(model: .linear256())
+            configuration: Self.config { $0.batching.initialSize = 1 })
+        try rejecting.start(model: .linear256(), options: .init { $0.nonFiniteInputs = .reject })
         #expect(await Self.code { _ = try await rejecting.predict(row) } == .invalidInput)
         #expect(try await rejecting.predict(.init(repeating: 1, count: 256)).allSatisfy { $0.isFinite })
         await rejecting.stop()

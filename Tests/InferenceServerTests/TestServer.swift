@@ -1,4 +1,5 @@
 import BatchProcessing
+import DenseBatching
 import DenseKernels
 import Foundation
 import HTTPTypes
@@ -41,10 +42,11 @@ enum TestServer {
         processor.health.queueWarning = max(1, maxQueueSize / 2)
         processor.health.queueCritical = max(2, maxQueueSize * 3 / 4)
         processor.health.enabled = false
-        processor.dense.nonFiniteInputs = .reject
         processor.monitoring.metricsLabel = nil
         configure(&processor)
-        let served = try ServedModel(name: "tiny", model: tinyModel(), configuration: processor, logger: logger)
+        let served = try ServedModel(
+            name: "tiny", model: tinyModel(), configuration: processor, options: .init { $0.nonFiniteInputs = .reject },
+            logger: logger)
         var configuration = ServerConfiguration()
         configuration.maxBodyBytes = maxBodyBytes
         configuration.bodyTimeout = .seconds(2)

@@ -53,7 +53,6 @@ private func checkInvariants(_ configuration: BatchProcessorConfiguration) {
     precondition(c.memory.criticalPercent <= 100, "memoryCriticalThreshold")
     precondition(1 <= c.health.queueWarning && c.health.queueWarning < c.health.queueCritical, "queue")
     precondition(c.monitoring.window >= 1, "windows")
-    if case .threads(let count) = c.dense.blasThreading { precondition(count >= 1, "blasThreading") }
     // The scheduler adds each duration to its clock (time since start) to get a deadline, and its
     // timer sleeps via `Condition.wait(timeout: deadline - now)`, which reads `components`: that must
     // not trap for any duration the configuration holds, even after a century of uptime.

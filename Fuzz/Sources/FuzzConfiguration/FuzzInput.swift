@@ -41,13 +41,6 @@ struct FuzzInput {
         c.health.queueCritical = int(c.health.queueCritical)
         c.failures.maxRetries = int(c.failures.maxRetries)
         c.failures.retryDelay = duration(c.failures.retryDelay)
-        if let byte = next() {
-            switch byte % 3 {
-            case 0: c.dense.blasThreading = .perWorker
-            case 1: c.dense.blasThreading = .threads(int(1))
-            default: c.dense.blasThreading = .unchanged
-            }
-        }
         return c
     }
 

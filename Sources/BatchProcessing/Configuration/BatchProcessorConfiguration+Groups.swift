@@ -130,15 +130,4 @@ extension BatchProcessorConfiguration {
         /// The defaults.
         public init() {}
     }
-
-    /// Settings that apply when the processor runs a dense model.
-    public struct Dense: Sendable, Equatable {
-        /// How many threads OpenBLAS uses while the processor runs.
-        public var blasThreading: BLASThreading = .perWorker
-        /// What the processor does with NaN or infinite inputs.
-        public var nonFiniteInputs: NonFinitePolicy = .allow
-
-        /// The defaults.
-        public init() {}
-    }
 }

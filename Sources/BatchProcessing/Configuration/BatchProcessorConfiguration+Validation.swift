@@ -95,9 +95,6 @@ extension BatchProcessorConfiguration {
             failures.maxRetries >= 0, "failures.maxRetries", "must not be negative (got \(failures.maxRetries))")
         try require(
             failures.retryDelay >= .zero, "failures.retryDelay", "must not be negative (got \(failures.retryDelay))")
-        if case .threads(let count) = dense.blasThreading {
-            try require(count >= 1, "dense.blasThreading", "must use at least 1 thread (got \(count))")
-        }
         // `Duration.components` traps beyond Int64.max seconds, so a larger batching.timeout and batching.itemTimeout
         // crashed the timer thread at the first item (found by Fuzz/FuzzConfiguration).
         let durations: [(String, Duration)] = [

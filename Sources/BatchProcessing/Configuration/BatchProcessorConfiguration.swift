@@ -28,8 +28,6 @@ public struct BatchProcessorConfiguration: Sendable, Equatable {
     public var monitoring = Monitoring()
     /// Periodic health checks and alert thresholds.
     public var health = Health()
-    /// Settings that apply when the processor runs a dense model.
-    public var dense = Dense()
 
     /// The defaults.
     public init() {}

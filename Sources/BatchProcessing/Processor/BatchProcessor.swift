@@ -277,10 +277,10 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         if let wait {
             do throws(BatchProcessorError) { try await accepted.0.wait(wait) } catch { throw refused(error) }
             if Task.isCancelled {
-                // Cancelled just as room was found: the caller is gone, so withdraw the item it no longer
-                // waits for (counted once, as a cancelled item).
+                // Cancelled just as room was found: withdraw the item. A worker may have computed it in
+                // the meantime; then its result stands, so the future (not a thrown error) tells the
+                // caller which one won, and the statistics count the same outcome the caller sees.
                 accepted.0.cancel(accepted.1.cell)
-                throw .cancelled
             }
         }
         return accepted
