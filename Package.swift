@@ -50,7 +50,7 @@ let package = Package(
         ),
         // The dense layer: runs a DenseModel under the scheduler (packing, splitting, BLAS threads).
         .target(name: "DenseBatching", dependencies: ["BatchProcessing", "DenseKernels", "Locking"]),
-        // What both command lines share (console output, number formatting, progress, the scheduler flags)
+        // What the command lines share (console output, number formatting, progress, the scheduler and serve flags)
         // and `infer`'s pipeline, kept out of the executables so tests can call it.
         .target(
             name: "BatchKitCore",
