@@ -277,6 +277,7 @@ def main():
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)
+    status = 0
     with cluster:
         for r in cluster.replicas:
             print(f"cluster: {r.id} on {r.url} (log {r.log_path})", file=sys.stderr)
@@ -288,12 +289,14 @@ def main():
                 CLUSTER_DIR=cluster.folder,
                 CLUSTER_REPLICAS=",".join(r.url for r in cluster.replicas),
             )
-            sys.exit(subprocess.call(command, env=env))
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            print("cluster: stopping", file=sys.stderr)
+            status = subprocess.call(command, env=env)
+        else:
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                print("cluster: stopping", file=sys.stderr)
+    sys.exit(status)
 
 
 if __name__ == "__main__":
