@@ -3,9 +3,9 @@
 /// Done by hand rather than through `Float16` because `Float16` is unavailable on some platforms
 /// (macOS on x86-64) and BF16/FP8 have no standard library type at all. Every narrowing conversion
 /// rounds to nearest, ties to even, as PyTorch and NumPy do.
-enum FloatFormats {
+package enum FloatFormats {
     /// The IEEE 754 binary16 value with bit pattern `bits`, widened exactly.
-    static func float(fromHalf bits: UInt16) -> Float {
+    package static func float(fromHalf bits: UInt16) -> Float {
         let sign: UInt32 = UInt32(bits & 0x8000) << 16
         let exponent = UInt32(bits >> 10) & 0x1F
         let mantissa = UInt32(bits & 0x3FF)

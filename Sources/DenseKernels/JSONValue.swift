@@ -2,7 +2,7 @@
 ///
 /// Hand-written rather than `JSONSerialization` so that hostile headers get bounded nesting, rejected
 /// duplicate keys, and exact integer conversion (numbers keep their literal text until asked for).
-enum JSONValue: Equatable, Sendable {
+package enum JSONValue: Equatable, Sendable {
     case object([String: JSONValue])
     case array([JSONValue])
     case string(String)
@@ -55,7 +55,14 @@ enum JSONValue: Equatable, Sendable {
     }
 
     private static func quote(_ text: String) -> String {
-        var result = "\""
+        var result = ""
+        appendQuoted(text, to: &result)
+        return result
+    }
+
+    /// Appends `text` as a JSON string literal, escaping what JSON requires.
+    package static func appendQuoted(_ text: String, to result: inout String) {
+        result += "\""
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": result += "\\\""
@@ -69,7 +76,7 @@ enum JSONValue: Equatable, Sendable {
             default: result.unicodeScalars.append(scalar)
             }
         }
-        return result + "\""
+        result += "\""
     }
 }
 

@@ -1,3 +1,5 @@
+import DenseKernels
+
 /// The protocol's numeric datatypes the server accepts, each converted to `Float` for the model.
 enum TensorDatatype: String, Sendable, CaseIterable {
     case fp32 = "FP32"
@@ -41,7 +43,7 @@ enum TensorDatatype: String, Sendable, CaseIterable {
                 initialized = count
             }
         case .fp64: return convert(bytes, count, Double.self) { Float($0) }
-        case .fp16: return convert(bytes, count, UInt16.self) { Self.float(fromHalf: $0) }
+        case .fp16: return convert(bytes, count, UInt16.self) { FloatFormats.float(fromHalf: $0) }
         case .int8: return convert(bytes, count, Int8.self) { Float($0) }
         case .int16: return convert(bytes, count, Int16.self) { Float($0) }
         case .int32: return convert(bytes, count, Int32.self) { Float($0) }
@@ -75,23 +77,6 @@ enum TensorDatatype: String, Sendable, CaseIterable {
                 buffer[index] = transform(Double(bitPattern: bits))
             }
             initialized = count
-        }
-    }
-
-    /// The IEEE 754 binary16 value with bit pattern `bits`, widened exactly. By hand: `Float16` is
-    /// not available on every platform Swift targets.
-    static func float(fromHalf bits: UInt16) -> Float {
-        let sign = UInt32(bits & 0x8000) << 16
-        let exponent = UInt32(bits >> 10) & 0x1F
-        let mantissa = UInt32(bits & 0x3FF)
-        switch exponent {
-        case 0:
-            let magnitude = Float(mantissa) * 0x1p-24
-            return sign == 0 ? magnitude : -magnitude
-        case 0x1F:
-            return Float(bitPattern: sign | 0x7F80_0000 | mantissa << 13)
-        default:
-            return Float(bitPattern: sign | (exponent + 112) << 23 | mantissa << 13)
         }
     }
 }
