@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the system packages the build needs, if they are missing. Idempotent; needs root or sudo.
+# Installs the system packages the build needs (and any named as arguments), if they are missing. Idempotent; needs root or sudo.
 set -euo pipefail
 
 need=()
@@ -10,6 +10,10 @@ command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 python3 -m venv --help >/dev/null 2>&1 || need+=(python3-venv)
+# Further Debian packages a script asks for by name (valgrind for scripts/instructions.sh, say).
+for package in "$@"; do
+    dpkg -s "$package" >/dev/null 2>&1 || need+=("$package")
+done
 
 if [ ${#need[@]} -gt 0 ]; then
     echo "bootstrap: installing ${need[*]}" >&2

@@ -22,7 +22,7 @@ final class DenseRunner: BatchRunner {
         self.outputs = outputs
     }
 
-    func run(_ parts: [SchedulerPart<Item, Output>]) -> BatchRunResult<Output> {
+    func run(_ parts: [SchedulerPart]) -> BatchRunResult<Output> {
         let width = model.inputWidth
         let outputWidth = model.outputWidth
         let input = inputs.acquire()
@@ -33,7 +33,7 @@ final class DenseRunner: BatchRunner {
         }
         var rows = 0
         for part in parts {
-            part.element.item.withUnsafeBufferPointer { item in
+            part.element.item(Item.self, Output.self).withUnsafeBufferPointer { item in
                 let start = part.rowOffset * width
                 let slice = UnsafeBufferPointer(rebasing: item[start..<(start + part.rowCount * width)])
                 input.fullView.copyRows(from: slice, startingAt: rows)

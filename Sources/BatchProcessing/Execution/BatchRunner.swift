@@ -5,7 +5,7 @@ package protocol BatchRunner<Item, Output>: AnyObject {
     associatedtype Output: Sendable
 
     /// Computes one batch.
-    func run(_ parts: [SchedulerPart<Item, Output>]) -> BatchRunResult<Output>
+    func run(_ parts: [SchedulerPart]) -> BatchRunResult<Output>
 }
 
 /// How a batch ended.
@@ -20,10 +20,11 @@ package enum BatchRunResult<Output: Sendable> {
     case resultCountMismatch(expected: Int, got: Int)
 }
 
-package typealias SchedulerMachine<Item: Sendable, Output: Sendable> = SchedulerStateMachine<
-    QueuedRequest<Item, Output>, ProducerWaiter
->
-package typealias SchedulerPart<Item: Sendable, Output: Sendable> = SchedulerMachine<Item, Output>.Part
+/// The state machine as the processor runs it: its queue holds ``QueuedRequest``s, which are not generic,
+/// so the machine is compiled once and not per `Item` and `Output`.
+package typealias SchedulerMachine = SchedulerStateMachine<QueuedRequest, ProducerWaiter>
+/// The rows of one item in one batch, as a runner receives them.
+package typealias SchedulerPart = SchedulerMachine.Part
 
 /// What the scheduler needs to know about one kind of work: how to size items and how to compute them.
 package struct BatchBackend<Item: Sendable, Output: Sendable>: Sendable {
@@ -71,6 +72,4 @@ struct Submission: Sendable {
 }
 
 /// An item the scheduler took: its request, and the wait for queue space if it has to wait for one.
-typealias Admission<Item: Sendable, Output: Sendable> = (
-    element: QueuedRequest<Item, Output>, wait: SchedulerStorage<Item, Output>.SpaceWait?
-)
+typealias Admission = (element: QueuedRequest, wait: SpaceWait?)

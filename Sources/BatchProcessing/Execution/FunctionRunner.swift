@@ -10,10 +10,10 @@ final class FunctionRunner<Item: Sendable, Output: Sendable>: BatchRunner {
         self.function = function
     }
 
-    func run(_ parts: [SchedulerPart<Item, Output>]) -> BatchRunResult<Output> {
+    func run(_ parts: [SchedulerPart]) -> BatchRunResult<Output> {
         items.removeAll(keepingCapacity: true)
         items.reserveCapacity(parts.count)
-        for index in parts.indices { items.append(parts[index].element.item) }
+        for index in parts.indices { items.append(parts[index].element.item(Item.self, Output.self)) }
         defer { items.removeAll(keepingCapacity: true) }
         let outputs: [Output]
         do {

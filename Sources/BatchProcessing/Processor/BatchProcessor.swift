@@ -234,7 +234,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         _ = try await submit(item, timeout: timeout, priority: priority, fireAndForget: true)
     }
 
-    private typealias Accepted = (SchedulerStorage<Item, Output>, QueuedRequest<Item, Output>)
+    private typealias Accepted = (SchedulerStorage<Item, Output>, QueuedRequest)
 
     /// Validates and offers an item; a refusal is counted in the statistics, so their error counts
     /// match what callers see.
@@ -243,7 +243,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         timeout: Duration?,
         priority: BatchPriority,
         fireAndForget: Bool
-    ) throws(BatchProcessorError) -> (Accepted, SchedulerStorage<Item, Output>.SpaceWait?) {
+    ) throws(BatchProcessorError) -> (Accepted, SpaceWait?) {
         do throws(BatchProcessorError) {
             let current = try running()
             let submission = Submission(priority: priority, timeout: timeout, fireAndForget: fireAndForget)
@@ -280,7 +280,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
                 // Cancelled just as room was found: withdraw the item. A worker may have computed it in
                 // the meantime; then its result stands, so the future (not a thrown error) tells the
                 // caller which one won, and the statistics count the same outcome the caller sees.
-                accepted.0.cancel(accepted.1.cell)
+                accepted.0.cancel(accepted.1.cell(Item.self, Output.self))
             }
         }
         return accepted
@@ -307,10 +307,10 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         try await enqueuePredict(item, timeout: timeout, priority: priority).value
     }
 
-    private func future(_ element: QueuedRequest<Item, Output>, _ storage: SchedulerStorage<Item, Output>)
+    private func future(_ element: QueuedRequest, _ storage: SchedulerStorage<Item, Output>)
         -> BatchFuture<Output>
     {
-        BatchFuture(cell: element.cell, canceller: storage)
+        BatchFuture(cell: element.cell(Item.self, Output.self), canceller: storage)
     }
 
     // MARK: Health

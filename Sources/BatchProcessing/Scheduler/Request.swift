@@ -1,16 +1,49 @@
 import Locking
 
 /// One accepted item as it travels through the queue and batches, with where its result goes.
-package struct QueuedRequest<Item: Sendable, Output: Sendable>: Sendable {
-    package let item: Item
-    /// The result, set once by whoever finishes the request first.
-    let cell: ResultCell<Result<Output, BatchProcessorError>>
+///
+/// Not generic: the scheduler's state machine and queue hold these, so with no type parameter of the
+/// caller's in them they are compiled once for every `Item` and `Output` and look no generic metadata
+/// up per item at run time. The caller's types live in the ``RequestCell`` the request points to,
+/// which only the edges (submitting, running a batch, completing) see, with the types they know.
+package struct QueuedRequest: Sendable {
+    /// The ``RequestCell`` holding the item and, once set, its result.
+    let cell: any AnyObject & Sendable
     /// When the caller submitted, in the storage's time (for latency).
     let submittedAt: Duration
     /// Whether nobody holds a future for it, so failures must be logged.
     let isFireAndForget: Bool
     /// Collects the pieces of an item split across batches (`nil` when the item is whole).
     package let assembly: (any SplitAssembly)?
+
+    /// The request's cell, for code that knows the processor's types.
+    @inline(__always)
+    func cell<Item: Sendable, Output: Sendable>(_: Item.Type, _: Output.Type) -> RequestCell<Item, Output> {
+        // Every request of a storage is made by that storage's `makeElement` with its own types.
+        unsafeDowncast(cell, to: RequestCell<Item, Output>.self)
+    }
+
+    /// The caller's item.
+    @inline(__always)
+    package func item<Item: Sendable, Output: Sendable>(_ item: Item.Type, _ output: Output.Type) -> Item {
+        cell(item, output).item
+    }
+}
+
+/// A request's result cell, which also carries the item until the request is gone.
+///
+/// One allocation per request holds both: the item the runner reads and the result its future waits
+/// for. A future therefore keeps its item alive until the future itself is dropped.
+final class RequestCell<Item: Sendable, Output: Sendable>: ResultCell<Result<Output, BatchProcessorError>>,
+    @unchecked Sendable
+{
+    // @unchecked: `item` is immutable; the inherited state is guarded as ``ResultCell`` documents.
+    let item: Item
+
+    init(item: Item) {
+        self.item = item
+        super.init()
+    }
 }
 
 /// A producer waiting for queue space; completed with `nil` when admitted, or with the error that ends the wait.

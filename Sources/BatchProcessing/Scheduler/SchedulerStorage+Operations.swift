@@ -1,19 +1,19 @@
 import Locking
 import Logging
 
-extension SchedulerStorage: RequestCanceller {
-    /// A producer's pending wait for queue space.
-    struct SpaceWait {
-        let waiter: ProducerWaiter
-        let id: UInt64
-        let element: Element
-    }
+/// A producer's pending wait for queue space.
+struct SpaceWait {
+    let waiter: ProducerWaiter
+    let id: UInt64
+    let element: QueuedRequest
+}
 
+extension SchedulerStorage: RequestCanceller {
     /// Checks `item`, wraps it in a new request and offers it to the queue.
     ///
     /// - Returns: the request, and the wait for space the caller must complete if the queue was full.
     @inline(__always)
-    func admit(_ item: Item, _ submission: Submission) throws(BatchProcessorError) -> Admission<Item, Output> {
+    func admit(_ item: Item, _ submission: Submission) throws(BatchProcessorError) -> Admission {
         let (element, rows) = try makeElement(item, fireAndForget: submission.fireAndForget)
         let wait = try offer(element, rows: rows, priority: submission.priority, timeout: submission.timeout)
         return (element, wait)
@@ -23,8 +23,8 @@ extension SchedulerStorage: RequestCanceller {
     func makeElement(_ item: Item, fireAndForget: Bool) throws(BatchProcessorError) -> (Element, rows: Int) {
         let rows = try backend.rows(item).get()
         let assembly = rows > rowCap ? backend.makeAssembly?(rows) : nil
-        let element = QueuedRequest<Item, Output>(
-            item: item, cell: ResultCell(), submittedAt: now(), isFireAndForget: fireAndForget, assembly: assembly)
+        let element = QueuedRequest(
+            cell: Cell(item: item), submittedAt: now(), isFireAndForget: fireAndForget, assembly: assembly)
         return (element, rows)
     }
 

@@ -14,9 +14,10 @@ import Logging
 final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Sendable {
     // @unchecked: `machine` is only read or written with `lock` held; `threads` only under `lock`
     // too; everything else is immutable after init or Sendable itself.
-    typealias Element = QueuedRequest<Item, Output>
-    typealias Machine = SchedulerMachine<Item, Output>
-    typealias Wake = ResultCell<Result<Output, BatchProcessorError>>.Wake
+    typealias Element = QueuedRequest
+    typealias Machine = SchedulerMachine
+    typealias Cell = RequestCell<Item, Output>
+    typealias Wake = CompletionWake
 
     let configuration: BatchProcessorConfiguration
     let backend: BatchBackend<Item, Output>
@@ -314,7 +315,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         _ result: Result<Output, BatchProcessorError>,
         at time: Duration
     ) -> Wake? {
-        guard let wake = element.cell.claim(result, at: instant(time)) else { return nil }
+        guard let wake = element.cell(Item.self, Output.self).claim(result, at: instant(time)) else { return nil }
         if case .failure(let error) = result {
             telemetry.recordFailure(error.code)
             if element.isFireAndForget {

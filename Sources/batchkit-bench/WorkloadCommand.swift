@@ -1,0 +1,95 @@
+import ArgumentParser
+import BatchKitCore
+import BatchProcessing
+import DenseBatching
+import DenseKernels
+
+/// `batchkit-bench workload`: exactly `--items` items through a processor and nothing else, for counting
+/// instructions under `valgrind --tool=callgrind` (`scripts/instructions.sh`).
+///
+/// Wall-clock figures on a shared two-core guest move twofold between runs; instruction counts do not.
+/// The script runs this twice, with `N` and `2N` items, and divides the difference by `N`, so start-up,
+/// warm-up and shutdown cancel out and what remains is the steady-state cost of one item.
+struct WorkloadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "workload",
+        abstract: "Run a fixed number of items through a processor (for instruction counts).",
+        discussion: """
+            --model identity runs BatchProcessor<Int, Int> with { $0 }; a built-in model name runs the dense \
+            path. --callers tasks: --producers async tasks awaiting predict in a loop; threads: --producers \
+            threads blocking on enqueuePredict(...).result(); seed: the seed's own test, one thread enqueuing \
+            every item and then waiting on each future, under the default configuration. tasks and threads \
+            use the benchmark's configuration (greedy, up to 256 rows, 2 ms timeout). Prints one line: the \
+            items completed and failed.
+            """
+    )
+
+    /// Who submits the items.
+    enum Callers: String, ExpressibleByArgument, CaseIterable {
+        case tasks, threads, seed
+    }
+
+    @Option(help: "identity, or a built-in model (\(DenseModel.builtInNames.joined(separator: ", "))).")
+    var model = "linear256"
+
+    @Option(help: "Who submits: \(Callers.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var callers = Callers.tasks
+
+    @Option(help: "Items to run after a warm-up of a quarter as many.")
+    var items = 20_000
+
+    @Option(help: "Concurrent callers for tasks and threads.")
+    var producers = 64
+
+    func validate() throws {
+        guard model == "identity" || DenseModel.builtIn(named: model) != nil else {
+            throw ValidationError("--model: unknown model '\(model)'; use identity or a built-in model")
+        }
+        guard (1...100_000_000).contains(items) else { throw ValidationError("--items: give 1…100000000") }
+        guard (1...4096).contains(producers) else { throw ValidationError("--producers: give 1…4096") }
+    }
+
+    func run() async throws {
+        let settings = callers == .seed ? SchedulerSettings() : BenchCommand.benchDefaults
+        let failed: Int
+        if model == "identity" {
+            let processor = try BatchProcessor<Int, Int>(configuration: settings.configuration)
+            try processor.start { $0 }
+            failed = await drive(processor, inputs: Array(0..<64))
+            await processor.stop()
+        } else {
+            let dense = DenseModel.builtIn(named: model)!
+            BLAS.setThreadCount(1)
+            let processor = try BatchProcessor<[Float], [Float]>(configuration: settings.configuration)
+            try processor.start(model: dense, options: .init { $0.blasThreading = .perWorker })
+            failed = await drive(processor, inputs: BenchInputs.rows(count: 64, width: dense.inputWidth))
+            await processor.stop()
+        }
+        print("workload \(model) \(callers.rawValue): \(items) items, \(failed) failed")
+        if failed > 0 { throw ExitCode.failure }
+    }
+
+    /// Warms up, then runs exactly `items` items; returns how many failed.
+    private func drive<Item: Sendable, Output: Sendable>(
+        _ processor: BatchProcessor<Item, Output>,
+        inputs: [Item]
+    ) async -> Int {
+        let (count, producers, callers) = (items, producers, callers)
+        switch callers {
+        case .tasks:
+            await ClosedLoop.tasks(processor, items: inputs, producers: producers, count: count / 4)
+            await ClosedLoop.tasks(processor, items: inputs, producers: producers, count: count)
+        case .threads:
+            await offPool {
+                ClosedLoop.threads(processor, items: inputs, producers: producers, count: count / 4) { $0() }
+                ClosedLoop.threads(processor, items: inputs, producers: producers, count: count) { $0() }
+            }
+        case .seed:
+            await offPool {
+                _ = SeedWorkload.run(processor, inputs: inputs, count: count / 4)
+                _ = SeedWorkload.run(processor, inputs: inputs, count: count)
+            }
+        }
+        return processor.stats().window.totalErrors
+    }
+}
