@@ -421,6 +421,8 @@ public struct BenchReport: Codable, Sendable {
         public var overhead: Overhead?
         /// The `allocations` scenario.
         public var allocations: Allocations?
+        /// The `seed-workload` scenario.
+        public var seedWorkload: SeedWorkload?
         /// The `adaptive` scenario's points, per setting and load.
         public var adaptive: [AdaptivePoint]?
         /// The `adaptive` scenario's saturated throughput per setting.
@@ -439,6 +441,7 @@ public struct BenchReport: Codable, Sendable {
             case openLoop = "open_loop"
             case overhead
             case allocations
+            case seedWorkload = "seed_workload"
             case adaptive
             case adaptiveSaturated = "adaptive_saturated"
             case adaptiveStep = "adaptive_step"

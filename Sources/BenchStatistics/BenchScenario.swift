@@ -12,6 +12,9 @@ public enum BenchScenario: String, CaseIterable, Sendable {
     case overhead
     /// Heap allocations per item on the dense path.
     case allocations
+    /// The seed's own test: one thread enqueues every item under the default configuration, then
+    /// waits on each future.
+    case seedWorkload = "seed-workload"
     /// The adaptive strategy against fixed sizes and greedy under open-loop load, and a load step.
     case adaptive
 

@@ -15,7 +15,9 @@ struct BenchCommand: AsyncParsableCommand {
             Scenarios: kernel (DenseModel.forward at batch 1, 16, 64, 256 and the single-row path), \
             processor (closed loop, async producers, against the kernel at the batch formed), sync (the same \
             from blocking threads), open-loop (Poisson arrivals at 50/80/95 % of the processor's capacity), \
-            overhead (identity function on the generic path), allocations (mallocs per item), adaptive (adaptive vs \
+            overhead (identity function on the generic path), allocations (mallocs per item), seed-workload (the \
+            seed's test: one thread enqueues 20 000 items under the default configuration, then waits on each \
+            future), adaptive (adaptive vs \
             fixed sizes and greedy at 20/50/80/95 % of capacity, and a 20 → 90 % load step). Progress goes \
             to standard error, tables to standard output. Run on a quiet machine: the figures are only as \
             steady as the cores are free.
@@ -78,6 +80,7 @@ struct BenchCommand: AsyncParsableCommand {
         var openLoops: [(String, [BenchReport.OpenLoopPoint])] = []
         var overheads: [(String, BenchReport.Overhead)] = []
         var allocations: [(String, BenchReport.Allocations)] = []
+        var seedWorkloads: [(String, BenchReport.SeedWorkload)] = []
         var adaptives: [(String, BenchReport.Adaptive)] = []
         for name in names {
             // Validated above, so the lookup cannot fail.
@@ -127,6 +130,10 @@ struct BenchCommand: AsyncParsableCommand {
                         entry.allocations = result
                         allocations.append((name, result))
                     }
+                case .seedWorkload:
+                    let result = try await SeedWorkloadBenchmark(settings: settings).run(name: name, model: model)
+                    entry.seedWorkload = result
+                    seedWorkloads.append((name, result))
                 case .adaptive:
                     let result = try await AdaptiveBenchmark(
                         settings: settings, scheduler: scheduler, producers: producers
@@ -176,6 +183,11 @@ struct BenchCommand: AsyncParsableCommand {
                         "  \(Format.left(name, 10)) \(Format.fixed(result.mallocsPerItem, 2)) via predict, "
                             + "\(Format.fixed(result.mallocsPerItemSync, 2)) via enqueuePredict + result()")
                 }
+            case .seedWorkload:
+                print(
+                    "== seed-workload: one thread enqueues \(SeedWorkloadBenchmark.items) items, then waits on each "
+                        + "future; default configuration; kernel at the mean batch × workers")
+                print(SeedWorkloadBenchmark.table(seedWorkloads).joined(separator: "\n"))
             case .adaptive:
                 print("== adaptive: Poisson arrivals per setting; sat/s: completed under 130 % offered load")
                 print(AdaptiveStatistics.table(adaptives).joined(separator: "\n"))

@@ -24,7 +24,9 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     let telemetry: TelemetryRecorder
     let alertHub = AlertHub()
     let sampler: @Sendable () -> ResourceSample
-    private let storage = Locked<SchedulerStorage<Item, Output>?>(nil)
+    /// The running (or last) ``SchedulerStorage``, held as a plain object: a lock over a generic optional
+    /// would look up that optional's metadata on every submit for types the compiler did not specialise.
+    private let storage = Locked<(any AnyObject & Sendable)?>(nil)
     /// A batch size set while not running, for the next start (taken with `storage`'s lock held).
     private let pendingBatchSize = Locked<Int?>(nil)
 
@@ -76,7 +78,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     #endif
     package func start(backend: BatchBackend<Item, Output>) throws(BatchProcessorError) {
         let started: SchedulerStorage<Item, Output>? = storage.withLock { current in
-            if let current, !current.isStopped { return nil }
+            if let current, !Self.storage(current).isStopped { return nil }
             let initialBatchSize = pendingBatchSize.withLock { pending in
                 defer { pending = nil }
                 return pending
@@ -99,13 +101,25 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
 
     /// Whether the processor is running.
     public var isRunning: Bool {
-        guard let current = storage.withLock({ $0 }) else { return false }
+        guard let current = current() else { return false }
         return !current.isStopped
     }
 
     private func running() throws(BatchProcessorError) -> SchedulerStorage<Item, Output> {
-        guard let current = storage.withLock({ $0 }) else { throw .notStarted }
-        return current
+        guard let current = current() else { throw .notStarted }
+        return Self.storage(current)
+    }
+
+    /// The current storage, if the processor was ever started.
+    private func current() -> SchedulerStorage<Item, Output>? {
+        guard let current = storage.withLock({ $0 }) else { return nil }
+        return Self.storage(current)
+    }
+
+    @inline(__always)
+    private static func storage(_ object: any AnyObject & Sendable) -> SchedulerStorage<Item, Output> {
+        // Only `start(backend:)` stores into `storage`, and only a storage of these types.
+        unsafeDowncast(object, to: SchedulerStorage<Item, Output>.self)
     }
 
     // MARK: Lifecycle
@@ -118,7 +132,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     /// stopped processor, does nothing more. The processor can be started again afterwards.
     @available(*, noasync, message: "blocks the calling thread; use 'await stop(timeout:mode:)' in a task")
     public func stop(timeout: Duration = .seconds(5), mode: StopMode = .drain) {
-        guard let current = storage.withLock({ $0 }) else { return }
+        guard let current = current() else { return }
         current.beginStop(mode: mode, timeout: timeout)
         _ = current.stoppedSignal.waitBlocking(timeout: nil)
         current.releaseThreads()
@@ -126,7 +140,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
 
     /// Stops the processor, suspending until it has stopped. See ``stop(timeout:mode:)-8w1ke``.
     public func stop(timeout: Duration = .seconds(5), mode: StopMode = .drain) async {
-        guard let current = storage.withLock({ $0 }) else { return }
+        guard let current = current() else { return }
         current.beginStop(mode: mode, timeout: timeout)
         _ = await current.stoppedSignal.wait()
         current.releaseThreads()
@@ -134,12 +148,12 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
 
     /// Holds dispatch: items keep queueing (up to `queue.capacity`) and their deadlines keep running.
     public func pause() {
-        storage.withLock { $0 }?.pause()
+        current()?.pause()
     }
 
     /// Lets dispatch continue after ``pause()``.
     public func resume() {
-        storage.withLock { $0 }?.resume()
+        current()?.resume()
     }
 
     /// Overrides the target batch size (clamped to `batching.minSize` and the row cap).
@@ -150,7 +164,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     /// begin from `initialBatchSize` again.
     public func updateBatchSize(_ size: Int) {
         let running: SchedulerStorage<Item, Output>? = storage.withLock { current in
-            if let current, !current.isStopped { return current }
+            if let current, !Self.storage(current).isStopped { return Self.storage(current) }
             // Under the same lock as `start`, so a concurrent start either sees the value or is the
             // running processor this call applies it to.
             pendingBatchSize.withLock { $0 = size }
@@ -319,7 +333,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     /// breaker against their thresholds. (Periodic checks every `health.checkInterval` also act on the
     /// result and publish changes to ``alerts()``; this call only reports.)
     public func health() -> HealthReport {
-        guard let current = storage.withLock({ $0 }) else {
+        guard let current = current() else {
             return HealthReport(
                 status: .unhealthy, reasons: ["the processor is not running"], systemMemoryPercent: nil,
                 residentBytes: nil, processCPUPercent: nil, queueSize: 0, stuckBatches: 0, errorRate: 0,
@@ -340,7 +354,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     /// The statistics window and the scheduler's live state.
     public func stats() -> BatchProcessorStats {
         let window = telemetry.stats?.snapshot() ?? BatchStatsSnapshot()
-        if let current = storage.withLock({ $0 }) { return current.stats(window: window) }
+        if let current = current() { return current.stats(window: window) }
         return BatchProcessorStats(
             window: window, currentBatchSize: configuration.batching.initialSize,
             maxRowsPerBatch: configuration.batching.maxSize, activeBatches: 0, queueSize: 0, waitingProducers: 0,

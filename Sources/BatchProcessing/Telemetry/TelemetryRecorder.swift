@@ -30,24 +30,24 @@ struct TelemetryRecorder: Sendable {
     /// item that succeeded, in one pass over the items for both sinks.
     ///
     /// - Parameters:
-    ///   - submittedAt: when item `index` was submitted; `succeeded(index)` whether it succeeded.
+    ///   - submittedAt: when item `index` (of every item in the batch) was submitted.
+    ///   - succeededSubmissions: when each item that succeeded was submitted.
     func recordBatch(
         reason: DispatchReason,
         rows: Int,
         items: Int,
-        succeeded: Int,
         queueLength: Int,
         dispatchedAt: Duration,
         started: Duration,
         finished: Duration,
         submittedAt: (Int) -> Duration,
-        itemSucceeded: (Int) -> Bool
+        succeededSubmissions: [Duration]
     ) {
         let serviceTime = finished - started
+        let succeeded = succeededSubmissions.count
         if let metrics {
             metrics.recordBatch(reason: reason, rows: rows, succeeded: succeeded, serviceTime: serviceTime)
-            for index in 0..<items where itemSucceeded(index) {
-                let submitted = submittedAt(index)
+            for submitted in succeededSubmissions {
                 metrics.recordItem(queueTime: dispatchedAt - submitted, latency: finished - submitted)
             }
         }
@@ -64,7 +64,7 @@ struct TelemetryRecorder: Sendable {
             processingTime: serviceTime, batchSize: rows, items: succeeded, queueTime: queueTime / count,
             meanLatency: latency / count, queueLength: queueLength, reason: reason
         ) { record in
-            for index in 0..<items where itemSucceeded(index) { record(finished - submittedAt(index)) }
+            for submitted in succeededSubmissions { record(finished - submitted) }
         }
     }
 }
