@@ -18,10 +18,14 @@ enum SeedWorkload {
     }
 
     /// Submits `count` items from the calling thread, then waits for each; blocks, so call it off the pool.
+    ///
+    /// - Parameter chunk: items per call: 1 submits with `enqueuePredict(_:)` as the seed does, more
+    ///   with `enqueuePredict(contentsOf:)`.
     static func run<Item: Sendable, Output: Sendable>(
         _ processor: BatchProcessor<Item, Output>,
         inputs: [Item],
-        count: Int
+        count: Int,
+        chunk: Int = 1
     ) -> Run {
         let clock = ContinuousClock()
         var futures: [(ContinuousClock.Instant, BatchFuture<Output>)] = []
@@ -29,14 +33,27 @@ enum SeedWorkload {
         var run = Run()
         let start = clock.now
         var index = 0
-        for _ in 0..<count {
-            let submitted = clock.now
-            do {
-                futures.append((submitted, try processor.enqueuePredict(inputs[index])))
-            } catch {
-                run.failed += 1
+        if chunk > 1 {
+            var block: [Item] = []
+            while futures.count < count {
+                block.removeAll(keepingCapacity: true)
+                for _ in 0..<min(chunk, count - futures.count) {
+                    block.append(inputs[index])
+                    index = index + 1 == inputs.count ? 0 : index + 1
+                }
+                let submitted = clock.now
+                for future in processor.enqueuePredict(contentsOf: block) { futures.append((submitted, future)) }
             }
-            index = index + 1 == inputs.count ? 0 : index + 1
+        } else {
+            for _ in 0..<count {
+                let submitted = clock.now
+                do {
+                    futures.append((submitted, try processor.enqueuePredict(inputs[index])))
+                } catch {
+                    run.failed += 1
+                }
+                index = index + 1 == inputs.count ? 0 : index + 1
+            }
         }
         for (submitted, future) in futures {
             do {

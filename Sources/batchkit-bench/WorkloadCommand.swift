@@ -18,7 +18,8 @@ struct WorkloadCommand: AsyncParsableCommand {
             --model identity runs BatchProcessor<Int, Int> with { $0 }; a built-in model name runs the dense \
             path. --callers tasks: --producers async tasks awaiting predict in a loop; threads: --producers \
             threads blocking on enqueuePredict(...).result(); seed: the seed's own test, one thread enqueuing \
-            every item and then waiting on each future, under the default configuration. tasks and threads \
+            every item and then waiting on each future, under the default configuration; bulk: the same through \
+            enqueuePredict(contentsOf:), 64 items a call. tasks and threads \
             use the benchmark's configuration (greedy, up to 256 rows, 2 ms timeout). Prints one line: the \
             items completed and failed.
             """
@@ -26,7 +27,7 @@ struct WorkloadCommand: AsyncParsableCommand {
 
     /// Who submits the items.
     enum Callers: String, ExpressibleByArgument, CaseIterable {
-        case tasks, threads, seed
+        case tasks, threads, seed, bulk
     }
 
     @Option(help: "identity, or a built-in model (\(DenseModel.builtInNames.joined(separator: ", "))).")
@@ -50,7 +51,7 @@ struct WorkloadCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let settings = callers == .seed ? SchedulerSettings() : BenchCommand.benchDefaults
+        let settings = callers == .seed || callers == .bulk ? SchedulerSettings() : BenchCommand.benchDefaults
         let failed: Int
         if model == "identity" {
             let processor = try BatchProcessor<Int, Int>(configuration: settings.configuration)
@@ -84,10 +85,11 @@ struct WorkloadCommand: AsyncParsableCommand {
                 ClosedLoop.threads(processor, items: inputs, producers: producers, count: count / 4) { $0() }
                 ClosedLoop.threads(processor, items: inputs, producers: producers, count: count) { $0() }
             }
-        case .seed:
+        case .seed, .bulk:
+            let chunk = callers == .bulk ? 64 : 1
             await offPool {
-                _ = SeedWorkload.run(processor, inputs: inputs, count: count / 4)
-                _ = SeedWorkload.run(processor, inputs: inputs, count: count)
+                _ = SeedWorkload.run(processor, inputs: inputs, count: count / 4, chunk: chunk)
+                _ = SeedWorkload.run(processor, inputs: inputs, count: count, chunk: chunk)
             }
         }
         return processor.stats().window.totalErrors

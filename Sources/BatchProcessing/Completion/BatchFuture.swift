@@ -6,8 +6,9 @@
 public struct BatchFuture<Output: Sendable>: Sendable {
     let cell: ResultCell<Result<Output, BatchProcessorError>>
     /// Withdraws the item on cancellation. An existential of a class, not a closure: a closure
-    /// capturing the storage would cost an allocation per item.
-    let canceller: any RequestCanceller<Output>
+    /// capturing the storage would cost an allocation per item. `nil` for an item refused at submission,
+    /// whose future is resolved from the start.
+    let canceller: (any RequestCanceller<Output>)?
 
     /// Whether the result is available.
     public var isDone: Bool { cell.value != nil }
@@ -60,7 +61,7 @@ public struct BatchFuture<Output: Sendable>: Sendable {
         let result = await withTaskCancellationHandler {
             await cell.wait()
         } onCancel: {
-            canceller.cancel(cell)
+            canceller?.cancel(cell)
         }
         return try result.get()
     }
@@ -68,7 +69,7 @@ public struct BatchFuture<Output: Sendable>: Sendable {
     /// Cancels the item: withdrawn if still queued; in any case resolved with `cancelled` unless it
     /// already has a result.
     public func cancel() {
-        canceller.cancel(cell)
+        canceller?.cancel(cell)
     }
 }
 

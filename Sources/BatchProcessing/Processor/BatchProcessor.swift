@@ -105,7 +105,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         return !current.isStopped
     }
 
-    private func running() throws(BatchProcessorError) -> SchedulerStorage<Item, Output> {
+    func running() throws(BatchProcessorError) -> SchedulerStorage<Item, Output> {
         guard let current = current() else { throw .notStarted }
         return Self.storage(current)
     }
@@ -300,7 +300,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         return accepted
     }
 
-    private func refused(_ error: BatchProcessorError) -> BatchProcessorError {
+    func refused(_ error: BatchProcessorError) -> BatchProcessorError {
         telemetry.recordFailure(error.code)
         logger.debug("item refused", metadata: ["error": "\(error)"])
         return error
@@ -321,7 +321,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         try await enqueuePredict(item, timeout: timeout, priority: priority).value
     }
 
-    private func future(_ element: QueuedRequest, _ storage: SchedulerStorage<Item, Output>)
+    func future(_ element: QueuedRequest, _ storage: SchedulerStorage<Item, Output>)
         -> BatchFuture<Output>
     {
         BatchFuture(cell: element.cell(Item.self, Output.self), canceller: storage)

@@ -177,3 +177,37 @@ extension SchedulerStorage: RequestCanceller {
         }
     }
 }
+
+extension SchedulerStorage {
+    /// Offers prepared requests in order under one hold of the lock, until one finds the queue full.
+    ///
+    /// One lock hold and at most one worker wake-up for the lot, instead of one each per item.
+    ///
+    /// - Parameter outcomes: receives, per request offered, `nil` if it was queued or the error that
+    ///   refused it (shutting down, an open circuit, predicted to be late).
+    /// - Returns: how many requests were offered; the rest found the queue full and are the caller's to
+    ///   offer one at a time, waiting for room as single items do.
+    func offer(
+        contentsOf requests: [(element: Element, rows: Int)],
+        priority: BatchPriority,
+        outcomes: inout [BatchProcessorError?]
+    ) -> Int {
+        var actions = Machine.Actions()
+        var offered = 0
+        lock.lock()
+        let now = now()
+        submitting: while offered < requests.count {
+            let request = requests[offered]
+            switch machine.submit(request.element, priority: priority, rows: request.rows, now: now) {
+            case .accepted(let more): actions.merge(more)
+            case .rejected(let error): outcomes.append(error)
+            case .full: break submitting
+            }
+            if outcomes.count == offered { outcomes.append(nil) }
+            offered += 1
+        }
+        lock.unlock()
+        if actions.needsPerforming { perform(actions) }
+        return offered
+    }
+}
