@@ -51,17 +51,22 @@ struct WorkloadCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let settings = callers == .seed || callers == .bulk ? SchedulerSettings() : BenchCommand.benchDefaults
+        var configuration =
+            callers == .seed || callers == .bulk
+            ? BatchProcessorConfiguration() : BenchCommand.benchDefaults.configuration
+        // Under callgrind the run is ~50 times slower than native: no item may time out meanwhile.
+        configuration.batching.itemTimeout = .seconds(3600)
+        configuration.workers.watchdogLimit = .seconds(3600)
         let failed: Int
         if model == "identity" {
-            let processor = try BatchProcessor<Int, Int>(configuration: settings.configuration)
+            let processor = try BatchProcessor<Int, Int>(configuration: configuration)
             try processor.start { $0 }
             failed = await drive(processor, inputs: Array(0..<64))
             await processor.stop()
         } else {
             let dense = DenseModel.builtIn(named: model)!
             BLAS.setThreadCount(1)
-            let processor = try BatchProcessor<[Float], [Float]>(configuration: settings.configuration)
+            let processor = try BatchProcessor<[Float], [Float]>(configuration: configuration)
             try processor.start(model: dense, options: .init { $0.blasThreading = .perWorker })
             failed = await drive(processor, inputs: BenchInputs.rows(count: 64, width: dense.inputWidth))
             await processor.stop()

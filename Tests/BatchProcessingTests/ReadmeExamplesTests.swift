@@ -38,6 +38,12 @@ import Testing
         let fromThread = try Self.fromOrdinaryThread(processor, features)
         #expect(fromThread == probabilities)
 
+        let many = [[Float]](repeating: features, count: 5)
+        let outputs = try await processor.predict(contentsOf: many)
+        let futures = await processor.enqueuePredict(contentsOf: many)
+        #expect(outputs.count == 5 && futures.count == 5)
+        #expect(try await futures[4].value == outputs[0])
+
         let rows = AsyncStream<[Float]> { continuation in
             for _ in 0..<3 { continuation.yield(features) }
             continuation.finish()
