@@ -40,7 +40,8 @@ public enum InferPipeline {
         guard input.shape[1] == model.inputWidth else {
             throw .widthMismatch(path: inputPath, columns: input.shape[1], expected: model.inputWidth)
         }
-        let (output, summary) = try await infer(model: model, input: input, settings: settings, progress: progress)
+        let (output, summary) = try await infer(
+            model: model, input: input, inputName: inputPath, settings: settings, progress: progress)
         do {
             try output.write(to: outputPath)
         } catch {
@@ -58,6 +59,7 @@ public enum InferPipeline {
     public static func infer(
         model: DenseModel,
         input: NpyArray,
+        inputName: String = "(in memory)",
         settings: SchedulerSettings,
         progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }
     ) async throws(InferError) -> (NpyArray, InferSummary) {
@@ -113,6 +115,9 @@ public enum InferPipeline {
             for row in 0..<rows {
                 if row >= pending.count { try await collect(row - pending.count) }
                 let item = Array(input.values[(row * width)..<((row + 1) * width)])
+                if settings.nonFiniteInputs == .reject, let column = item.firstIndex(where: { !$0.isFinite }) {
+                    throw .nonFiniteInput(path: inputName, row: row, column: column, value: item[column])
+                }
                 do {
                     pending[row % pending.count] = try await processor.enqueuePredict(item, priority: priority)
                 } catch {

@@ -19,6 +19,9 @@ public struct SchedulerSettings: Sendable, Equatable {
     public var maxQueueSize = 4096
     /// OpenBLAS threads while the model runs (`DenseOptions.blasThreading`).
     public var blasThreading: BLASThreading = .perWorker
+    /// What a NaN or infinite input does (`DenseOptions.nonFiniteInputs`): computed through as the
+    /// float64 definitions do (the default), or refused.
+    public var nonFiniteInputs: NonFinitePolicy = .propagate
 
     /// Settings with every default.
     public init() {}
@@ -46,6 +49,9 @@ public struct SchedulerSettings: Sendable, Equatable {
 
     /// How the processor runs the dense model with these settings.
     public var denseOptions: DenseOptions {
-        DenseOptions { $0.blasThreading = blasThreading }
+        DenseOptions {
+            $0.blasThreading = blasThreading
+            $0.nonFiniteInputs = nonFiniteInputs
+        }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BatchKitCore
 import BatchProcessing
+import DenseBatching
 import DenseKernels
 
 /// `batchkit infer`: runs every row of a `.npy` matrix through the batch processor and saves the outputs.
@@ -49,17 +50,37 @@ struct InferCommand: AsyncParsableCommand {
         })
     var priority: BatchPriority?
 
+    @Option(
+        name: .customLong("non-finite"),
+        help: ArgumentHelp(
+            "NaN or infinite inputs: propagate (computed as float64 NumPy does: NaN in, NaN out) or reject "
+                + "(fail, naming the row).", valueName: "policy"),
+        transform: { text in
+            guard let policy = NonFinitePolicy(rawValue: text.lowercased()) else {
+                throw ValidationError("unknown policy '\(text)' for --non-finite; choose propagate or reject")
+            }
+            return policy
+        })
+    var nonFinite: NonFinitePolicy = .propagate
+
     @OptionGroup var scheduler: SchedulerOptions
 
     @Flag(help: "No progress or summary on standard error.")
     var quiet = false
 
+    @Flag(help: "Also say what was loaded and assumed (the layers read, a layer without a bias computed with zeros).")
+    var verbose = false
+
     mutating func run() async throws {
         var settings = scheduler.settings(over: SchedulerSettings())
         settings.priority = priority
+        settings.nonFiniteInputs = nonFinite
         let progress = ProgressLine(label: "infer", enabled: !quiet)
         do {
-            let loaded = try ModelLoader.load(model, activations: activations, prefix: prefix)
+            let verbose = verbose
+            let loaded = try ModelLoader.load(model, activations: activations, prefix: prefix) { note in
+                if verbose { Console.progress("batchkit infer: \(note)") }
+            }
             let summary = try await InferPipeline.run(
                 model: loaded, inputPath: input, outputPath: output, settings: settings
             ) { done, total in progress.update(done: done, total: total, unit: "rows") }
