@@ -42,13 +42,33 @@ public enum InferPipeline {
         }
         let (output, summary) = try await infer(
             model: model, input: input, inputName: inputPath, settings: settings, progress: progress)
-        do {
-            try output.write(to: outputPath)
+        let file = try openOutput(outputPath)
+        defer { TemporaryFileCleanup.unregister() }
+        do throws(FileIOError) {
+            let written = output.encoded().withUnsafeBytes { raw in
+                Result { () throws(FileIOError) in try file.write(raw) }
+            }
+            try written.get()
+            try file.commit()
         } catch {
-            if case .io(_, let reason) = error { throw .unwritableOutput(path: outputPath, reason: reason) }
-            throw .unwritableOutput(path: outputPath, reason: error.description)
+            file.abandon()
+            throw .unwritableOutput(path: outputPath, reason: error.reason)
         }
         return summary
+    }
+
+    /// Opens `--output` by ``OutputFile``'s policy (`-` is standard output) and registers its temporary
+    /// file, if any, for removal on SIGINT/SIGTERM.
+    static func openOutput(_ path: String) throws(InferError) -> OutputFile {
+        if path == "-" { return OutputFile(fileDescriptor: 1, name: "standard output") }
+        let file: OutputFile
+        do {
+            file = try OutputFile(path: path)
+        } catch {
+            throw .unwritableOutput(path: path, reason: error.reason)
+        }
+        if let temporary = file.temporaryPath { TemporaryFileCleanup.register(temporary) }
+        return file
     }
 
     /// Rows between two progress calls.
@@ -145,22 +165,26 @@ public enum InferPipeline {
         return (output, summary)
     }
 
-    /// Fails early, before any compute, if `path` cannot be written: its directory must exist and be
-    /// writable, and the path must not be a directory.
+    /// Fails early, before any compute, if `path` cannot be written: it must not be a directory; a
+    /// regular file or a new one (after following symbolic links) needs a writable directory to hold the
+    /// temporary file; a device or FIFO must be writable itself. `-` (standard output) always passes.
     static func checkWritable(_ path: String) throws(InferError) {
-        guard !path.isEmpty, path.last != "/" else {
-            throw .unwritableOutput(path: path, reason: "it names a directory")
+        guard path != "-" else { return }
+        let target: String
+        let existing: OutputFile.Existing?
+        do {
+            (target, existing) = try OutputFile.resolve(path)
+        } catch {
+            throw .unwritableOutput(path: path, reason: error.reason)
         }
+        if existing == .special {
+            guard access(target, W_OK) == 0 else {
+                throw .unwritableOutput(path: path, reason: String(cString: strerror(errno)))
+            }
+            return
+        }
+        let directory = OutputFile.split(target).directory
         var info = stat()
-        if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
-            throw .unwritableOutput(path: path, reason: "it is a directory")
-        }
-        let directory: String
-        if let slash = path.lastIndex(of: "/") {
-            directory = slash == path.startIndex ? "/" : String(path[..<slash])
-        } else {
-            directory = "."
-        }
         guard stat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
             throw .unwritableOutput(path: path, reason: "directory \(directory) does not exist")
         }

@@ -12,7 +12,10 @@ struct InferCommand: AsyncParsableCommand {
         discussion: """
             Each input row is submitted as its own item, so the output is what the batched serving path \
             computes. The input is a 2-D float32 or float64 .npy (rows, features); the output is float32 \
-            (rows, outputs) in input order, written atomically: a failed run leaves nothing at --output.
+            (rows, outputs) in input order. A regular --output (or a new one) is written atomically through \
+            a temporary file in its directory, removed on any failure and on SIGINT/SIGTERM, so a failed run \
+            leaves nothing at --output; a device or FIFO is written in place, a symbolic link is followed to \
+            its target, and - is standard output.
             """
     )
 
@@ -25,7 +28,7 @@ struct InferCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The input matrix: a 2-D float32/float64 .npy.", valueName: "file.npy"))
     var input: String
 
-    @Option(help: ArgumentHelp("Where to write the float32 outputs.", valueName: "file.npy"))
+    @Option(help: ArgumentHelp("Where to write the float32 outputs (- for standard output).", valueName: "file.npy"))
     var output: String
 
     @Option(

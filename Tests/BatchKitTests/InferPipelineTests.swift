@@ -179,6 +179,58 @@ import Testing
         #expect(error?.description.contains("tensor '4.bias' is a bias without a weight") == true)
     }
 
+    @Test func outputThroughSymlinkAndFifoKeepsThemWhatTheyAre() async throws {
+        let scratch = try Scratch()
+        let rows = 20
+        let values = Self.randomRows(rows, 256, seed: 6)
+        try NpyArray(shape: [rows, 256], values: values).write(to: scratch.file("x.npy"))
+        let expected = DenseModel.linear256().predict(values)
+
+        // A symlink: the target is replaced, the link stays a link.
+        try NpyArray(vector: [0]).write(to: scratch.file("target.npy"))
+        try FileManager.default.createSymbolicLink(atPath: scratch.file("link.npy"), withDestinationPath: "target.npy")
+        _ = try await InferPipeline.run(
+            model: .linear256(), inputPath: scratch.file("x.npy"), outputPath: scratch.file("link.npy"),
+            settings: Self.settings)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: scratch.file("link.npy")) == "target.npy")
+        let viaLink = try NpyArray(contentsOf: scratch.file("target.npy"))
+        #expect(viaLink.shape == [rows, 256])
+        #expect(zip(viaLink.values, expected).allSatisfy { abs($0 - $1) < 1e-4 })
+
+        // A FIFO: written in place, still a FIFO afterwards, nothing else left in the folder.
+        let fifo = scratch.file("pipe.npy")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let reader = Task.detached { () -> [UInt8] in
+            let descriptor = open(fifo, O_RDONLY)
+            defer { close(descriptor) }
+            var bytes: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            while case let count = chunk.withUnsafeMutableBytes({ read(descriptor, $0.baseAddress!, $0.count) }),
+                count > 0
+            {
+                bytes += chunk[..<count]
+            }
+            return bytes
+        }
+        _ = try await InferPipeline.run(
+            model: .linear256(), inputPath: scratch.file("x.npy"), outputPath: fifo, settings: Self.settings)
+        let viaFifo = try NpyArray(bytes: await reader.value)
+        #expect(viaFifo.values == viaLink.values)
+        var info = stat()
+        #expect(lstat(fifo, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO)
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: scratch.path).sorted() == [
+                "link.npy", "pipe.npy", "target.npy", "x.npy",
+            ])
+
+        let directory = await #expect(throws: InferError.self) {
+            try await InferPipeline.run(
+                model: .linear256(), inputPath: scratch.file("x.npy"), outputPath: scratch.path,
+                settings: Self.settings)
+        }
+        #expect(directory?.description == "cannot write output \(scratch.path): it is a directory")
+    }
+
     @Test func emptyInputWritesAnEmptyMatrix() async throws {
         let scratch = try Scratch()
         try NpyArray(shape: [0, 256], values: []).write(to: scratch.file("x.npy"))
