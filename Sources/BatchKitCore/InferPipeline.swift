@@ -28,6 +28,7 @@ public enum InferPipeline {
         settings: SchedulerSettings,
         progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }
     ) async throws(InferError) -> InferSummary {
+        _ = try plan(model: model, settings: settings)
         try checkWritable(outputPath)
         let input: NpyArray
         do {
@@ -71,6 +72,47 @@ public enum InferPipeline {
         return file
     }
 
+    /// Items kept in flight at most, whatever the batch size: enough to keep every worker fed, few
+    /// enough that their rows take about this many bytes.
+    static let windowBytes = 64 << 20
+
+    /// The rows per batch and the items kept in flight for `model` under `settings`, refused with a
+    /// ``InferError/flag(_:)`` naming the flag when the batches and the window would not fit in the
+    /// memory this process may use (``MemoryBudget/available()``) — before anything is allocated.
+    public static func plan(model: DenseModel, settings: SchedulerSettings) throws(InferError)
+        -> (rowCap: Int, window: Int)
+    {
+        let estimate = model.memoryEstimate
+        var rowCap = settings.maxBatchSize
+        if let memoryMB = settings.memoryMB {
+            let cap = estimate.rowCap(budgetMB: Double(memoryMB))
+            guard cap >= 1 else {
+                let least = (Double(estimate.bytes(rows: 1)) / 1_048_576).rounded(.up)
+                throw .flag(
+                    "--memory-mb \(memoryMB) cannot hold the model's \(Format.bytes(Double(estimate.weightBytes))) of "
+                        + "weights plus one row of \(Format.bytes(Double(estimate.bytesPerRow))); give at least "
+                        + "\(Format.plain(least))")
+            }
+            rowCap = min(rowCap, cap)
+        }
+        let workers = max(1, settings.workers)
+        // Enough to fill every worker's next batch while the current ones compute (four batches per
+        // worker), but not more than about `windowBytes` of rows unless a batch per worker needs it.
+        let perItem = (model.inputWidth + model.outputWidth) * MemoryLayout<Float>.stride + 256
+        let window = max(rowCap * (workers + 1), min(4 * rowCap * workers, windowBytes / perItem))
+        let needed = MemoryBudget.needed(model: model, rowCap: rowCap, workers: workers, window: window)
+        let (available, source) = MemoryBudget.available()
+        guard needed <= available else {
+            let flag = settings.memoryMB == nil ? "--max-batch-size \(rowCap)" : "--memory-mb \(settings.memoryMB!)"
+            throw .flag(
+                "\(flag) needs \(Format.bytes(needed)) (\(workers) workers × \(rowCap) rows × "
+                    + "\(Format.bytes(Double(estimate.bytesPerRow))) per row of batch memory, the weights, and the "
+                    + "items in flight), more than the \(Format.bytes(available)) this run may use (\(source)); "
+                    + "lower --max-batch-size or --workers, or cap each batch with --memory-mb")
+        }
+        return (rowCap, window)
+    }
+
     /// Rows between two progress calls.
     public static let progressInterval = 1024
 
@@ -90,11 +132,10 @@ public enum InferPipeline {
         let clock = ContinuousClock()
         let started = clock.now
 
-        // Enough items in flight to fill every worker's next batch while the current ones compute, and
-        // no more, so memory stays proportional to the batch size rather than the input.
+        let (_, window) = try plan(model: model, settings: settings)
         var settings = settings
-        let window = max(1, settings.maxBatchSize * settings.workers * 4)
         settings.maxQueueSize = max(settings.maxQueueSize, window)
+        settings.itemTimeout = settings.itemTimeout ?? .seconds(86_400)
         let processor: BatchProcessor<[Float], [Float]>
         do {
             processor = try BatchProcessor(configuration: settings.configuration, logger: BatchKitLog.logger)
@@ -144,6 +185,9 @@ public enum InferPipeline {
                     throw .processing(row: row, error)
                 }
             }
+            // The input has ended: drain, so the last partial batch goes now rather than after the
+            // fixed or adaptive strategy's timeout (which may be long).
+            await processor.stop(timeout: .seconds(86_400), mode: .drain)
             for row in max(0, rows - pending.count)..<rows { try await collect(row) }
         } catch {
             failure = error
@@ -168,7 +212,7 @@ public enum InferPipeline {
     /// Fails early, before any compute, if `path` cannot be written: it must not be a directory; a
     /// regular file or a new one (after following symbolic links) needs a writable directory to hold the
     /// temporary file; a device or FIFO must be writable itself. `-` (standard output) always passes.
-    static func checkWritable(_ path: String) throws(InferError) {
+    public static func checkWritable(_ path: String) throws(InferError) {
         guard path != "-" else { return }
         let target: String
         let existing: OutputFile.Existing?

@@ -42,12 +42,13 @@ struct InferCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Priority of every item: \(BatchPriority.allCases.map(\.description).joined(separator: ", ")).",
+            "Priority of every item: \(BatchPriority.allCases.map(\.description).joined(separator: ", ")) "
+                + "(default: none, the priority queue stays off).",
             valueName: "level"),
         transform: { text in
             guard let priority = BatchPriority(name: text) else {
                 let known = BatchPriority.allCases.map(\.description).joined(separator: ", ")
-                throw ValidationError("unknown priority '\(text)'; choose from \(known)")
+                throw ValidationError("choose from \(known)")
             }
             return priority
         })
@@ -57,10 +58,10 @@ struct InferCommand: AsyncParsableCommand {
         name: .customLong("non-finite"),
         help: ArgumentHelp(
             "NaN or infinite inputs: propagate (computed as float64 NumPy does: NaN in, NaN out) or reject "
-                + "(fail, naming the row).", valueName: "policy"),
+                + "(fail, naming the row) (default: propagate).", valueName: "policy"),
         transform: { text in
             guard let policy = NonFinitePolicy(rawValue: text.lowercased()) else {
-                throw ValidationError("unknown policy '\(text)' for --non-finite; choose propagate or reject")
+                throw ValidationError("choose propagate or reject")
             }
             return policy
         })
@@ -98,7 +99,7 @@ struct InferCommand: AsyncParsableCommand {
             progress.finish()
             // One line, then a failing exit status; ArgumentParser would add usage text to a thrown error.
             Console.progress("batchkit infer: error: \(error)")
-            throw ExitCode.failure
+            throw error.isFlagError ? ExitCode.validationFailure : ExitCode.failure
         }
     }
 }
