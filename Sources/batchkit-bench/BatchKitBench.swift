@@ -1,4 +1,5 @@
 import ArgumentParser
+import BatchKitCore
 
 /// The `batchkit-bench` command line: the benchmark scenarios and the pooling of their reports.
 ///
@@ -10,7 +11,13 @@ struct BatchKitBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "batchkit-bench",
         abstract: "Benchmarks of the compute core and the batch processor, and pooling of their reports.",
+        version: BatchKitVersion.current,
         subcommands: [BenchCommand.self, PoolCommand.self],
         defaultSubcommand: BenchCommand.self
     )
+
+    /// Runs the command; a bad flag gets one line and exit status 64.
+    static func main() async {
+        await mainReportingErrorsInOneLine()
+    }
 }
