@@ -10,7 +10,10 @@ struct BatchKitBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "batchkit-bench",
         abstract: "Benchmarks of the compute core and the batch processor, and pooling of their reports.",
-        subcommands: [BenchCommand.self, PoolCommand.self],
+        subcommands: [
+            BenchCommand.self, PoolCommand.self, CostTableCommand.self, SimulateCommand.self,
+            SimulationCheckCommand.self,
+        ],
         defaultSubcommand: BenchCommand.self
     )
 }
