@@ -11,5 +11,6 @@ public struct SimulatedLoad: Sendable {
     /// The fixed setting with the lowest p99, and its result.
     public var bestFixed: SimulationResult? {
         results.filter { if case .fixed = $0.setting { true } else { false } }.min { $0.p99 < $1.p99 }
+            .flatMap { $0.p99.isFinite ? $0 : nil }
     }
 }

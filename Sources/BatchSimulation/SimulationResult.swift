@@ -14,7 +14,9 @@ public struct SimulationResult: Sendable {
     public var errors: Int
     /// Measured items still unfinished at the cut-off (their latency counts up to it: a lower bound).
     public var cutOff: Int
-    /// Latency of every measured item, from its scheduled arrival to its result, in seconds, sorted.
+    /// Latency of every measured item, from its scheduled arrival to its result, in seconds, sorted; an
+    /// item refused or failed counts as never answered (infinite), so a setting that sheds load cannot
+    /// look fast by it.
     public var latencies: [Double]
     /// Batches that started in the measured window, and their rows.
     public var batches: Int

@@ -188,7 +188,11 @@ struct SimulationRun {
 
     private mutating func fail(_ item: UInt64) {
         let index = Int(item)
-        if isMeasured(scheduled[index]) { errors += 1 }
+        if isMeasured(scheduled[index]) {
+            errors += 1
+            // Never answered: it counts in the percentiles as an infinite latency.
+            latencies.append(.infinity)
+        }
         let caller = callerOf[index]
         if caller >= 0 { queue.schedule(.callerSubmit(caller: Int(caller)), at: now + resume + think) }
     }

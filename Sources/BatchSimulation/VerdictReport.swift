@@ -1,3 +1,5 @@
+import BatchProcessing
+
 /// The simulator's verdicts on one cost table: adaptive against greedy and every fixed size at every
 /// load, under saturation, under bursts and through a load step, with the targets checked.
 public struct VerdictReport: Sendable {
@@ -34,7 +36,9 @@ public struct VerdictReport: Sendable {
         func cell(_ text: String, _ width: Int) -> String {
             text.count >= width ? " " + text : String(repeating: " ", count: width - text.count) + text
         }
-        func ms(_ value: Double) -> String { value >= 100 ? "\(Int(value.rounded()))" : String(format3: value) }
+        func ms(_ value: Double) -> String {
+            value.isFinite ? (value >= 100 ? "\(Int(value.rounded()))" : String(format3: value)) : "∞"
+        }
         lines.append(
             "\(table.model) (\(table.shape)), \(table.workers) workers, row cap \(table.rowCap); capacity "
                 + "\(Int(capacity.rounded())) items/s (greedy, 64 closed-loop callers)")
@@ -74,6 +78,13 @@ public struct VerdictReport: Sendable {
         var batches = cell("batch", 6)
         for result in saturation { batches += cell(String(format3: (result.meanBatch * 10).rounded() / 10), 10) }
         lines.append(batches)
+        if let adaptive = saturation.first(where: { $0.setting == .adaptive }) {
+            lines.append(
+                "adaptive saturated: batches by reason "
+                    + adaptive.batchesByReason.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }
+                    .joined(separator: ", ")
+                    + (adaptive.controller.map { ", target \($0.target) (\($0.reason)), limit \($0.batchLimit)" } ?? ""))
+        }
         var burst = cell("burst", 6)
         for result in bursts { burst += cell(ms(result.p99), 10) }
         lines.append("bursts (\(burstDescription)), p99 ms:")

@@ -17,7 +17,7 @@ public struct VerdictSuite: Sendable {
     public var duration = 1.0
     /// Items each run measures at the least: a light load runs longer, so that its p99 stands on as many
     /// items as a heavy one's (one stall more or less then moves it little).
-    public var minimumItems = 50_000
+    public var minimumItems = 300_000
     /// The seed of the first load; each load, the bursts and the step add to it.
     public var seed: UInt64 = 1
     /// The overload offered for saturated throughput, as a fraction of capacity.

@@ -31,6 +31,9 @@ struct CostTableCommand: AsyncParsableCommand {
     @Flag(help: "Shorter timings: a smoke test.")
     var quick = false
 
+    @Option(help: "Interleaved rounds of kernel timings (each size keeps its quietest) and saturated runs per size.")
+    var rounds: Int?
+
     @Option(help: "Worker threads (as the processor's --workers).")
     var workers = 2
 
@@ -44,7 +47,7 @@ struct CostTableCommand: AsyncParsableCommand {
         scheduler.maxBatchSize = maxBatchSize
         let measurement = CostTableMeasurement(
             scheduler: scheduler, secondsPerSize: quick ? 0.03 : 0.08,
-            saturatedDuration: quick ? .milliseconds(250) : .milliseconds(700), rounds: quick ? 1 : 3)
+            saturatedDuration: quick ? .milliseconds(250) : .milliseconds(700), rounds: rounds ?? (quick ? 1 : 3))
         let wake = await offPool { [quick] in WakeLatency.measure(samples: quick ? 400 : 2000) }
         var tables: [CostTable] = []
         for name in CommaList.split(models) {

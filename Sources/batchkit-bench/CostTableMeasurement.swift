@@ -5,6 +5,14 @@ import DenseBatching
 import DenseKernels
 import Locking
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Measures one model's cost table for the simulator on this machine: `t(n)` from the real kernel, the
 /// noise around it, the scheduling costs from the real processor, and the wake-ups.
 struct CostTableMeasurement {
@@ -24,11 +32,24 @@ struct CostTableMeasurement {
     /// Interleaved rounds of kernel timings (and saturated runs per size); each keeps its quietest.
     var rounds = 3
 
+    /// One timed call: wall-clock seconds, and the calling thread's CPU seconds.
+    struct Call {
+        var wall: Double
+        var cpu: Double
+    }
+
+    /// The calling thread's CPU time, in seconds.
+    static func threadCPU() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+    }
+
     /// The kernel's per-call times at `rows` rows on `threads` threads calling it at once (as the
     /// processor's workers do), every call of every thread.
-    static func kernelCalls(model: DenseModel, rows: Int, threads: Int, seconds: Double) -> [Double] {
+    static func kernelCalls(model: DenseModel, rows: Int, threads: Int, seconds: Double) -> [Call] {
         let gate = StartGate(parties: threads)
-        let calls = Locked([Double]())
+        let calls = Locked([Call]())
         let workers = (0..<threads).map { index in
             WorkerThread(name: "bench-kernel") {
                 let input = Slab(rows: rows, columns: model.inputWidth)
@@ -42,15 +63,18 @@ struct CostTableMeasurement {
                 let outputView = output.view(rows: rows)
                 for _ in 0..<3 { model.forward(inputView, into: outputView, workspace: workspace) }
                 let clock = ContinuousClock()
-                var local: [Double] = []
+                var local: [Call] = []
                 local.reserveCapacity(4096)
                 let (_, deadline) = gate.arrive()
                 var now = clock.now
+                var cpu = threadCPU()
                 while now < deadline {
                     model.forward(inputView, into: outputView, workspace: workspace)
                     let end = clock.now
-                    local.append((end - now).inSeconds)
+                    let cpuEnd = threadCPU()
+                    local.append(Call(wall: (end - now).inSeconds, cpu: cpuEnd - cpu))
                     now = end
+                    cpu = cpuEnd
                 }
                 calls.withLock { $0 += local }
             }
@@ -94,16 +118,22 @@ struct CostTableMeasurement {
     func measure(name: String, model: DenseModel, wake: WakeLatency.Figures) async throws -> CostTable {
         let workers = scheduler.workers
         let rowCap = scheduler.maxBatchSize
-        // Interleaved rounds over the sizes; each size keeps its quietest round (the lowest median): other
-        // work on the machine only ever adds time, so the quietest round is the closest to the kernel's own.
+        // t(n) is the median of the calls' *thread CPU time*: on a shared guest the wall time of a call
+        // includes whatever other work took the core meanwhile, which is the noise model's business, not
+        // the kernel's cost. Interleaved rounds over the sizes; each size keeps its quietest round (the
+        // lowest median), and the noise is fitted to the wall times of every call against that median.
         let sizes = Self.sizes(rowCap: rowCap)
-        var best = [[Double]?](repeating: nil, count: sizes.count)
+        var best = [[Call]?](repeating: nil, count: sizes.count)
+        var all = [[Call]](repeating: [], count: sizes.count)
         for round in 0..<rounds {
             for (index, rows) in sizes.enumerated() {
                 let calls = await offPool { [secondsPerSize] in
                     Self.kernelCalls(model: model, rows: rows, threads: workers, seconds: secondsPerSize)
                 }
-                if let kept = best[index], WakeLatency.median(kept) <= WakeLatency.median(calls) { continue }
+                all[index] += calls
+                if let kept = best[index], WakeLatency.median(kept.map(\.cpu)) <= WakeLatency.median(calls.map(\.cpu)) {
+                    continue
+                }
                 best[index] = calls
             }
             Console.progress("[cost-table] \(name) kernel round \(round + 1)/\(rounds) done")
@@ -112,11 +142,12 @@ struct CostTableMeasurement {
         var samples: [(seconds: Double, median: Double)] = []
         for (index, rows) in sizes.enumerated() {
             let calls = best[index]!
-            let median = WakeLatency.median(calls)
+            let median = WakeLatency.median(calls.map(\.cpu))
             points.append(KernelPoint(rows: rows, seconds: median))
-            samples += calls.map { ($0, median) }
+            samples += all[index].map { ($0.wall, median) }
             Console.progress(
-                "[cost-table] \(name) t(\(rows)) = \(Format.fixed(median * 1e6, 1)) µs (quietest of \(rounds) rounds, "
+                "[cost-table] \(name) t(\(rows)) = \(Format.fixed(median * 1e6, 1)) µs CPU (wall median "
+                    + "\(Format.fixed(WakeLatency.median(calls.map(\.wall)) * 1e6, 1)) µs; quietest of \(rounds) rounds, "
                     + "\(calls.count) calls on \(workers) threads)")
         }
         let noise = NoiseModel.fit(samples, threshold: 250e-6)
@@ -146,13 +177,18 @@ struct CostTableMeasurement {
                 if again.achievedPerSecond > run.achievedPerSecond { run = again }
             }
             let batch = max(run.meanBatch, 1)
-            let perBatch = Double(workers) * batch / run.achievedPerSecond
             let kernel = table.kernelTime(rows: Int(batch.rounded()))
+            // CPU time, not wall time: the process's CPU seconds per item while the arrivals were offered
+            // (workers, generator and collector together), times the batch, is what the workers' cores
+            // spend per batch — whatever other work on the machine took from it meanwhile.
+            let wall = Double(workers) * batch / run.achievedPerSecond
+            let perItemCPU = run.cpuSeconds / (run.achievedPerSecond * saturatedDuration.inSeconds)
+            let perBatch = perItemCPU * batch
             fit.append((batch, perBatch - kernel))
             Console.progress(
                 "[cost-table] \(name) fixed-\(size) saturated: \(Format.rate(run.achievedPerSecond)) items/s, mean batch "
-                    + "\(Format.fixed(batch, 1)), worker time per batch \(Format.fixed(perBatch * 1e6, 1)) µs against "
-                    + "the kernel's \(Format.fixed(kernel * 1e6, 1)) µs")
+                    + "\(Format.fixed(batch, 1)), CPU per batch \(Format.fixed(perBatch * 1e6, 1)) µs (wall "
+                    + "\(Format.fixed(wall * 1e6, 1)) µs per worker) against the kernel's \(Format.fixed(kernel * 1e6, 1)) µs")
         }
         let (perBatch, perItem) = Self.lineFit(fit)
         table.scheduling.perBatch = perBatch
@@ -165,26 +201,27 @@ struct CostTableMeasurement {
         return table
     }
 
-    /// Least squares `overhead = a + b·rows`, both clamped at zero (a negative one refitted without it).
+    /// A robust line `overhead = a + b·rows` (Theil–Sen: the median of the pairwise slopes, then the median
+    /// intercept), both clamped at zero: one saturated run disturbed by other work on the machine moves a
+    /// least-squares fit of five points a long way, and the median of the slopes hardly at all.
     static func lineFit(_ points: [(rows: Double, overhead: Double)]) -> (Double, Double) {
         guard points.count >= 2 else { return (max(points.first?.overhead ?? 0, 0), 0) }
-        let n = Double(points.count)
-        let meanX = points.reduce(0) { $0 + $1.rows } / n
-        let meanY = points.reduce(0) { $0 + $1.overhead } / n
-        let sxx = points.reduce(0) { $0 + ($1.rows - meanX) * ($1.rows - meanX) }
-        let sxy = points.reduce(0) { $0 + ($1.rows - meanX) * ($1.overhead - meanY) }
-        var slope = sxx > 0 ? sxy / sxx : 0
-        var intercept = meanY - slope * meanX
-        if slope < 0 {
-            slope = 0
-            intercept = max(meanY, 0)
+        var slopes: [Double] = []
+        for i in points.indices {
+            for j in points.indices where j > i && points[j].rows != points[i].rows {
+                slopes.append((points[j].overhead - points[i].overhead) / (points[j].rows - points[i].rows))
+            }
         }
-        if intercept < 0 {
-            intercept = 0
-            let sxy0 = points.reduce(0) { $0 + $1.rows * $1.overhead }
-            let sxx0 = points.reduce(0) { $0 + $1.rows * $1.rows }
-            slope = max(sxx0 > 0 ? sxy0 / sxx0 : 0, 0)
-        }
+        let slope = max(medianOf(slopes), 0)
+        let intercept = max(medianOf(points.map { $0.overhead - slope * $0.rows }), 0)
         return (intercept, slope)
+    }
+
+    /// The median (the mean of the middle two for an even count).
+    static func medianOf(_ values: [Double]) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }
 }

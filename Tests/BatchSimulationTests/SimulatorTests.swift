@@ -39,7 +39,7 @@ import Testing
             let result = Self.run(setting, rate: 60_000)
             let measured = Int((result.offeredPerSecond * 0.2).rounded())
             #expect(result.completed + result.cutOff + result.errors == measured, "\(setting)")
-            #expect(result.latencies.count == result.completed + result.cutOff)
+            #expect(result.latencies.count == result.completed + result.cutOff + result.errors)
         }
     }
 
