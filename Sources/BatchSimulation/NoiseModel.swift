@@ -35,7 +35,25 @@ public struct NoiseModel: Codable, Sendable, Equatable {
     /// No noise at all: every batch takes exactly its table time.
     public static let none = NoiseModel(jitter: 0, stallsPerSecond: 0, stallMeanSeconds: 0, stallThreshold: 0)
 
-    /// The time a batch whose median is `median` seconds takes this once.
+    /// A batch's time with jitter alone (stalls are placed in time by ``nextStall(after:using:)``).
+    public func jittered(median: Double, using random: inout SimulationRandom) -> Double {
+        guard jitter > 0 else { return median }
+        return median * exp(jitter * random.normal() - jitter * jitter / 2)
+    }
+
+    /// The next stall of one worker after `time` seconds: when it begins and how long it lasts.
+    ///
+    /// Stalls arrive as a Poisson process in time, so in a simulation every setting compared meets the
+    /// same stalls at the same moments (common random numbers); one that falls while its worker is idle
+    /// costs nothing, so the rate per second of computing fitted from the kernel's calls carries over.
+    public func nextStall(after time: Double, using random: inout SimulationRandom) -> (at: Double, length: Double) {
+        guard stallsPerSecond > 0 else { return (.infinity, 0) }
+        let at = time + random.exponential(mean: 1 / stallsPerSecond)
+        return (at, stallThreshold + random.exponential(mean: max(stallMeanSeconds - stallThreshold, 0)))
+    }
+
+    /// The time a batch whose median is `median` seconds takes this once, jitter and a stall drawn per
+    /// batch (as the fit counted them).
     public func draw(median: Double, using random: inout SimulationRandom) -> Double {
         var time = median
         if jitter > 0 {

@@ -52,6 +52,9 @@ struct SimulationRun {
 
     // Randomness apart from arrivals (each stream its own, so settings share arrival times).
     private var noiseRandom: SimulationRandom
+    /// Each worker's stalls: its own stream, and the next stall (nanoseconds, length) not yet met.
+    private var stallRandom: [SimulationRandom]
+    private var nextStall: [(at: Int64, length: Int64)]
 
     // Costs in nanoseconds.
     private let perBatch: Int64
@@ -89,6 +92,10 @@ struct SimulationRun {
         workers = Array(repeating: .busy, count: configuration.workers)
         running = Array(repeating: nil, count: configuration.workers)
         noiseRandom = SimulationRandom(seed: configuration.seed, stream: 2)
+        stallRandom = (0..<configuration.workers).map {
+            SimulationRandom(seed: configuration.seed, stream: 10 + UInt64($0))
+        }
+        nextStall = Array(repeating: (0, 0), count: configuration.workers)
         let costs = table.scheduling
         perBatch = Self.nanoseconds(costs.perBatch)
         workerWake = Self.nanoseconds(costs.workerWake)
@@ -104,6 +111,7 @@ struct SimulationRun {
         } else {
             think = 0
         }
+        for worker in 0..<configuration.workers { drawStall(worker, after: 0) }
     }
 
     static func nanoseconds(_ seconds: Double) -> Int64 { Int64((seconds * 1e9).rounded()) }
@@ -272,9 +280,9 @@ struct SimulationRun {
             workers[worker] = .busy
             perform(effects)
             let median = table.kernelTime(rows: batch.rows)
-            let kernel = configuration.noise ? table.noise.draw(median: median, using: &noiseRandom) : median
-            let start = now + perBatch
-            let end = start + Self.nanoseconds(kernel)
+            let kernel = configuration.noise ? table.noise.jittered(median: median, using: &noiseRandom) : median
+            let start = stretch(worker, from: now, to: now + perBatch)
+            let end = stretch(worker, from: start, to: start + Self.nanoseconds(kernel))
             for item in batch.items { complete(item, at: end) }
             if isMeasured(now) {
                 batches += 1
@@ -284,8 +292,29 @@ struct SimulationRun {
             running[worker] = Running(
                 id: batch.id, rows: batch.rows, items: batch.items.count, service: .nanoseconds(end - start))
             let after = Self.nanoseconds(table.scheduling.perItem * Double(batch.items.count))
-            queue.schedule(.batchDone(worker: worker), at: end + after)
+            queue.schedule(.batchDone(worker: worker), at: stretch(worker, from: end, to: end + after))
         }
+    }
+
+    private mutating func drawStall(_ worker: Int, after time: Int64) {
+        guard configuration.noise else {
+            nextStall[worker] = (.max, 0)
+            return
+        }
+        let (at, length) = table.noise.nextStall(after: Double(time) * 1e-9, using: &stallRandom[worker])
+        nextStall[worker] = at.isFinite ? (Self.nanoseconds(at), Self.nanoseconds(length)) : (.max, 0)
+    }
+
+    /// When work from `start` to `end` on `worker` really ends, with the worker's stalls that begin in
+    /// it; stalls that began before `start` fell while it was idle and cost nothing.
+    private mutating func stretch(_ worker: Int, from start: Int64, to end: Int64) -> Int64 {
+        var end = end
+        while nextStall[worker].at < start { drawStall(worker, after: nextStall[worker].at) }
+        while nextStall[worker].at < end {
+            end += nextStall[worker].length
+            drawStall(worker, after: nextStall[worker].at)
+        }
+        return end
     }
 
     private mutating func finish(_ worker: Int) {

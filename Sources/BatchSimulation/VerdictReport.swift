@@ -21,6 +21,8 @@ public struct VerdictReport: Sendable {
     public var step: SimulatedStep
     /// The targets, checked.
     public var checks: [VerdictCheck]
+    /// Loads whose p50, p99.9 and mean batch the text shows too.
+    public var detailLoads: [Double] = [0.8]
 
     /// Whether every target is met.
     public var allMet: Bool { checks.allSatisfy(\.met) }
@@ -60,16 +62,19 @@ public struct VerdictReport: Sendable {
             }
             lines.append(line)
         }
-        var p50 = cell("p50", 6)
-        var p999 = cell("p99.9", 6)
-        if let point = loads.first(where: { abs($0.load - 0.8) < 0.01 }) ?? loads.last {
+        for point in loads where detailLoads.contains(where: { abs($0 - point.load) < 0.001 }) {
+            var p50 = cell("p50", 6)
+            var p999 = cell("p99.9", 6)
             for result in point.results {
                 p50 += cell(ms(result.p50), 10)
                 p999 += cell(ms(result.p999), 10)
             }
             lines.append("at \(Int((point.load * 100).rounded())) %:")
+            var batch = cell("batch", 6)
+            for result in point.results { batch += cell(String(format3: (result.meanBatch * 10).rounded() / 10), 10) }
             lines.append(p50)
             lines.append(p999)
+            lines.append(batch)
         }
         var saturated = cell("sat/s", 6)
         for result in saturation { saturated += cell("\(Int((result.achievedPerSecond / 1000).rounded())) k", 10) }
@@ -83,7 +88,8 @@ public struct VerdictReport: Sendable {
                 "adaptive saturated: batches by reason "
                     + adaptive.batchesByReason.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }
                     .joined(separator: ", ")
-                    + (adaptive.controller.map { ", target \($0.target) (\($0.reason)), limit \($0.batchLimit)" } ?? ""))
+                    + (adaptive.controller.map { ", target \($0.target) (\($0.reason)), limit \($0.batchLimit)" } ?? "")
+            )
         }
         var burst = cell("burst", 6)
         for result in bursts { burst += cell(ms(result.p99), 10) }

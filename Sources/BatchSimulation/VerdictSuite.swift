@@ -34,6 +34,8 @@ public struct VerdictSuite: Sendable {
     public var capacity: Double?
     /// Threads to run simulations on.
     public var threads = 1
+    /// Whether the runs draw the table's noise (off: every batch takes its table time, no stalls).
+    public var noise = true
     /// The limits: adaptive's p99 ÷ best fixed, saturated throughput ÷ best fixed, settle time (ms).
     public var p99Limit = 1.10
     public var throughputLimit = 0.98
@@ -62,6 +64,7 @@ public struct VerdictSuite: Sendable {
         configuration.warmup = warmup
         configuration.duration = max(duration, Double(minimumItems) / max(process.meanRate, 1))
         configuration.seed = seed
+        configuration.noise = noise
         if setting == .adaptive { configuration.traceEvery = 0.002 }
         return configuration
     }
@@ -73,6 +76,7 @@ public struct VerdictSuite: Sendable {
         closed.warmup = warmup
         closed.duration = duration
         closed.seed = seed
+        closed.noise = noise
         return Simulator.run(closed).achievedPerSecond
     }
 
@@ -163,6 +167,7 @@ public struct VerdictSuite: Sendable {
         configuration.warmup = warmup
         configuration.duration = stepBefore + stepAfter
         configuration.seed = seed + 300
+        configuration.noise = noise
         configuration.traceEvery = 0.002
         configuration.traceOrigin = at
         let result = Simulator.run(configuration)

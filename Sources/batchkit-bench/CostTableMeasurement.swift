@@ -188,7 +188,8 @@ struct CostTableMeasurement {
             Console.progress(
                 "[cost-table] \(name) fixed-\(size) saturated: \(Format.rate(run.achievedPerSecond)) items/s, mean batch "
                     + "\(Format.fixed(batch, 1)), CPU per batch \(Format.fixed(perBatch * 1e6, 1)) µs (wall "
-                    + "\(Format.fixed(wall * 1e6, 1)) µs per worker) against the kernel's \(Format.fixed(kernel * 1e6, 1)) µs")
+                    + "\(Format.fixed(wall * 1e6, 1)) µs per worker) against the kernel's \(Format.fixed(kernel * 1e6, 1)) µs"
+            )
         }
         let (perBatch, perItem) = Self.lineFit(fit)
         table.scheduling.perBatch = perBatch

@@ -36,6 +36,13 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Threads to run simulations on.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(
+        help: ArgumentHelp("Comma-separated loads whose p50, p99.9 and mean batch are shown.", valueName: "percents"))
+    var detail = "80"
+
+    @Flag(help: "Draw no noise: every batch takes its table time (the scheduler's rules alone).")
+    var noNoise = false
+
     @Flag(help: "Exit 1 if a target is missed.")
     var strict = false
 
@@ -52,9 +59,11 @@ struct SimulateCommand: ParsableCommand {
             suite.duration = duration
             suite.seed = seed
             suite.threads = threads
+            suite.noise = !noNoise
             let clock = ContinuousClock()
             let start = clock.now
-            let report = suite.run { Console.progress($0) }
+            var report = suite.run { Console.progress($0) }
+            report.detailLoads = CommaList.split(detail).compactMap(Double.init).map { $0 / 100 }
             print("")
             for line in report.lines() { print(line) }
             print("(\(Format.fixed((clock.now - start).inSeconds, 1)) s of host time)")
