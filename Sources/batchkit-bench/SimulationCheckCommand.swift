@@ -51,6 +51,14 @@ struct SimulationCheckCommand: AsyncParsableCommand {
         print(
             "simulate-check: cost tables \(costsPath) (\(file.machine), \(file.measuredAt)); this machine: "
                 + CostTableCommand.machineDescription())
+        let load = Console.loadAverage().map { Format.fixed($0, 2) }.joined(separator: " ")
+        print("load average at the start: \(load)")
+        if let recent = Console.loadAverage().first, recent > 1 {
+            Console.progress(
+                "warning: load average \(Format.fixed(recent, 2)): other work holds the cores the real runs need; the "
+                    + "simulator models a machine whose cores are the processor's")
+        }
+        let ticks = Console.cpuTicks()
         var misses = 0
         for name in CommaList.split(models) {
             guard let table = file.table(for: name), let builtIn = DenseModel.builtIn(named: name) else {
@@ -67,7 +75,7 @@ struct SimulationCheckCommand: AsyncParsableCommand {
             print(
                 Format.left("  setting", 14) + Format.right("load", 6) + Format.right("p50 real/sim ms", 20)
                     + Format.right("ratio", 7) + Format.right("p99 real/sim ms", 20) + Format.right("ratio", 7)
-                    + Format.right("items/s real/sim", 20) + Format.right("ratio", 7)
+                    + Format.right("items/s real/sim", 20) + Format.right("ratio", 8)
                     + Format.right("batch real/sim", 16))
             var points: [(BatchingSetting, Double)] = []
             for load in fractions { points += compared.map { ($0, load) } }
@@ -111,7 +119,7 @@ struct SimulationCheckCommand: AsyncParsableCommand {
                         + Format.right("\(Format.fixed(measured.p99, 3)) / \(Format.fixed(predicted.p99, 3))", 20)
                         + Format.right(Format.fixed(predicted.p99 / measured.p99, 2), 7)
                         + Format.right("\(Format.rate(measured.rate)) / \(Format.rate(predicted.rate))", 20)
-                        + Format.right(Format.fixed(rateRatio, 3) + (rateMet ? "" : "!"), 7)
+                        + Format.right(Format.fixed(rateRatio, 3) + (rateMet ? "" : "!"), 8)
                         + Format.right("\(Format.fixed(measured.batch, 1)) / \(Format.fixed(predicted.batch, 1))", 16))
             }
         }
