@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "DenseKernels", targets: ["DenseKernels"]),
         .library(name: "BatchProcessing", targets: ["BatchProcessing"]),
         .library(name: "DenseBatching", targets: ["DenseBatching"]),
+        .library(name: "BatchSimulation", targets: ["BatchSimulation"]),
         .executable(name: "batchkit", targets: ["batchkit"]),
         .executable(name: "batchkit-bench", targets: ["batchkit-bench"]),
     ],
@@ -48,6 +49,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // A discrete-event simulator of the processor: the real state machine and adaptive controller on a
+        // virtual clock, against a measured cost table. No BLAS, no threads.
+        .target(name: "BatchSimulation", dependencies: ["BatchProcessing"]),
         // The dense layer: runs a DenseModel under the scheduler (packing, splitting, BLAS threads).
         .target(name: "DenseBatching", dependencies: ["BatchProcessing", "DenseKernels", "Locking"]),
         // What the command lines share (console output, number formatting, progress, the scheduler and serve flags)
@@ -104,6 +108,7 @@ let package = Package(
             dependencies: [
                 "BatchKitCore",
                 "BenchStatistics",
+                "BatchSimulation",
                 "DenseKernels",
                 "BatchProcessing",
                 "DenseBatching",
@@ -149,6 +154,13 @@ let package = Package(
                 "BatchKitCore", "BatchProcessing", "DenseBatching", "DenseKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // The simulator's own tests, and its verdicts at a small scale: a controller change that loses to a
+        // fixed size fails here. Resources/ holds the cost table the verdicts use (read by path).
+        .testTarget(
+            name: "BatchSimulationTests",
+            dependencies: ["BatchSimulation", "BatchProcessing"],
+            exclude: ["Resources"]
         ),
         .testTarget(
             name: "BenchStatisticsTests",

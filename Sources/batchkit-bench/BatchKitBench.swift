@@ -12,7 +12,10 @@ struct BatchKitBench: AsyncParsableCommand {
         commandName: "batchkit-bench",
         abstract: "Benchmarks of the compute core and the batch processor, and pooling of their reports.",
         version: BatchKitVersion.current,
-        subcommands: [BenchCommand.self, PoolCommand.self, WorkloadCommand.self],
+        subcommands: [
+            BenchCommand.self, PoolCommand.self, WorkloadCommand.self, CostTableCommand.self,
+            SimulateCommand.self, SimulationCheckCommand.self,
+        ],
         defaultSubcommand: BenchCommand.self
     )
 

@@ -67,9 +67,11 @@ struct AdaptiveController {
         /// Optional per-item latency objective (p99 target).
         var targetLatency: Duration?
         /// Share the queue with idle workers only when computing it on one worker is predicted to take
-        /// longer than this: waking a second worker costs tens of microseconds of scheduling, more than
-        /// a few cheap rows take to compute.
-        var shareAbove: Duration = .microseconds(200)
+        /// longer than this: waking a second worker costs a wake-up (measured: ~12 µs on this project's
+        /// guests) and a batch's work around it, more than a few cheap rows take to compute. 200 µs
+        /// left the open loop's clumps of a dozen linear256 rows on one worker while the other sat idle;
+        /// in the simulator (noise off) linear256's p99 misses at 50–90 % load went with 50 µs.
+        var shareAbove: Duration = .microseconds(50)
     }
 
     let settings: Settings
@@ -118,6 +120,8 @@ struct AdaptiveController {
     private var lastFit: (fixed: Double, perRow: Double)?
     private var failureScale = 1.0
     private var memoryScale = 1.0
+    /// The worker's time per batch beyond the service time (see ``WorkerOverheadModel``).
+    private(set) var overhead = WorkerOverheadModel()
 
     init(settings: Settings, initialTarget: Int) {
         self.settings = settings
@@ -199,16 +203,48 @@ struct AdaptiveController {
         return nil
     }
 
+    /// The predicted time a batch of `rows` rows keeps its worker: service time plus the work around it.
+    func workerTime(rows: Int) -> Double? {
+        serviceTime(rows: rows).map { $0 + overhead.time(rows: rows) }
+    }
+
+    /// The batch size of at most `rows` (and at least `floor`) rows that costs a worker the least per
+    /// row, the larger one where two are within 1 %: what drains a queue that keeps growing fastest.
+    ///
+    /// Small sizes are measured one by one and need not cost less per row as they grow (a dense model's
+    /// small-batch kernel ends at 16 rows, and the first GEMM sizes above it cost more per row — measured
+    /// on mlp1024: 61 µs per row at 16 rows, 79 at 20); above ``smallSizes`` the fitted line's cost per
+    /// row only falls, so `rows` itself is the one candidate there.
+    func efficientSize(atMost rows: Int, atLeast floor: Int) -> Int {
+        let low = max(floor, 1)
+        guard rows > low, var bestCost = workerTime(rows: rows).map({ $0 / Double(rows) }) else {
+            return max(rows, 1)
+        }
+        var best = rows
+        for size in stride(from: min(rows - 1, Self.smallSizes), through: low, by: -1) {
+            guard let time = workerTime(rows: size) else { continue }
+            let cost = time / Double(size)
+            if cost < bestCost * 0.99 {
+                best = size
+                bestCost = cost
+            }
+        }
+        return best
+    }
+
     /// The smallest queue at which waiting for one more row stops paying (see the type's discussion);
     /// `nil` while no service time can be estimated.
+    ///
+    /// Times are the worker's (``workerTime(rows:)``): a batch sent now costs its worker the work around
+    /// the service time too, and that is what the next arrival waits out.
     private func waitForSize(rate: Double, cap: Int) -> Int? {
-        guard let single = serviceTime(rows: 1) else { return nil }
+        guard let single = workerTime(rows: 1) else { return nil }
         guard rate > 0 else { return 1 }
         let gap = 1 / rate
         let workers = Double(max(settings.workers, 1))
         var current = single
         for queued in 1..<max(cap, 1) {
-            guard let next = serviceTime(rows: queued + 1) else { return queued }
+            guard let next = workerTime(rows: queued + 1) else { return queued }
             let costOfWaiting = Double(queued) * (gap + max(next - current, 0)) + next
             let costOfSending = max(0, current / workers - gap) + single
             if costOfWaiting >= costOfSending { return queued }
@@ -237,7 +273,7 @@ struct AdaptiveController {
 
     /// Whether `rate` items per second exceed what `workers` workers sustain even at `cap` rows a batch.
     private func isSaturated(rate: Double, cap: Int) -> Bool {
-        guard let time = serviceTime(rows: cap), time > 0 else { return false }
+        guard let time = workerTime(rows: cap), time > 0 else { return false }
         return rate > Double(max(settings.workers, 1) * cap) / time
     }
 
@@ -255,8 +291,10 @@ struct AdaptiveController {
         arrivalsSinceUpdate &+= 1
     }
 
-    /// A batch of `rows` rows took `serviceTime`.
-    mutating func recordBatch(rows: Int, serviceTime: Duration, succeeded: Bool) {
+    /// A batch of `rows` rows took `serviceTime`, and kept its worker `busyTime` from dispatch to
+    /// completion (`nil` when not known: a failed batch).
+    mutating func recordBatch(rows: Int, serviceTime: Duration, busyTime: Duration? = nil, succeeded: Bool) {
+        if let busyTime { overhead.record(rows: rows, seconds: (busyTime - serviceTime).inSeconds) }
         var seconds = serviceTime.inSeconds
         // A worker preempted mid-batch (other threads share the cores) measures the scheduler's time
         // slice, not the batch: such samples are clipped to twice the expected time, so a few of them

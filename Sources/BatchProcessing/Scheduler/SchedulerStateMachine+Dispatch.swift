@@ -183,9 +183,11 @@ extension SchedulerStateMachine {
             actions.retireWorker = true
             return actions
         }
-        inFlight.removeValue(forKey: id)
+        let dispatchedAt = inFlight.removeValue(forKey: id)?.dispatchedAt
         if breaker != nil { breaker!.record(succeeded: items, failed: 0, now: now) }
-        policy.batchEnded(rows: rows, serviceTime: serviceTime, succeeded: succeeded, queuedRows: queuedRows, now: now)
+        policy.batchEnded(
+            rows: rows, serviceTime: serviceTime, busyTime: dispatchedAt.map { now - $0 }, succeeded: succeeded,
+            queuedRows: queuedRows, now: now)
         // No wake-up here even if a new target makes a batch due: the worker that finished asks for
         // work next and takes it (waking others for what it leaves). Waking an idle worker here woke
         // it for nothing after most batches — a futex wake and a context switch each.

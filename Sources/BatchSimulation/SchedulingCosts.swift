@@ -1,0 +1,45 @@
+/// What a batch and an item cost beyond the model's own computation, and how late threads wake: the
+/// part of the processor's time the cost table's kernel figures leave out.
+///
+/// Measured by `batchkit-bench cost-table` on the machine at hand: the per-batch and per-item costs are
+/// fitted to the real processor's saturated throughput at several fixed batch sizes (the worker time
+/// per batch, `workers × rows ÷ items/s`, minus the kernel's `t(rows)`, is `perBatch + perItem × rows`
+/// — everything else a worker and the process do per batch and per item: the lock, completing each
+/// item's future, waking its caller, the load generator's submit), the wake-ups by timing a condition
+/// variable and a timed wait.
+public struct SchedulingCosts: Codable, Sendable, Equatable {
+    /// A worker's time per batch outside the model, in seconds.
+    public var perBatch: Double
+    /// A worker's time per item outside the model, in seconds (it includes what the process's other
+    /// threads take from the workers' cores per item).
+    public var perItem: Double
+    /// From signalling an idle worker to its running, in seconds.
+    public var workerWake: Double
+    /// How late the timer thread wakes from a timed wait, in seconds.
+    public var timerWake: Double
+    /// The load generator's shortest sleep (`OpenLoop.sleepQuantum`), in seconds: arrivals falling due
+    /// within it are submitted together when it wakes, and their latency counts from the schedule.
+    public var submitQuantum: Double
+    /// How late the load generator wakes from a sleep (timer slack 1 µs, plus the wake-up), in seconds.
+    public var generatorWake: Double
+    /// From a result being set to its closed-loop caller submitting again, in seconds.
+    public var callerResume: Double
+
+    /// Scheduling costs from each figure.
+    public init(
+        perBatch: Double, perItem: Double, workerWake: Double, timerWake: Double, submitQuantum: Double,
+        generatorWake: Double, callerResume: Double
+    ) {
+        self.perBatch = perBatch
+        self.perItem = perItem
+        self.workerWake = workerWake
+        self.timerWake = timerWake
+        self.submitQuantum = submitQuantum
+        self.generatorWake = generatorWake
+        self.callerResume = callerResume
+    }
+
+    /// No costs and instant wake-ups: the scheduler's rules alone, against the kernel's times.
+    public static let zero = SchedulingCosts(
+        perBatch: 0, perItem: 0, workerWake: 0, timerWake: 0, submitQuantum: 0, generatorWake: 0, callerResume: 0)
+}

@@ -1,0 +1,228 @@
+import BatchKitCore
+import BatchProcessing
+import BatchSimulation
+import DenseBatching
+import DenseKernels
+import Locking
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Measures one model's cost table for the simulator on this machine: `t(n)` from the real kernel, the
+/// noise around it, the scheduling costs from the real processor, and the wake-ups.
+struct CostTableMeasurement {
+    /// The batch sizes timed: every size of the small-batch path, then a spread up to the cap.
+    static func sizes(rowCap: Int) -> [Int] {
+        (Array(1...16) + [20, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512]).filter { $0 <= rowCap }
+    }
+
+    /// The fixed sizes whose saturated throughput the scheduling costs are fitted to.
+    static let fittedSizes = [1, 4, 16, 64, 256]
+
+    let scheduler: SchedulerSettings
+    /// Seconds each size's kernel is timed (on every worker thread at once).
+    let secondsPerSize: Double
+    /// Measured seconds of each saturated run.
+    let saturatedDuration: Duration
+    /// Interleaved rounds of kernel timings (and saturated runs per size); each keeps its quietest.
+    var rounds = 3
+
+    /// One timed call: wall-clock seconds, and the calling thread's CPU seconds.
+    struct Call {
+        var wall: Double
+        var cpu: Double
+    }
+
+    /// The calling thread's CPU time, in seconds.
+    static func threadCPU() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+    }
+
+    /// The kernel's per-call times at `rows` rows on `threads` threads calling it at once (as the
+    /// processor's workers do), every call of every thread.
+    static func kernelCalls(model: DenseModel, rows: Int, threads: Int, seconds: Double) -> [Call] {
+        let gate = StartGate(parties: threads)
+        let calls = Locked([Call]())
+        let workers = (0..<threads).map { index in
+            WorkerThread(name: "bench-kernel") {
+                let input = Slab(rows: rows, columns: model.inputWidth)
+                var generator = SplitMix64(seed: UInt64(index + 1))
+                for element in input.buffer.indices {
+                    input.buffer[element] = Float.random(in: -1...1, using: &generator)
+                }
+                let output = Slab(rows: rows, columns: model.outputWidth)
+                let workspace = DenseWorkspace(model: model, maxRows: rows)
+                let inputView = input.view(rows: rows)
+                let outputView = output.view(rows: rows)
+                for _ in 0..<3 { model.forward(inputView, into: outputView, workspace: workspace) }
+                let clock = ContinuousClock()
+                var local: [Call] = []
+                local.reserveCapacity(4096)
+                let (_, deadline) = gate.arrive()
+                var now = clock.now
+                var cpu = threadCPU()
+                while now < deadline {
+                    model.forward(inputView, into: outputView, workspace: workspace)
+                    let end = clock.now
+                    let cpuEnd = threadCPU()
+                    local.append(Call(wall: (end - now).inSeconds, cpu: cpuEnd - cpu))
+                    now = end
+                    cpu = cpuEnd
+                }
+                calls.withLock { $0 += local }
+            }
+        }
+        gate.waitForAll()
+        _ = gate.open(for: .seconds(seconds))
+        for worker in workers { worker.join() }
+        return calls.withLock { $0 }
+    }
+
+    /// A fresh processor of `setting` on `model`.
+    private func processor(_ setting: BatchingSetting, model: DenseModel) throws -> BatchProcessor<[Float], [Float]> {
+        var configured = scheduler
+        switch setting {
+        case .adaptive: configured.strategy = .adaptive
+        case .greedy: configured.strategy = .greedy
+        case .fixed(let size):
+            configured.strategy = .fixed
+            configured.maxBatchSize = size
+        }
+        let processor = try BatchProcessor<[Float], [Float]>(
+            configuration: configured.configuration, logger: BatchKitLog.logger)
+        try processor.start(model: model, options: configured.denseOptions)
+        return processor
+    }
+
+    /// One open-loop run of `setting` on a fresh processor at `rate` items per second.
+    func openLoop(
+        _ setting: BatchingSetting, model: DenseModel, rate: Double, warmup: Duration, duration: Duration
+    ) async throws -> OpenLoop.Run {
+        let processor = try processor(setting, model: model)
+        let items = BenchInputs.rows(count: 64, width: model.inputWidth)
+        let run = await offPool {
+            OpenLoop.run(processor, items: items, rate: rate, warmup: warmup, duration: duration)
+        }
+        await processor.stop(timeout: .seconds(2), mode: .cancel)
+        return run
+    }
+
+    /// Measures `model`'s table.
+    func measure(name: String, model: DenseModel, wake: WakeLatency.Figures) async throws -> CostTable {
+        let workers = scheduler.workers
+        let rowCap = scheduler.maxBatchSize
+        // t(n) is the median of the calls' *thread CPU time*: on a shared guest the wall time of a call
+        // includes whatever other work took the core meanwhile, which is the noise model's business, not
+        // the kernel's cost. Interleaved rounds over the sizes; each size keeps its quietest round (the
+        // lowest median), and the noise is fitted to the wall times of every call against that median.
+        let sizes = Self.sizes(rowCap: rowCap)
+        var best = [[Call]?](repeating: nil, count: sizes.count)
+        var all = [[Call]](repeating: [], count: sizes.count)
+        for round in 0..<rounds {
+            for (index, rows) in sizes.enumerated() {
+                let calls = await offPool { [secondsPerSize] in
+                    Self.kernelCalls(model: model, rows: rows, threads: workers, seconds: secondsPerSize)
+                }
+                all[index] += calls
+                if let kept = best[index], WakeLatency.median(kept.map(\.cpu)) <= WakeLatency.median(calls.map(\.cpu)) {
+                    continue
+                }
+                best[index] = calls
+            }
+            Console.progress("[cost-table] \(name) kernel round \(round + 1)/\(rounds) done")
+        }
+        var points: [KernelPoint] = []
+        var samples: [(seconds: Double, median: Double)] = []
+        for (index, rows) in sizes.enumerated() {
+            let calls = best[index]!
+            let median = WakeLatency.median(calls.map(\.cpu))
+            points.append(KernelPoint(rows: rows, seconds: median))
+            samples += all[index].map { ($0.wall, median) }
+            Console.progress(
+                "[cost-table] \(name) t(\(rows)) = \(Format.fixed(median * 1e6, 1)) µs CPU (wall median "
+                    + "\(Format.fixed(WakeLatency.median(calls.map(\.wall)) * 1e6, 1)) µs; quietest of \(rounds) rounds, "
+                    + "\(calls.count) calls on \(workers) threads)")
+        }
+        let noise = NoiseModel.fit(samples, threshold: 250e-6)
+        Console.progress(
+            "[cost-table] \(name) noise: jitter σ \(Format.fixed(noise.jitter, 3)), \(Format.fixed(noise.stallsPerSecond, 2)) "
+                + "stalls/s of computing, mean \(Format.fixed(noise.stallMeanSeconds * 1e3, 2)) ms")
+        var table = CostTable(
+            model: name, shape: model.shapeDescription, rowCap: rowCap, kernel: points,
+            scheduling: SchedulingCosts(
+                perBatch: 0, perItem: 0, workerWake: wake.signal, timerWake: wake.timedWait,
+                submitQuantum: OpenLoop.sleepQuantum.inSeconds, generatorWake: wake.sleep, callerResume: wake.signal),
+            noise: noise, workers: workers)
+        // Scheduling costs: each fixed size saturated (offered 1.3 × what a first run achieved); the
+        // worker time per batch beyond the kernel is perBatch + perItem × rows.
+        var fit: [(rows: Double, overhead: Double)] = []
+        for size in Self.fittedSizes where size <= rowCap {
+            let guess = table.throughput(batch: size, workers: workers)
+            let first = try await openLoop(
+                .fixed(size), model: model, rate: guess, warmup: .milliseconds(200), duration: saturatedDuration / 2)
+            var run = try await openLoop(
+                .fixed(size), model: model, rate: 1.3 * first.achievedPerSecond, warmup: .milliseconds(300),
+                duration: saturatedDuration)
+            for _ in 1..<max(rounds - 1, 1) {
+                let again = try await openLoop(
+                    .fixed(size), model: model, rate: 1.3 * first.achievedPerSecond, warmup: .milliseconds(300),
+                    duration: saturatedDuration)
+                if again.achievedPerSecond > run.achievedPerSecond { run = again }
+            }
+            let batch = max(run.meanBatch, 1)
+            let kernel = table.kernelTime(rows: Int(batch.rounded()))
+            // CPU time, not wall time: the process's CPU seconds per item while the arrivals were offered
+            // (workers, generator and collector together), times the batch, is what the workers' cores
+            // spend per batch — whatever other work on the machine took from it meanwhile.
+            let wall = Double(workers) * batch / run.achievedPerSecond
+            let perItemCPU = run.cpuSeconds / (run.achievedPerSecond * saturatedDuration.inSeconds)
+            let perBatch = perItemCPU * batch
+            fit.append((batch, perBatch - kernel))
+            Console.progress(
+                "[cost-table] \(name) fixed-\(size) saturated: \(Format.rate(run.achievedPerSecond)) items/s, mean batch "
+                    + "\(Format.fixed(batch, 1)), CPU per batch \(Format.fixed(perBatch * 1e6, 1)) µs (wall "
+                    + "\(Format.fixed(wall * 1e6, 1)) µs per worker) against the kernel's \(Format.fixed(kernel * 1e6, 1)) µs"
+            )
+        }
+        let (perBatch, perItem) = Self.lineFit(fit)
+        table.scheduling.perBatch = perBatch
+        table.scheduling.perItem = perItem
+        Console.progress(
+            "[cost-table] \(name) scheduling: \(Format.fixed(perBatch * 1e6, 2)) µs per batch + "
+                + "\(Format.fixed(perItem * 1e6, 2)) µs per item; wake-ups: worker \(Format.fixed(wake.signal * 1e6, 1)) µs, "
+                + "timer \(Format.fixed(wake.timedWait * 1e6, 1)) µs late, generator \(Format.fixed(wake.sleep * 1e6, 1)) µs late"
+        )
+        return table
+    }
+
+    /// A robust line `overhead = a + b·rows` (Theil–Sen: the median of the pairwise slopes, then the median
+    /// intercept), both clamped at zero: one saturated run disturbed by other work on the machine moves a
+    /// least-squares fit of five points a long way, and the median of the slopes hardly at all.
+    static func lineFit(_ points: [(rows: Double, overhead: Double)]) -> (Double, Double) {
+        guard points.count >= 2 else { return (max(points.first?.overhead ?? 0, 0), 0) }
+        var slopes: [Double] = []
+        for i in points.indices {
+            for j in points.indices where j > i && points[j].rows != points[i].rows {
+                slopes.append((points[j].overhead - points[i].overhead) / (points[j].rows - points[i].rows))
+            }
+        }
+        let slope = max(medianOf(slopes), 0)
+        let intercept = max(medianOf(points.map { $0.overhead - slope * $0.rows }), 0)
+        return (intercept, slope)
+    }
+
+    /// The median (the mean of the middle two for an even count).
+    static func medianOf(_ values: [Double]) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+}

@@ -1,0 +1,47 @@
+import BatchSimulation
+import Testing
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+/// The simulator's verdicts at a small scale, on the cost tables checked in beside this file
+/// (`Resources/costs.json`, measured by `batchkit-bench cost-table`; the file names the machine): a
+/// controller change that loses to a fixed size, falls behind under overload or stops settling fails here.
+///
+/// Deterministic — the same seeds every run — and a few seconds in a debug build: fewer loads and sizes
+/// and shorter runs than `batchkit-bench simulate`, which runs the full comparison.
+@Suite struct VerdictTests {
+    static let costs: CostTableFile = {
+        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        let path = directory.appendingPathComponent("Resources/costs.json").path
+        return try! CostTableFile.read(from: path)
+    }()
+
+    /// A small suite: three loads, five fixed sizes, runs of ~0.1 s, noise off (with stalls, runs this
+    /// short hinge on where a few of them fall; the full, noisy comparison is `batchkit-bench simulate`'s).
+    static func suite(_ model: String) -> VerdictSuite {
+        var suite = VerdictSuite(table: costs.table(for: model)!)
+        // linear256 runs at ~25 times mlp1024's rate: shorter spans keep its item counts alike.
+        let scale = model == "linear256" ? 0.5 : 1
+        suite.loads = [0.2, 0.6, 0.9]
+        suite.fixedSizes = [1, 4, 16, 64, 256]
+        suite.noise = false
+        suite.warmup = 0.05 * scale
+        suite.duration = model == "linear256" ? 0.05 : 0.02
+        suite.minimumItems = 2_000
+        suite.stepBefore = 0.1 * scale
+        suite.stepAfter = 0.3 * scale
+        suite.threads = 2
+        return suite
+    }
+
+    @Test(arguments: ["linear256", "mlp1024"])
+    func adaptiveMeetsEveryTarget(model: String) {
+        let report = Self.suite(model).run()
+        for check in report.checks { #expect(check.met, "\(model): \(check)") }
+        if !report.allMet { print(report.lines().joined(separator: "\n")) }
+    }
+}
