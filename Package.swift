@@ -51,7 +51,7 @@ let package = Package(
         ),
         // A discrete-event simulator of the processor: the real state machine and adaptive controller on a
         // virtual clock, against a measured cost table. No BLAS, no threads.
-        .target(name: "BatchSimulation", dependencies: ["BatchProcessing"]),
+        .target(name: "BatchSimulation", dependencies: ["BatchProcessing", "Locking"]),
         // The dense layer: runs a DenseModel under the scheduler (packing, splitting, BLAS threads).
         .target(name: "DenseBatching", dependencies: ["BatchProcessing", "DenseKernels", "Locking"]),
         // What the command lines share (console output, number formatting, progress, the scheduler and serve flags)

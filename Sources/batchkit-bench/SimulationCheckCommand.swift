@@ -59,6 +59,7 @@ struct SimulationCheckCommand: AsyncParsableCommand {
                     + "simulator models a machine whose cores are the processor's")
         }
         let ticks = Console.cpuTicks()
+        _ = ticks
         var misses = 0
         for name in CommaList.split(models) {
             guard let table = file.table(for: name), let builtIn = DenseModel.builtIn(named: name) else {

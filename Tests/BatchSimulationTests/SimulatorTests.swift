@@ -3,7 +3,10 @@ import BatchSimulation
 import Testing
 
 /// The simulator on its own: deterministic, conserving items, and exact where the answer is known.
-@Suite struct SimulatorTests {
+///
+/// Serialized, and every run off the cooperative pool (``offPool(_:)``): several simulations at once
+/// would take both cores of a 2-core machine from the timing-sensitive tests beside them.
+@Suite(.serialized) struct SimulatorTests {
     /// A CPU-like table: 20 µs + 2 µs per row, 3 µs per item and 5 µs per batch of scheduling.
     static let table = CostTable.linear(
         model: "synthetic", fixed: 20e-6, perRow: 2e-6,
@@ -14,58 +17,61 @@ import Testing
 
     static func run(
         _ setting: BatchingSetting, rate: Double, table: CostTable = table, seed: UInt64 = 7, duration: Double = 0.2
-    ) -> SimulationResult {
+    ) async -> SimulationResult {
         var configuration = SimulationConfiguration(
             table: table, setting: setting, workload: .open(.poisson(rate: rate)))
         configuration.warmup = 0.05
         configuration.duration = duration
         configuration.seed = seed
-        return Simulator.run(configuration)
+        let run = configuration
+        return await offPool { Simulator.run(run) }
     }
 
-    @Test func theSameSeedGivesTheSameRun() {
+    @Test func theSameSeedGivesTheSameRun() async {
         for setting in [BatchingSetting.adaptive, .greedy, .fixed(8)] {
-            let first = Self.run(setting, rate: 40_000)
-            let second = Self.run(setting, rate: 40_000)
+            let first = await Self.run(setting, rate: 40_000)
+            let second = await Self.run(setting, rate: 40_000)
             #expect(first.latencies == second.latencies, "\(setting)")
             #expect(first.batches == second.batches)
             #expect(first.events == second.events)
         }
-        #expect(Self.run(.adaptive, rate: 40_000, seed: 8).latencies != Self.run(.adaptive, rate: 40_000).latencies)
+        let other = await Self.run(.adaptive, rate: 40_000, seed: 8)
+        let first = await Self.run(.adaptive, rate: 40_000)
+        #expect(other.latencies != first.latencies)
     }
 
-    @Test func everyMeasuredItemIsAccountedFor() {
+    @Test func everyMeasuredItemIsAccountedFor() async {
         for setting in [BatchingSetting.adaptive, .greedy, .fixed(1), .fixed(64)] {
-            let result = Self.run(setting, rate: 60_000)
+            let result = await Self.run(setting, rate: 60_000)
             let measured = Int((result.offeredPerSecond * 0.2).rounded())
             #expect(result.completed + result.cutOff + result.errors == measured, "\(setting)")
             #expect(result.latencies.count == result.completed + result.cutOff + result.errors)
         }
     }
 
-    @Test func poissonArrivalsComeAtTheirRate() {
-        let result = Self.run(.greedy, rate: 50_000, duration: 1)
+    @Test func poissonArrivalsComeAtTheirRate() async {
+        let result = await Self.run(.greedy, rate: 50_000, duration: 1)
         #expect(abs(result.offeredPerSecond / 50_000 - 1) < 0.02)
         #expect(abs(result.achievedPerSecond / 50_000 - 1) < 0.03)
     }
 
     /// Without noise, costs or wake-up delays, a lone item on an idle processor takes exactly `t(1)`.
-    @Test func aLoneItemTakesExactlyItsKernelTime() {
+    @Test func aLoneItemTakesExactlyItsKernelTime() async {
         var table = Self.table
         table.scheduling = .zero
         table.noise = .none
         for setting in [BatchingSetting.adaptive, .greedy, .fixed(1)] {
-            let result = Self.run(setting, rate: 50, table: table, duration: 2)
+            let result = await Self.run(setting, rate: 50, table: table, duration: 2)
             #expect(abs(result.p50 - table.kernelTime(rows: 1) * 1e3) < 1e-6, "\(setting): \(result.p50) ms")
         }
         // A fixed size that never fills waits its 2 ms timeout, which the timer notices on time here.
-        let fixed = Self.run(.fixed(8), rate: 50, table: table, duration: 2)
+        let fixed = await Self.run(.fixed(8), rate: 50, table: table, duration: 2)
         #expect(abs(fixed.p50 - 2 - table.kernelTime(rows: 1) * 1e3) < 1e-3, "\(fixed.p50) ms")
     }
 
-    @Test func aSettingThatCannotKeepUpIsCutOff() {
+    @Test func aSettingThatCannotKeepUpIsCutOff() async {
         let capacity = Self.table.throughput(batch: 1, workers: 2)
-        let result = Self.run(.fixed(1), rate: 3 * capacity)
+        let result = await Self.run(.fixed(1), rate: 3 * capacity)
         #expect(result.cutOff > 0)
         #expect(result.achievedPerSecond < 1.05 * capacity)
     }
@@ -82,7 +88,7 @@ import Testing
         #expect(abs(table.kernelTime(rows: 512) - (520e-6 + 256 * 2e-6)) < 1e-12)
     }
 
-    @Test func noiseIsFittedBackFromItsOwnDraws() {
+    @Test func noiseIsFittedBackFromItsOwnDraws() async {
         let truth = NoiseModel(jitter: 0.08, stallsPerSecond: 20, stallMeanSeconds: 3e-3, stallThreshold: 250e-6)
         var random = SimulationRandom(seed: 3)
         let samples = (0..<200_000).map { _ in (seconds: truth.draw(median: 100e-6, using: &random), median: 100e-6) }
@@ -92,14 +98,15 @@ import Testing
         #expect(abs(fitted.stallMeanSeconds / truth.stallMeanSeconds - 1) < 0.1, "\(fitted)")
     }
 
-    @Test func aStepChangesTheRateAtItsTime() {
+    @Test func aStepChangesTheRateAtItsTime() async {
         var configuration = SimulationConfiguration(
             table: Self.table, setting: .adaptive, workload: .open(.step(from: 10_000, to: 60_000, at: 0.5)))
         configuration.warmup = 0.1
         configuration.duration = 0.8
         configuration.traceEvery = 0.002
         configuration.traceOrigin = 0.5
-        let result = Simulator.run(configuration)
+        let run = configuration
+        let result = await offPool { Simulator.run(run) }
         // 0.4 s at 10 k and 0.4 s at 60 k items/s.
         #expect(abs(result.offeredPerSecond / 35_000 - 1) < 0.05)
         #expect(result.trace.first!.milliseconds < -390)

@@ -1,3 +1,4 @@
+import BatchProcessing
 import BatchSimulation
 import Testing
 
@@ -13,7 +14,7 @@ import Testing
 ///
 /// Deterministic — the same seeds every run — and a few seconds in a debug build: fewer loads and sizes
 /// and shorter runs than `batchkit-bench simulate`, which runs the full comparison.
-@Suite struct VerdictTests {
+@Suite(.serialized) struct VerdictTests {
     static let costs: CostTableFile = {
         let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         let path = directory.appendingPathComponent("Resources/costs.json").path
@@ -39,8 +40,8 @@ import Testing
     }
 
     @Test(arguments: ["linear256", "mlp1024"])
-    func adaptiveMeetsEveryTarget(model: String) {
-        let report = Self.suite(model).run()
+    func adaptiveMeetsEveryTarget(model: String) async {
+        let report = await offPool { Self.suite(model).run() }
         for check in report.checks { #expect(check.met, "\(model): \(check)") }
         if !report.allMet { print(report.lines().joined(separator: "\n")) }
     }
