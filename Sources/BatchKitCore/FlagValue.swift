@@ -1,4 +1,4 @@
-public import ArgumentParser
+import ArgumentParser
 
 /// Parses the numbers the command lines take, so every bad value gets one line naming the flag and the
 /// accepted range instead of a trap, a late failure, or ArgumentParser's "Missing value" for a

@@ -58,8 +58,6 @@ struct SimulationCheckCommand: AsyncParsableCommand {
                 "warning: load average \(Format.fixed(recent, 2)): other work holds the cores the real runs need; the "
                     + "simulator models a machine whose cores are the processor's")
         }
-        let ticks = Console.cpuTicks()
-        _ = ticks
         var misses = 0
         for name in CommaList.split(models) {
             guard let table = file.table(for: name), let builtIn = DenseModel.builtIn(named: name) else {
