@@ -58,6 +58,7 @@ struct SimulationCheckCommand: AsyncParsableCommand {
                 "warning: load average \(Format.fixed(recent, 2)): other work holds the cores the real runs need; the "
                     + "simulator models a machine whose cores are the processor's")
         }
+        let ticks = Console.cpuTicks()
         var misses = 0
         for name in CommaList.split(models) {
             guard let table = file.table(for: name), let builtIn = DenseModel.builtIn(named: name) else {
@@ -122,11 +123,13 @@ struct SimulationCheckCommand: AsyncParsableCommand {
                         + Format.right("\(Format.fixed(measured.batch, 1)) / \(Format.fixed(predicted.batch, 1))", 16))
             }
         }
+        let loadAfter = Console.loadAverage().map { Format.fixed($0, 2) }.joined(separator: " ")
+        let steal = Console.stealPercent(since: ticks).map { "; hypervisor steal \(Format.fixed($0, 1)) %" } ?? ""
+        print("\nload average at the end: \(loadAfter)\(steal)")
         print(
-            "\n"
-                + (misses == 0
-                    ? "every point within the targets (throughput ±5 %, p50 within 1.5×)"
-                    : "\(misses) point(s) outside the targets (marked !)"))
+            (misses == 0
+                ? "every point within the targets (throughput ±5 %, p50 within 1.5×)"
+                : "\(misses) point(s) outside the targets (marked !)"))
     }
 
     static func setting(_ label: String) throws -> BatchingSetting {
