@@ -61,33 +61,7 @@ package struct SchedulerSimulationCore {
     /// A machine configured exactly as ``SchedulerStorage`` configures one for `configuration`, with
     /// `rowCap` the backend's row cap (the dense backend's `min(batching.maxSize, memory row cap)`).
     package init(configuration: BatchProcessorConfiguration, rowCap: Int) {
-        // The same mapping as SchedulerStorage.init, field by field.
-        var settings = Machine.Settings()
-        settings.minBatchSize = configuration.batching.minSize
-        settings.rowCap = rowCap
-        settings.batchTimeout = configuration.batching.timeout
-        settings.itemTimeout = configuration.batching.itemTimeout
-        settings.maxQueueSize = configuration.queue.capacity
-        settings.priorities = configuration.queue.prioritized
-        settings.agingLimit = configuration.queue.agingLimit
-        settings.minBatchInterval = configuration.batching.minInterval
-        settings.strategy = configuration.batching.strategy == .greedy ? .greedy : .fixed
-        settings.workers = configuration.workers.count
-        settings.splitsItems = true
-        settings.reduceOnFailure = configuration.failures.shrinksBatches
-        settings.maxRetries = configuration.failures.maxRetries
-        settings.retryDelay = configuration.failures.retryDelay
-        settings.watchdogLimit = configuration.workers.watchdogLimit ?? configuration.batching.itemTimeout
-        settings.circuitBreaker = configuration.failures.circuitBreaker
-        settings.rejectPredictedLate = configuration.batching.rejectPredictedLate
-        if configuration.adaptsBatchSize {
-            var adaptive = AdaptiveController.Settings()
-            adaptive.minBatchSize = configuration.batching.minSize
-            adaptive.rowCap = rowCap
-            adaptive.workers = configuration.workers.count
-            adaptive.targetLatency = configuration.batching.targetLatency
-            settings.adaptive = adaptive
-        }
+        let settings = Machine.Settings(configuration: configuration, rowCap: rowCap, splitsItems: true)
         machine = Machine(settings: settings, initialBatchSize: configuration.batching.initialSize)
     }
 

@@ -61,32 +61,8 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         self.health = Locked(HealthEvaluator(configuration: configuration))
         self.logger = logger
         self.epoch = clock.now
-        var settings = Machine.Settings()
-        settings.minBatchSize = configuration.batching.minSize
-        settings.rowCap = backend.rowCap
-        settings.batchTimeout = configuration.batching.timeout
-        settings.itemTimeout = configuration.batching.itemTimeout
-        settings.maxQueueSize = configuration.queue.capacity
-        settings.priorities = configuration.queue.prioritized
-        settings.agingLimit = configuration.queue.agingLimit
-        settings.minBatchInterval = configuration.batching.minInterval
-        settings.strategy = configuration.batching.strategy == .greedy ? .greedy : .fixed
-        settings.workers = configuration.workers.count
-        settings.splitsItems = backend.splitsItems
-        settings.reduceOnFailure = configuration.failures.shrinksBatches
-        settings.maxRetries = configuration.failures.maxRetries
-        settings.retryDelay = configuration.failures.retryDelay
-        settings.watchdogLimit = configuration.workers.watchdogLimit ?? configuration.batching.itemTimeout
-        settings.circuitBreaker = configuration.failures.circuitBreaker
-        settings.rejectPredictedLate = configuration.batching.rejectPredictedLate
-        if configuration.adaptsBatchSize {
-            var adaptive = AdaptiveController.Settings()
-            adaptive.minBatchSize = configuration.batching.minSize
-            adaptive.rowCap = settings.rowCap
-            adaptive.workers = configuration.workers.count
-            adaptive.targetLatency = configuration.batching.targetLatency
-            settings.adaptive = adaptive
-        }
+        let settings = Machine.Settings(
+            configuration: configuration, rowCap: backend.rowCap, splitsItems: backend.splitsItems)
         self.rowCap = settings.rowCap
         self.machine = Machine(
             settings: settings, initialBatchSize: initialBatchSize ?? configuration.batching.initialSize)
