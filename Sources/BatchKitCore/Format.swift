@@ -29,4 +29,23 @@ public enum Format {
     public static func left(_ text: String, _ width: Int) -> String {
         text + String(repeating: " ", count: max(0, width - text.count))
     }
+
+    /// `value` without a needless fraction: `3` for 3.0, `0.001` for 0.001, `3600000` for 3.6e6.
+    public static func plain(_ value: Double) -> String {
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
+        return "\(value)"
+    }
+
+    /// A byte count in the largest binary unit that keeps it at or above 1: `512 B`, `3.00 MiB`, `51.2 GiB`.
+    public static func bytes(_ count: Double) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
+        var value = count
+        var unit = 0
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        guard unit > 0 else { return "\(Int(value)) B" }
+        return fixed(value, value >= 100 ? 0 : value >= 10 ? 1 : 2) + " " + units[unit]
+    }
 }

@@ -19,12 +19,23 @@ public enum InferError: Error, CustomStringConvertible {
     case inputNotMatrix(path: String, shape: [Int])
     /// The input's rows have a different width than the model takes.
     case widthMismatch(path: String, columns: Int, expected: Int)
+    /// A flag's value cannot work with this model on this machine (a batch that would not fit in
+    /// memory, say); the text names the flag. `batchkit` exits 64 for it, as for any bad flag.
+    case flag(String)
+    /// An input value is NaN or infinite and `--non-finite reject` refuses those.
+    case nonFiniteInput(path: String, row: Int, column: Int, value: Float)
     /// The output cannot be written where asked (checked before computing anything).
     case unwritableOutput(path: String, reason: String)
     /// The scheduler settings are invalid.
     case configuration(ConfigurationError)
     /// The processor refused to start or failed an item.
     case processing(row: Int?, BatchProcessorError)
+
+    /// Whether this is a bad flag value (exit 64) rather than a problem with the files or the run (exit 1).
+    public var isFlagError: Bool {
+        if case .flag = self { return true }
+        return false
+    }
 
     public var description: String {
         switch self {
@@ -49,6 +60,11 @@ public enum InferError: Error, CustomStringConvertible {
             return "input \(path) has shape (\(dims)); it must be 2-D (rows, features), e.g. x.reshape(1, -1)"
         case .widthMismatch(let path, let columns, let expected):
             return "input \(path) has rows of \(columns) features but the model takes \(expected)"
+        case .flag(let message):
+            return message
+        case .nonFiniteInput(let path, let row, let column, let value):
+            return "input \(path) row \(row) holds \(value) at column \(column); --non-finite reject refuses NaN and "
+                + "infinite inputs (--non-finite propagate computes them: NaN in, NaN out)"
         case .unwritableOutput(let path, let reason):
             return "cannot write output \(path): \(reason)"
         case .configuration(let error):

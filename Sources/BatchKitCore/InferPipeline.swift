@@ -28,6 +28,7 @@ public enum InferPipeline {
         settings: SchedulerSettings,
         progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }
     ) async throws(InferError) -> InferSummary {
+        _ = try plan(model: model, settings: settings)
         try checkWritable(outputPath)
         let input: NpyArray
         do {
@@ -40,14 +41,76 @@ public enum InferPipeline {
         guard input.shape[1] == model.inputWidth else {
             throw .widthMismatch(path: inputPath, columns: input.shape[1], expected: model.inputWidth)
         }
-        let (output, summary) = try await infer(model: model, input: input, settings: settings, progress: progress)
-        do {
-            try output.write(to: outputPath)
+        let (output, summary) = try await infer(
+            model: model, input: input, inputName: inputPath, settings: settings, progress: progress)
+        let file = try openOutput(outputPath)
+        defer { TemporaryFileCleanup.unregister() }
+        do throws(FileIOError) {
+            let written = output.encoded().withUnsafeBytes { raw in
+                Result { () throws(FileIOError) in try file.write(raw) }
+            }
+            try written.get()
+            try file.commit()
         } catch {
-            if case .io(_, let reason) = error { throw .unwritableOutput(path: outputPath, reason: reason) }
-            throw .unwritableOutput(path: outputPath, reason: error.description)
+            file.abandon()
+            throw .unwritableOutput(path: outputPath, reason: error.reason)
         }
         return summary
+    }
+
+    /// Opens `--output` by ``OutputFile``'s policy (`-` is standard output) and registers its temporary
+    /// file, if any, for removal on SIGINT/SIGTERM.
+    static func openOutput(_ path: String) throws(InferError) -> OutputFile {
+        if path == "-" { return OutputFile(fileDescriptor: 1, name: "standard output") }
+        let file: OutputFile
+        do {
+            file = try OutputFile(path: path)
+        } catch {
+            throw .unwritableOutput(path: path, reason: error.reason)
+        }
+        if let temporary = file.temporaryPath { TemporaryFileCleanup.register(temporary) }
+        return file
+    }
+
+    /// Items kept in flight at most, whatever the batch size: enough to keep every worker fed, few
+    /// enough that their rows take about this many bytes.
+    static let windowBytes = 64 << 20
+
+    /// The rows per batch and the items kept in flight for `model` under `settings`, refused with a
+    /// ``InferError/flag(_:)`` naming the flag when the batches and the window would not fit in the
+    /// memory this process may use (``MemoryBudget/available()``) — before anything is allocated.
+    public static func plan(model: DenseModel, settings: SchedulerSettings) throws(InferError)
+        -> (rowCap: Int, window: Int)
+    {
+        let estimate = model.memoryEstimate
+        var rowCap = settings.maxBatchSize
+        if let memoryMB = settings.memoryMB {
+            let cap = estimate.rowCap(budgetMB: Double(memoryMB))
+            guard cap >= 1 else {
+                let least = (Double(estimate.bytes(rows: 1)) / 1_048_576).rounded(.up)
+                throw .flag(
+                    "--memory-mb \(memoryMB) cannot hold the model's \(Format.bytes(Double(estimate.weightBytes))) of "
+                        + "weights plus one row of \(Format.bytes(Double(estimate.bytesPerRow))); give at least "
+                        + "\(Format.plain(least))")
+            }
+            rowCap = min(rowCap, cap)
+        }
+        let workers = max(1, settings.workers)
+        // Enough to fill every worker's next batch while the current ones compute (four batches per
+        // worker), but not more than about `windowBytes` of rows unless a batch per worker needs it.
+        let perItem = (model.inputWidth + model.outputWidth) * MemoryLayout<Float>.stride + 256
+        let window = max(rowCap * (workers + 1), min(4 * rowCap * workers, windowBytes / perItem))
+        let needed = MemoryBudget.needed(model: model, rowCap: rowCap, workers: workers, window: window)
+        let (available, source) = MemoryBudget.available()
+        guard needed <= available else {
+            let flag = settings.memoryMB == nil ? "--max-batch-size \(rowCap)" : "--memory-mb \(settings.memoryMB!)"
+            throw .flag(
+                "\(flag) needs \(Format.bytes(needed)) (\(workers) workers × \(rowCap) rows × "
+                    + "\(Format.bytes(Double(estimate.bytesPerRow))) per row of batch memory, the weights, and the "
+                    + "items in flight), more than the \(Format.bytes(available)) this run may use (\(source)); "
+                    + "lower --max-batch-size or --workers, or cap each batch with --memory-mb")
+        }
+        return (rowCap, window)
     }
 
     /// Rows between two progress calls.
@@ -58,6 +121,7 @@ public enum InferPipeline {
     public static func infer(
         model: DenseModel,
         input: NpyArray,
+        inputName: String = "(in memory)",
         settings: SchedulerSettings,
         progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }
     ) async throws(InferError) -> (NpyArray, InferSummary) {
@@ -68,11 +132,10 @@ public enum InferPipeline {
         let clock = ContinuousClock()
         let started = clock.now
 
-        // Enough items in flight to fill every worker's next batch while the current ones compute, and
-        // no more, so memory stays proportional to the batch size rather than the input.
+        let (_, window) = try plan(model: model, settings: settings)
         var settings = settings
-        let window = max(1, settings.maxBatchSize * settings.workers * 4)
         settings.maxQueueSize = max(settings.maxQueueSize, window)
+        settings.itemTimeout = settings.itemTimeout ?? .seconds(86_400)
         let processor: BatchProcessor<[Float], [Float]>
         do {
             processor = try BatchProcessor(configuration: settings.configuration, logger: BatchKitLog.logger)
@@ -113,12 +176,18 @@ public enum InferPipeline {
             for row in 0..<rows {
                 if row >= pending.count { try await collect(row - pending.count) }
                 let item = Array(input.values[(row * width)..<((row + 1) * width)])
+                if settings.nonFiniteInputs == .reject, let column = item.firstIndex(where: { !$0.isFinite }) {
+                    throw .nonFiniteInput(path: inputName, row: row, column: column, value: item[column])
+                }
                 do {
                     pending[row % pending.count] = try await processor.enqueuePredict(item, priority: priority)
                 } catch {
                     throw .processing(row: row, error)
                 }
             }
+            // The input has ended: drain, so the last partial batch goes now rather than after the
+            // fixed or adaptive strategy's timeout (which may be long).
+            await processor.stop(timeout: .seconds(86_400), mode: .drain)
             for row in max(0, rows - pending.count)..<rows { try await collect(row) }
         } catch {
             failure = error
@@ -140,22 +209,26 @@ public enum InferPipeline {
         return (output, summary)
     }
 
-    /// Fails early, before any compute, if `path` cannot be written: its directory must exist and be
-    /// writable, and the path must not be a directory.
-    static func checkWritable(_ path: String) throws(InferError) {
-        guard !path.isEmpty, path.last != "/" else {
-            throw .unwritableOutput(path: path, reason: "it names a directory")
+    /// Fails early, before any compute, if `path` cannot be written: it must not be a directory; a
+    /// regular file or a new one (after following symbolic links) needs a writable directory to hold the
+    /// temporary file; a device or FIFO must be writable itself. `-` (standard output) always passes.
+    public static func checkWritable(_ path: String) throws(InferError) {
+        guard path != "-" else { return }
+        let target: String
+        let existing: OutputFile.Existing?
+        do {
+            (target, existing) = try OutputFile.resolve(path)
+        } catch {
+            throw .unwritableOutput(path: path, reason: error.reason)
         }
+        if existing == .special {
+            guard access(target, W_OK) == 0 else {
+                throw .unwritableOutput(path: path, reason: String(cString: strerror(errno)))
+            }
+            return
+        }
+        let directory = OutputFile.split(target).directory
         var info = stat()
-        if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
-            throw .unwritableOutput(path: path, reason: "it is a directory")
-        }
-        let directory: String
-        if let slash = path.lastIndex(of: "/") {
-            directory = slash == path.startIndex ? "/" : String(path[..<slash])
-        } else {
-            directory = "."
-        }
         guard stat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
             throw .unwritableOutput(path: path, reason: "directory \(directory) does not exist")
         }

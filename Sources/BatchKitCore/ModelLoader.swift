@@ -19,17 +19,29 @@ public enum ModelLoader {
     ///   - activations: comma-separated, one per layer (`relu,relu,softmax`); overrides the file's
     ///     `activations` metadata. Only for files.
     ///   - prefix: the layer-name prefix (`layers.`, `net.`); inferred when `nil`.
-    public static func load(_ spec: String, activations: String? = nil, prefix: String? = nil) throws(InferError)
-        -> DenseModel
-    {
+    ///   - note: called with what a user may want to know but that is not an error, such as a layer
+    ///     without a bias tensor (computed with zeros, as `nn.Linear(bias=False)`); `--verbose` shows them.
+    public static func load(
+        _ spec: String, activations: String? = nil, prefix: String? = nil, note: (String) -> Void = { _ in }
+    ) throws(InferError) -> DenseModel {
         if !fileExists(spec), let model = DenseModel.builtIn(named: spec) {
             if activations != nil { throw .activationsForBuiltIn(spec) }
+            note("model \(spec): built in, \(model.shapeDescription)")
             return model
         }
         guard fileExists(spec) else { throw .modelNotFound(spec, builtIns: DenseModel.builtInNames) }
         let parsed = try activations.map { text throws(InferError) in try parseActivations(text) }
         do {
-            return try DenseModel(safetensors: spec, prefix: prefix, activations: parsed)
+            let file = try SafetensorsFile(contentsOf: spec)
+            let model = try DenseModel(safetensors: file, prefix: prefix, activations: parsed)
+            let layers = try DenseModel.layerTensors(in: file, prefix: prefix)
+            note("model \(spec): \(model.shapeDescription), from " + layers.map(\.weight).joined(separator: ", "))
+            for (position, layer) in layers.enumerated() where layer.bias == nil {
+                note(
+                    "model \(spec): layer \(position) ('\(layer.weight)') has no bias tensor; it is computed with "
+                        + "zeros, as nn.Linear(bias=False)")
+            }
+            return model
         } catch {
             throw .badModel(path: spec, error)
         }

@@ -19,6 +19,13 @@ public struct SchedulerSettings: Sendable, Equatable {
     public var maxQueueSize = 4096
     /// OpenBLAS threads while the model runs (`DenseOptions.blasThreading`).
     public var blasThreading: BLASThreading = .perWorker
+    /// The longest an item may take from arrival to result (`batching.itemTimeout`); `nil` keeps the
+    /// library's 30 s, which suits a server. `infer` sets a day: its items wait behind a window of
+    /// others by design, and a large batch can take longer than 30 s to compute.
+    public var itemTimeout: Duration?
+    /// What a NaN or infinite input does (`DenseOptions.nonFiniteInputs`): computed through as the
+    /// float64 definitions do (the default), or refused.
+    public var nonFiniteInputs: NonFinitePolicy = .propagate
 
     /// Settings with every default.
     public init() {}
@@ -36,6 +43,7 @@ public struct SchedulerSettings: Sendable, Equatable {
         configuration.batching.strategy = strategy
         configuration.queue.prioritized = priority != nil
         configuration.memory.maxBatchMB = memoryMB
+        if let itemTimeout { configuration.batching.itemTimeout = itemTimeout }
         configuration.queue.capacity = maxQueueSize
         // The queue thresholds only drive warnings; keep them below the queue size so validation passes.
         configuration.health.queueCritical = max(2, maxQueueSize * 9 / 10)
@@ -46,6 +54,9 @@ public struct SchedulerSettings: Sendable, Equatable {
 
     /// How the processor runs the dense model with these settings.
     public var denseOptions: DenseOptions {
-        DenseOptions { $0.blasThreading = blasThreading }
+        DenseOptions {
+            $0.blasThreading = blasThreading
+            $0.nonFiniteInputs = nonFiniteInputs
+        }
     }
 }

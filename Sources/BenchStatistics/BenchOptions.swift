@@ -4,63 +4,81 @@ import DenseKernels
 
 /// The flags of `batchkit-bench bench`, parsed and checked apart from the run, so tests can parse them.
 public struct BenchOptions: ParsableArguments {
-    @Option(help: "Comma-separated built-in models (\(DenseModel.builtInNames.joined(separator: ", "))).")
+    @Option(help: "Comma-separated built-in models, default all (\(DenseModel.builtInNames.joined(separator: ", "))).")
     public var models = DenseModel.builtInNames.joined(separator: ",")
 
-    @Option(help: "Comma-separated scenarios (\(BenchScenario.allCases.map(\.rawValue).joined(separator: ", "))).")
+    @Option(
+        help:
+            "Comma-separated scenarios, default all (\(BenchScenario.allCases.map(\.rawValue).joined(separator: ", ")))."
+    )
     public var scenarios = BenchScenario.allCases.map(\.rawValue).joined(separator: ",")
 
     @Flag(help: "Shorter runs (about 10 s per model): a smoke test, not a measurement.")
     public var quick = false
 
     @Option(
-        name: .customLong("json"), help: ArgumentHelp("Also write the results as JSON to this file.", valueName: "file")
-    )
+        name: .customLong("json"),
+        help: ArgumentHelp("Also write the results as JSON to this file (checked before the run).", valueName: "file"))
     public var jsonPath: String?
 
     @Option(
         name: .customLong("plot"),
         help: ArgumentHelp(
-            "Draw throughput vs batch size and latency vs load to this PNG (python3 scripts/plot_bench.py).",
-            valueName: "file.png"))
+            "Draw throughput vs batch size and latency vs load to this .png (or .svg, .pdf, .eps, .ps) with "
+                + "python3 scripts/plot_bench.py; checked before the run.", valueName: "file.png"))
     public var plotPath: String?
 
-    @Option(help: "Timed runs per measurement; the median and range are reported (default kernel 7, others 5).")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Timed runs per measurement; the median and range are reported (default: 7; --quick: kernel 5, others 3).",
+        transform: { try FlagValue.integer($0, range: 1...1000) })
     public var repeats: Int?
 
     @Option(
         help: ArgumentHelp(
-            "Comma-separated offered loads of the adaptive scenario, in percent of capacity.", valueName: "percents"))
+            "Comma-separated offered loads of the adaptive scenario, in percent of capacity (default: 20,50,80,95).",
+            valueName: "percents"))
     public var adaptiveLoads = "20,50,80,95"
 
     @Option(
         help: ArgumentHelp(
             "Comma-separated settings the adaptive scenario compares (adaptive, greedy, fixed-1, fixed-8, fixed-32, "
-                + "fixed-128, fixed-<max>); the step always runs adaptive.", valueName: "settings"))
+                + "fixed-128, fixed-<max>; default: all); the step always runs adaptive.", valueName: "settings"))
     public var adaptiveSettings: String?
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
-            "Interleaved rounds per setting and load in the adaptive scenario (default 5; --quick 1); "
-                + "the median is reported."))
+            "Interleaved rounds per setting and load in the adaptive scenario (default: 5; --quick 1); "
+                + "the median is reported."),
+        transform: { try FlagValue.integer($0, range: 1...1000) })
     public var adaptiveRounds: Int?
 
     @Option(
         help: ArgumentHelp(
             "Items/s the open-loop and adaptive loads are fractions of, instead of the processor scenario's "
-                + "measurement (one model only): pins the offered rates when comparing runs.", valueName: "items/s"))
+                + "measurement (one model only): pins the offered rates when comparing runs (default: measured).",
+            valueName: "items/s"),
+        transform: { try FlagValue.number($0, range: 0...1e12, excludingLowerBound: true, unit: "items/s") })
     public var capacity: Double?
 
     @Option(
         help: ArgumentHelp(
             "Batches of up to this many rows take the small-batch path (single-row sgemv, the multi-row kernel) "
-                + "instead of GEMM; default: calibrated at start.", valueName: "rows"))
+                + "instead of GEMM; default: calibrated at start.", valueName: "rows"),
+        transform: { try FlagValue.integer($0, range: 1...4096) })
     public var smallBatchLimit: Int?
 
-    @Option(help: "OpenBLAS threads per call (default 1: each worker runs its own single-threaded GEMM).")
+    @Option(
+        parsing: .unconditional,
+        help: "OpenBLAS threads per call (default: 1, each worker runs its own single-threaded GEMM).",
+        transform: { try FlagValue.integer($0, range: 1...256) })
     public var blasThreads: Int?
 
-    @Option(help: "Concurrent callers in the closed-loop scenarios.")
+    @Option(
+        parsing: .unconditional, help: "Concurrent callers in the closed-loop scenarios (default: 64).",
+        transform: { try FlagValue.integer($0, range: 1...100_000) })
     public var producers = 64
 
     @OptionGroup(title: "Processor configuration (every processor scenario)")
@@ -87,23 +105,51 @@ public struct BenchOptions: ParsableArguments {
         }
         if let adaptiveSettings {
             let labels = CommaList.split(adaptiveSettings)
+            let limit = scheduler.maxBatchSize ?? SchedulerSettings().maxBatchSize
             let valid = labels.allSatisfy {
-                $0 == "adaptive" || $0 == "greedy" || ($0.hasPrefix("fixed-") && Int($0.dropFirst(6)) != nil)
+                $0 == "adaptive" || $0 == "greedy"
+                    || ($0.hasPrefix("fixed-") && Int($0.dropFirst(6)).map { (1...limit).contains($0) } == true)
             }
             if labels.isEmpty || !valid {
-                throw ValidationError("--adaptive-settings takes adaptive, greedy and fixed-N, such as adaptive,greedy")
+                throw ValidationError(
+                    "--adaptive-settings takes adaptive, greedy and fixed-N with N from 1 to the maximum batch size "
+                        + "(\(limit)), such as adaptive,greedy,fixed-32")
             }
         }
         if parsedAdaptiveLoads() == nil {
-            throw ValidationError("--adaptive-loads takes percentages above 0, such as 20,50,80,95")
+            throw ValidationError("--adaptive-loads takes percentages above 0 up to 1000, such as 20,50,80,95")
+        }
+        if let jsonPath { try Self.checkOutput(jsonPath, flag: "--json") }
+        if let plotPath {
+            let suffix = plotPath.split(separator: "/").last?.split(separator: ".").dropFirst().last?.lowercased()
+            guard let suffix, Self.plotFormats.contains(suffix) else {
+                throw ValidationError(
+                    "--plot \(plotPath): the file name must end in ."
+                        + Self.plotFormats.joined(separator: ", .") + " (the formats matplotlib writes without extras)")
+            }
+            try Self.checkOutput(plotPath, flag: "--plot")
         }
     }
 
-    /// `--adaptive-loads` as fractions, or `nil` if an entry is not a positive number.
+    /// `--adaptive-loads` as fractions, or `nil` if an entry is not a number above 0 and at most 1000.
     public func parsedAdaptiveLoads() -> [Double]? {
         let percents = CommaList.split(adaptiveLoads).map { Double($0.replacing("%", with: "")) }
-        guard !percents.isEmpty, percents.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
+        guard !percents.isEmpty, percents.allSatisfy({ ($0 ?? 0) > 0 && ($0 ?? 0) <= 1000 }) else { return nil }
         return percents.map { $0! / 100 }
+    }
+
+    /// The `--plot` file formats accepted: what matplotlib's Agg backend writes with nothing else installed.
+    public static let plotFormats = ["png", "svg", "pdf", "eps", "ps"]
+
+    /// Refuses, before a run of minutes, an output path the results could not be written to.
+    static func checkOutput(_ path: String, flag: String) throws {
+        do {
+            try InferPipeline.checkWritable(path)
+        } catch {
+            throw ValidationError(
+                "\(flag) \(path): "
+                    + error.description.replacing("cannot write output \(path): ", with: "cannot write: "))
+        }
     }
 
     /// The `--models` names, deduplicated in order; throws for a name that is not built in.

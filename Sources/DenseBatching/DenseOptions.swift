@@ -12,7 +12,7 @@ public struct DenseOptions: Sendable, Equatable {
     /// How many threads OpenBLAS uses while the processor runs.
     public var blasThreading: BLASThreading = .perWorker
     /// What the processor does with NaN or infinite inputs.
-    public var nonFiniteInputs: NonFinitePolicy = .allow
+    public var nonFiniteInputs: NonFinitePolicy = .propagate
 
     /// The defaults, changed by `configure`.
     public init(_ configure: (inout DenseOptions) -> Void = { _ in }) {

@@ -11,6 +11,9 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
     /// `f(x) = tanh(x)`.
     case tanh
     /// Per row: `e^(x_i − max) / Σ_j e^(x_j − max)`, stable for any finite input.
+    ///
+    /// Non-finite inputs give what the float64 definitions give (see ``reference(_:)`` and
+    /// ``softmaxReference(_:)``): NaN stays NaN; the batched epilogue matches them exactly.
     case softmax
 
     /// Parses a name as written in safetensors metadata or on the command line (`linear` means identity).
@@ -30,7 +33,7 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
     public func reference(_ x: Double) -> Double {
         switch self {
         case .identity, .softmax: return x
-        case .relu: return max(x, 0)
+        case .relu: return x.isNaN ? x : max(x, 0)
         case .gelu:
             let inner = (2.0 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x)
             return 0.5 * x * (1 + Foundation_tanh(inner))
@@ -39,9 +42,15 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
         }
     }
 
-    /// The softmax of `row` in double precision, shifted by the maximum for stability.
+    /// The softmax of `row` in double precision, shifted by the maximum for stability: NumPy's
+    /// `e = np.exp(x - x.max()); e / e.sum()`.
+    ///
+    /// As there, a NaN anywhere makes the whole row NaN, and so does a +∞ (`e^(∞−∞)`) or a row of
+    /// only −∞; a −∞ beside finite values gives exactly 0.
     public static func softmaxReference(_ row: [Double]) -> [Double] {
-        guard let peak = row.max() else { return [] }
+        guard !row.isEmpty else { return [] }
+        // `max()` compares with `<`, which would skip a NaN; NumPy's maximum propagates it.
+        let peak = row.contains(where: \.isNaN) ? .nan : row.max()!
         let exps = row.map { Foundation_exp($0 - peak) }
         let sum = exps.reduce(0, +)
         return exps.map { $0 / sum }

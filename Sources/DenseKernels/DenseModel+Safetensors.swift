@@ -13,7 +13,12 @@ extension DenseModel {
     ///
     /// Indices need not be contiguous: an `nn.Sequential` of Linear and ReLU modules stores `0.weight`,
     /// `2.weight`, `4.weight`. A layer without a bias tensor gets a zero bias, which is what
-    /// `nn.Linear(bias=False)` computes.
+    /// `nn.Linear(bias=False)` computes (``layerTensors(in:prefix:)`` tells which layers have none); a
+    /// bias without its weight is refused.
+    ///
+    /// Refused too, naming the tensor: integer or boolean layer tensors (the file does not say how they
+    /// were quantised, so their raw codes would be computed with), and NaN or infinite parameters (after
+    /// conversion to float32), which would turn every output into NaN or a plausible-looking constant.
     ///
     /// - Parameters:
     ///   - file: the parsed safetensors file holding the tensors.
@@ -28,46 +33,36 @@ extension DenseModel {
         prefix: String? = nil,
         activations: [Activation]? = nil
     ) throws(SafetensorsError) {
-        let resolvedPrefix: String
-        if let prefix {
-            resolvedPrefix = prefix
-        } else {
-            resolvedPrefix = try DenseModel.inferLayerPrefix(in: file)
-        }
-        let prefix = resolvedPrefix
-        let indexed = file.tensors.keys
-            .compactMap { name in DenseModel.layerIndex(of: name, prefix: prefix).map { (index: $0, name: name) } }
-            .sorted { $0.index < $1.index }
-        guard !indexed.isEmpty else { throw .noLayers(prefix: prefix) }
-        let resolved = try DenseModel.resolveActivations(activations, metadata: file.metadata, layers: indexed.count)
+        let sources = try DenseModel.layerTensors(in: file, prefix: prefix)
+        let resolved = try DenseModel.resolveActivations(activations, metadata: file.metadata, layers: sources.count)
 
         var layers: [DenseLayer] = []
-        for (position, entry) in indexed.enumerated() {
-            let weightInfo = file.tensors[entry.name]!
+        for (position, source) in sources.enumerated() {
+            let weightInfo = file.tensors[source.weight]!
             guard weightInfo.shape.count == 2 else {
-                throw .unexpectedRank(tensor: entry.name, shape: weightInfo.shape, expectedRank: 2)
+                throw .unexpectedRank(tensor: source.weight, shape: weightInfo.shape, expectedRank: 2)
             }
             let (outputs, inputs) = (weightInfo.shape[0], weightInfo.shape[1])
             if let previous = layers.last, previous.outputs != inputs {
-                throw .layerShapeMismatch(tensor: entry.name, expectedInputs: previous.outputs, got: inputs)
+                throw .layerShapeMismatch(tensor: source.weight, expectedInputs: previous.outputs, got: inputs)
             }
             // Checked before the zero bias is allocated: a `[2**40, 0]` weight holds no bytes, so the file
             // is small, yet `outputs` floats of bias would be terabytes (found by Fuzz/FuzzSafetensors).
             guard outputs > 0, inputs > 0 else {
                 throw .model(.invalidDimension(layer: position, inputs: inputs, outputs: outputs))
             }
-            let biasName = "\(prefix)\(entry.index).bias"
             var bias = [Float](repeating: 0, count: outputs)
-            if let biasInfo = file.tensors[biasName] {
+            if let biasName = source.bias {
+                let biasInfo = file.tensors[biasName]!
                 guard biasInfo.shape.count == 1 else {
                     throw .unexpectedRank(tensor: biasName, shape: biasInfo.shape, expectedRank: 1)
                 }
                 guard biasInfo.shape[0] == outputs else {
                     throw .biasLengthMismatch(tensor: biasName, expected: outputs, got: biasInfo.shape[0])
                 }
-                bias = try file.floats(biasName)
+                bias = try DenseModel.parameters(biasName, in: file)
             }
-            let weights = try file.floats(entry.name)
+            let weights = try DenseModel.parameters(source.weight, in: file)
             do {
                 layers.append(
                     try DenseLayer(
@@ -86,6 +81,62 @@ extension DenseModel {
         } catch {
             throw .model(error)
         }
+    }
+
+    /// The tensors each layer of the model in `file` is read from, first layer first: its weight, and its
+    /// bias if the file has one (`nil` for a layer saved with `bias=False`, which computes with zeros).
+    ///
+    /// - Parameter prefix: the text before each layer index (`net.`, `""`); inferred when `nil`.
+    /// - Throws: ``SafetensorsError/noLayers(prefix:)``, ``SafetensorsError/ambiguousPrefix(_:)``, or
+    ///   ``SafetensorsError/orphanBias(tensor:missingWeight:)`` for a `<prefix><index>.bias` whose weight
+    ///   is missing (a misnamed or dropped weight would otherwise silently shorten the model).
+    public static func layerTensors(in file: SafetensorsFile, prefix given: String? = nil) throws(SafetensorsError)
+        -> [SafetensorsLayerTensors]
+    {
+        let prefix: String
+        if let given {
+            prefix = given
+        } else {
+            prefix = try inferLayerPrefix(in: file)
+        }
+        let indexed = file.tensors.keys
+            .compactMap { name in
+                layerIndex(of: name, prefix: prefix, suffix: ".weight").map { (index: $0, name: name) }
+            }
+            .sorted { $0.index < $1.index }
+        let weights = Set(indexed.map(\.index))
+        // The lowest orphan, so the message is the same on every run.
+        let orphans = file.tensors.keys
+            .compactMap { name in
+                layerIndex(of: name, prefix: prefix, suffix: ".bias").map { (index: $0, name: name) }
+            }
+            .filter { !weights.contains($0.index) }
+        if let orphan = orphans.min(by: { $0.index < $1.index }) {
+            throw .orphanBias(tensor: orphan.name, missingWeight: "\(prefix)\(orphan.index).weight")
+        }
+        guard !indexed.isEmpty else { throw .noLayers(prefix: prefix) }
+        return indexed.map { entry in
+            let bias = "\(prefix)\(entry.index).bias"
+            return SafetensorsLayerTensors(
+                index: entry.index, weight: entry.name, bias: file.tensors[bias] == nil ? nil : bias)
+        }
+    }
+
+    /// The values of layer tensor `name` as floats, refusing integer dtypes and non-finite values.
+    private static func parameters(_ name: String, in file: SafetensorsFile) throws(SafetensorsError) -> [Float] {
+        let info = file.tensors[name]!
+        guard !info.dtype.isInteger else { throw .integerTensor(tensor: name, dtype: info.dtype.rawValue) }
+        let values = try file.floats(name)
+        if let flat = values.firstIndex(where: { !$0.isFinite }) {
+            var index: [Int] = []
+            var remainder = flat
+            for dimension in info.shape.reversed() {
+                index.append(remainder % dimension)
+                remainder /= dimension
+            }
+            throw .nonFiniteValue(tensor: name, index: index.reversed(), value: values[flat])
+        }
+        return values
     }
 
     /// The prefix `P` for which the file has `P<integer>.weight` tensors, if exactly one exists.
@@ -107,13 +158,13 @@ extension DenseModel {
         return prefix
     }
 
-    /// The layer index of `<prefix><index>.weight`, or `nil` if `name` is not of that form.
-    private static func layerIndex(of name: String, prefix: String) -> Int? {
+    /// The layer index of `<prefix><index><suffix>`, or `nil` if `name` is not of that form.
+    private static func layerIndex(of name: String, prefix: String, suffix: String) -> Int? {
         // Compared as UTF-8 bytes: String comparison uses canonical equivalence, which could make the
         // prefix match a differently encoded name and then split it at the wrong place.
         let utf8 = Array(name.utf8)
         let head = Array(prefix.utf8)
-        let tail = Array(".weight".utf8)
+        let tail = Array(suffix.utf8)
         guard utf8.count > head.count + tail.count, utf8.starts(with: head),
             utf8.suffix(tail.count).elementsEqual(tail)
         else { return nil }
@@ -149,5 +200,22 @@ extension DenseModel {
         }
         guard activations.count == layers else { throw .activationCount(expected: layers, got: activations.count) }
         return activations
+    }
+}
+
+/// The tensors one layer of a safetensors model is read from (see ``DenseModel/layerTensors(in:prefix:)``).
+public struct SafetensorsLayerTensors: Sendable, Equatable {
+    /// The layer's index in the tensor names (`2` for `net.2.weight`), not its position in the stack.
+    public let index: Int
+    /// The weight tensor's name.
+    public let weight: String
+    /// The bias tensor's name, or `nil` if the file has none for this layer (zeros are used).
+    public let bias: String?
+
+    /// Names the tensors of the layer with index `index`.
+    public init(index: Int, weight: String, bias: String?) {
+        self.index = index
+        self.weight = weight
+        self.bias = bias
     }
 }

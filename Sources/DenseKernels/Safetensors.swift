@@ -41,6 +41,14 @@ public struct SafetensorsFile: Sendable {
         /// FP8 with 5 exponent and 2 mantissa bits (`float8_e5m2`).
         case f8E5M2 = "F8_E5M2"
 
+        /// Whether the elements are integers or booleans rather than floating-point numbers.
+        public var isInteger: Bool {
+            switch self {
+            case .bool, .u8, .i8, .u16, .i16, .u32, .i32, .u64, .i64: return true
+            case .f16, .bf16, .f32, .f64, .f8E4M3, .f8E5M2: return false
+            }
+        }
+
         /// The bytes one element occupies.
         public var byteSize: Int {
             switch self {

@@ -49,6 +49,13 @@ public enum SafetensorsError: Error, Equatable, Sendable, CustomStringConvertibl
     case unknownActivation(String)
     /// The layers are individually valid but do not form a model.
     case model(DenseModelError)
+    /// A layer tensor holds integers (or booleans): the file does not say how they were quantised, so
+    /// reading them as floats would compute with the raw codes.
+    case integerTensor(tensor: String, dtype: String)
+    /// A layer tensor holds a NaN or an infinity (after conversion to float32), at this index.
+    case nonFiniteValue(tensor: String, index: [Int], value: Float)
+    /// A `<prefix><index>.bias` tensor has no `<prefix><index>.weight` beside it.
+    case orphanBias(tensor: String, missingWeight: String)
 
     /// What is wrong, in words a user can act on.
     public var description: String {
@@ -109,6 +116,15 @@ public enum SafetensorsError: Error, Equatable, Sendable, CustomStringConvertibl
             return "unknown activation '\(name)'; use one of \(known)"
         case .model(let error):
             return "the layers do not form a model: \(error)"
+        case .integerTensor(let tensor, let dtype):
+            return "tensor '\(tensor)' is \(dtype): integer weights are refused because the file does not say how "
+                + "they were quantised; save the layers as F32, F16 or BF16 (dequantised)"
+        case .nonFiniteValue(let tensor, let index, let value):
+            let position = index.map(String.init).joined(separator: ", ")
+            return "tensor '\(tensor)' holds \(value) at [\(position)] (as float32); a model with NaN or infinite "
+                + "parameters computes meaningless outputs"
+        case .orphanBias(let tensor, let missingWeight):
+            return "tensor '\(tensor)' is a bias without a weight: the file has no '\(missingWeight)'"
         }
     }
 }

@@ -1,3 +1,5 @@
+import BatchKitCore
+
 /// How `batchkit serve` listens, limits request bodies and shuts down.
 public struct ServerConfiguration: Sendable, Equatable {
     /// The address to bind; loopback by default, so nothing is exposed unless asked for.
@@ -20,7 +22,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// The name reported by `GET /v2` and in the `Server` header.
     public var serverName = "batchkit"
     /// The version reported by `GET /v2`.
-    public var serverVersion = "0.1.0"
+    public var serverVersion = BatchKitVersion.current
 
     /// The defaults: 127.0.0.1:8000, 64 MiB bodies, 10 s drain.
     public init() {}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BatchKitCore
 import Dispatch
 
 /// The `batchkit-bench` command line: the benchmark scenarios and the pooling of their reports.
@@ -10,12 +11,18 @@ struct BatchKitBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "batchkit-bench",
         abstract: "Benchmarks of the compute core and the batch processor, and pooling of their reports.",
+        version: BatchKitVersion.current,
         subcommands: [
             BenchCommand.self, PoolCommand.self, WorkloadCommand.self, CostTableCommand.self,
             SimulateCommand.self, SimulationCheckCommand.self,
         ],
         defaultSubcommand: BenchCommand.self
     )
+
+    /// Runs the command; a bad flag gets one line and exit status 64.
+    static func main() async {
+        await mainReportingErrorsInOneLine()
+    }
 }
 
 /// The process entry: runs ``BatchKitBench`` in a task while the main thread waits for it.

@@ -39,6 +39,11 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     mutating func run() async throws {
+        // Everything that could fail after a run of minutes is checked first (the paths in validate()).
+        if options.plotPath != nil, let problem = Plotter.problem() {
+            Console.progress("batchkit-bench bench: error: --plot: \(problem)")
+            throw ExitCode.validationFailure
+        }
         let selected = try BenchScenario.parseList(options.scenarios)
         let names = try options.modelNames()
         let (blasThreads, smallBatchLimit) = (options.blasThreads, options.smallBatchLimit)
@@ -203,7 +208,9 @@ struct BenchCommand: AsyncParsableCommand {
         let data = try report.jsonData()
         let (jsonPath, plotPath) = (options.jsonPath, options.plotPath)
         if let jsonPath {
-            try data.write(to: URL(fileURLWithPath: jsonPath))
+            let file = try OutputFile(path: jsonPath)
+            try data.withUnsafeBytes { try file.write($0) }
+            try file.commit()
             Console.progress("wrote \(jsonPath)")
         }
         if let plotPath {

@@ -1,3 +1,4 @@
+import BatchKitCore
 import FoundationEssentials
 
 #if canImport(Glibc)
@@ -33,6 +34,17 @@ enum Plotter {
         defer { if let temporary { unlink(temporary) } }
         let status = try spawn(["python3", script, input!, pngPath])
         guard status == 0 else { throw Failure(description: "\(script) exited with status \(status)") }
+    }
+
+    /// Why a plot could not be drawn at all (no script, no `python3`), checked before a run; `nil` if it can.
+    static func problem() -> String? {
+        guard locateScript() != nil else {
+            return "cannot find scripts/plot_bench.py next to the batchkit-bench binary or in the working directory; "
+                + "set BATCHKIT_PLOT_SCRIPT to its path"
+        }
+        let path = Console.environment("PATH")
+        let found = path.split(separator: ":").contains { access("\($0)/python3", X_OK) == 0 }
+        return found ? nil : "python3 is not on PATH; install it or drop --plot and plot the --json file later"
     }
 
     /// `BATCHKIT_PLOT_SCRIPT`, else `scripts/plot_bench.py` in a directory above the binary (a checkout's

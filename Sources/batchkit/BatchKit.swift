@@ -1,4 +1,5 @@
 import ArgumentParser
+import BatchKitCore
 
 /// The `batchkit` command line: batched inference over `.npy` files.
 ///
@@ -9,9 +10,15 @@ struct BatchKit: AsyncParsableCommand {
         commandName: "batchkit",
         abstract: "Batched dense-model inference on OpenBLAS: serve models, or run them over files.",
         // One command per line, so adding one is a one-line change.
+        version: BatchKitVersion.current,
         subcommands: [
             ServeCommand.self,
             InferCommand.self,
         ]
     )
+
+    /// Runs the command; a bad flag gets one line and exit status 64.
+    static func main() async {
+        await mainReportingErrorsInOneLine()
+    }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BatchKitCore
 import BatchProcessing
+import DenseBatching
 import DenseKernels
 
 /// `batchkit infer`: runs every row of a `.npy` matrix through the batch processor and saves the outputs.
@@ -11,7 +12,10 @@ struct InferCommand: AsyncParsableCommand {
         discussion: """
             Each input row is submitted as its own item, so the output is what the batched serving path \
             computes. The input is a 2-D float32 or float64 .npy (rows, features); the output is float32 \
-            (rows, outputs) in input order, written atomically: a failed run leaves nothing at --output.
+            (rows, outputs) in input order. A regular --output (or a new one) is written atomically through \
+            a temporary file in its directory, removed on any failure and on SIGINT/SIGTERM, so a failed run \
+            leaves nothing at --output; a device or FIFO is written in place, a symbolic link is followed to \
+            its target, and - is standard output.
             """
     )
 
@@ -24,7 +28,7 @@ struct InferCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The input matrix: a 2-D float32/float64 .npy.", valueName: "file.npy"))
     var input: String
 
-    @Option(help: ArgumentHelp("Where to write the float32 outputs.", valueName: "file.npy"))
+    @Option(help: ArgumentHelp("Where to write the float32 outputs (- for standard output).", valueName: "file.npy"))
     var output: String
 
     @Option(
@@ -38,28 +42,49 @@ struct InferCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Priority of every item: \(BatchPriority.allCases.map(\.description).joined(separator: ", ")).",
+            "Priority of every item: \(BatchPriority.allCases.map(\.description).joined(separator: ", ")) "
+                + "(default: none, the priority queue stays off).",
             valueName: "level"),
         transform: { text in
             guard let priority = BatchPriority(name: text) else {
                 let known = BatchPriority.allCases.map(\.description).joined(separator: ", ")
-                throw ValidationError("unknown priority '\(text)'; choose from \(known)")
+                throw ValidationError("choose from \(known)")
             }
             return priority
         })
     var priority: BatchPriority?
+
+    @Option(
+        name: .customLong("non-finite"),
+        help: ArgumentHelp(
+            "NaN or infinite inputs: propagate (computed as float64 NumPy does: NaN in, NaN out) or reject "
+                + "(fail, naming the row) (default: propagate).", valueName: "policy"),
+        transform: { text in
+            guard let policy = NonFinitePolicy(rawValue: text.lowercased()) else {
+                throw ValidationError("choose propagate or reject")
+            }
+            return policy
+        })
+    var nonFinite: NonFinitePolicy = .propagate
 
     @OptionGroup var scheduler: SchedulerOptions
 
     @Flag(help: "No progress or summary on standard error.")
     var quiet = false
 
+    @Flag(help: "Also say what was loaded and assumed (the layers read, a layer without a bias computed with zeros).")
+    var verbose = false
+
     mutating func run() async throws {
         var settings = scheduler.settings(over: SchedulerSettings())
         settings.priority = priority
+        settings.nonFiniteInputs = nonFinite
         let progress = ProgressLine(label: "infer", enabled: !quiet)
         do {
-            let loaded = try ModelLoader.load(model, activations: activations, prefix: prefix)
+            let verbose = verbose
+            let loaded = try ModelLoader.load(model, activations: activations, prefix: prefix) { note in
+                if verbose { Console.progress("batchkit infer: \(note)") }
+            }
             let summary = try await InferPipeline.run(
                 model: loaded, inputPath: input, outputPath: output, settings: settings
             ) { done, total in progress.update(done: done, total: total, unit: "rows") }
@@ -74,7 +99,7 @@ struct InferCommand: AsyncParsableCommand {
             progress.finish()
             // One line, then a failing exit status; ArgumentParser would add usage text to a thrown error.
             Console.progress("batchkit infer: error: \(error)")
-            throw ExitCode.failure
+            throw error.isFlagError ? ExitCode.validationFailure : ExitCode.failure
         }
     }
 }

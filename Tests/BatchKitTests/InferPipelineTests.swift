@@ -1,5 +1,6 @@
 import BatchKitCore
 import BatchProcessing
+import DenseBatching
 import DenseKernels
 import Foundation
 import Testing
@@ -130,6 +131,104 @@ import Testing
         #expect(throws: InferError.self) { try ModelLoader.load(scratch.file("missing.safetensors")) }
         #expect(throws: InferError.self) { try ModelLoader.load("linear256", activations: "relu") }
         #expect(!FileManager.default.fileExists(atPath: scratch.file("y.npy")))
+    }
+
+    @Test func nonFiniteInputsPropagateOrFailNamingTheRow() async throws {
+        let scratch = try Scratch()
+        let rows = 50
+        var values = Self.randomRows(rows, 256, seed: 4)
+        values[17 * 256 + 5] = .nan
+        values[30 * 256 + 9] = .infinity
+        try NpyArray(shape: [rows, 256], values: values).write(to: scratch.file("x.npy"))
+
+        var settings = Self.settings
+        _ = try await InferPipeline.run(
+            model: .linear256(), inputPath: scratch.file("x.npy"), outputPath: scratch.file("y.npy"),
+            settings: settings)
+        let output = try NpyArray(contentsOf: scratch.file("y.npy")).values
+        let row = { (index: Int) in output[(index * 256)..<((index + 1) * 256)] }
+        #expect(row(17).allSatisfy { $0.isNaN })
+        #expect(row(30).allSatisfy { !$0.isFinite })
+        #expect((0..<rows).filter { $0 != 17 && $0 != 30 }.allSatisfy { row($0).allSatisfy { $0.isFinite } })
+
+        settings.nonFiniteInputs = .reject
+        let error = await #expect(throws: InferError.self) {
+            try await InferPipeline.run(
+                model: .linear256(), inputPath: scratch.file("x.npy"), outputPath: scratch.file("z.npy"),
+                settings: settings)
+        }
+        #expect(error?.description.hasPrefix("input \(scratch.file("x.npy")) row 17 holds nan at column 5;") == true)
+        #expect(!FileManager.default.fileExists(atPath: scratch.file("z.npy")))
+    }
+
+    @Test func missingBiasIsNotedAndOrphanBiasRefused() throws {
+        let scratch = try Scratch()
+        var writer = SafetensorsWriter(metadata: ["activations": "relu,identity"])
+        try writer.add("0.weight", shape: [3, 2], values: .init(repeating: 0.5, count: 6))
+        try writer.add("0.bias", shape: [3], values: [1, 2, 3])
+        try writer.add("2.weight", shape: [1, 3], values: [1, 1, 1])
+        try writer.write(to: scratch.file("m.safetensors"))
+        var notes: [String] = []
+        let model = try ModelLoader.load(scratch.file("m.safetensors")) { notes.append($0) }
+        #expect(model.layers.count == 2)
+        #expect(notes.contains { $0.contains("layer 1 ('2.weight') has no bias tensor; it is computed with zeros") })
+
+        try writer.add("4.bias", shape: [1], values: [0])
+        try writer.write(to: scratch.file("orphan.safetensors"))
+        let error = #expect(throws: InferError.self) { try ModelLoader.load(scratch.file("orphan.safetensors")) }
+        #expect(error?.description.contains("tensor '4.bias' is a bias without a weight") == true)
+    }
+
+    @Test func outputThroughSymlinkAndFifoKeepsThemWhatTheyAre() async throws {
+        let scratch = try Scratch()
+        let rows = 20
+        let values = Self.randomRows(rows, 256, seed: 6)
+        try NpyArray(shape: [rows, 256], values: values).write(to: scratch.file("x.npy"))
+        let expected = DenseModel.linear256().predict(values)
+
+        // A symlink: the target is replaced, the link stays a link.
+        try NpyArray(vector: [0]).write(to: scratch.file("target.npy"))
+        try FileManager.default.createSymbolicLink(atPath: scratch.file("link.npy"), withDestinationPath: "target.npy")
+        _ = try await InferPipeline.run(
+            model: .linear256(), inputPath: scratch.file("x.npy"), outputPath: scratch.file("link.npy"),
+            settings: Self.settings)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: scratch.file("link.npy")) == "target.npy")
+        let viaLink = try NpyArray(contentsOf: scratch.file("target.npy"))
+        #expect(viaLink.shape == [rows, 256])
+        #expect(zip(viaLink.values, expected).allSatisfy { abs($0 - $1) < 1e-4 })
+
+        // A FIFO: written in place, still a FIFO afterwards, nothing else left in the folder.
+        let fifo = scratch.file("pipe.npy")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let reader = Task.detached { () -> [UInt8] in
+            let descriptor = open(fifo, O_RDONLY)
+            defer { close(descriptor) }
+            var bytes: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            while case let count = chunk.withUnsafeMutableBytes({ read(descriptor, $0.baseAddress!, $0.count) }),
+                count > 0
+            {
+                bytes += chunk[..<count]
+            }
+            return bytes
+        }
+        _ = try await InferPipeline.run(
+            model: .linear256(), inputPath: scratch.file("x.npy"), outputPath: fifo, settings: Self.settings)
+        let viaFifo = try NpyArray(bytes: await reader.value)
+        #expect(viaFifo.values == viaLink.values)
+        var info = stat()
+        #expect(lstat(fifo, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO)
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: scratch.path).sorted() == [
+                "link.npy", "pipe.npy", "target.npy", "x.npy",
+            ])
+
+        let directory = await #expect(throws: InferError.self) {
+            try await InferPipeline.run(
+                model: .linear256(), inputPath: scratch.file("x.npy"), outputPath: scratch.path,
+                settings: Self.settings)
+        }
+        #expect(directory?.description == "cannot write output \(scratch.path): it is a directory")
     }
 
     @Test func emptyInputWritesAnEmptyMatrix() async throws {

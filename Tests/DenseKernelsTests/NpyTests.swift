@@ -85,6 +85,20 @@ private func npy(_ header: String, data: [UInt8] = [], major: UInt8 = 1) -> [UIn
     return [0x93] + Array("NUMPY".utf8) + [major, 0] + length + text + data
 }
 
+/// Everything a reader of `path` (a FIFO, say) gets until the writer closes it.
+func readAll(_ path: String) -> [UInt8] {
+    let descriptor = open(path, O_RDONLY)
+    guard descriptor >= 0 else { return [] }
+    defer { close(descriptor) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress!, $0.count) }
+        if count <= 0 { return bytes }
+        bytes += chunk[..<count]
+    }
+}
+
 /// The little-endian bytes of `values` as float32.
 private func f4(_ values: [Float]) -> [UInt8] {
     values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }
@@ -203,6 +217,161 @@ private func dict(_ descr: String = "<f4", shape: String) -> String {
             #expect(path == nowhere && reason.contains("No such file or directory"))
         }
         #expect(!FileManager.default.fileExists(atPath: nowhere))
+    }
+
+    // MARK: Where writes go (OutputFile)
+
+    @Test func writeFollowsSymlinksAndKeepsPermissions() throws {
+        let scratch = try ScratchDirectory()
+        let target = scratch.file("real.npy")
+        try NpyArray(vector: [1]).write(to: target)
+        #expect(chmod(target, 0o600) == 0)
+        try FileManager.default.createSymbolicLink(atPath: scratch.file("link.npy"), withDestinationPath: "real.npy")
+        try NpyArray(vector: [2, 3]).write(to: scratch.file("link.npy"))
+        #expect(try NpyArray(contentsOf: target).values == [2, 3])
+        let attributes = try FileManager.default.attributesOfItem(atPath: scratch.file("link.npy"))
+        #expect(attributes[.type] as? FileAttributeType == .typeSymbolicLink)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: scratch.file("link.npy")) == "real.npy")
+        #expect((try FileManager.default.attributesOfItem(atPath: target)[.posixPermissions] as? Int) == 0o600)
+
+        // A dangling link creates its target; a chain of links is followed to the end.
+        try FileManager.default.createSymbolicLink(atPath: scratch.file("dangling"), withDestinationPath: "new.npy")
+        try FileManager.default.createSymbolicLink(
+            atPath: scratch.file("chain"), withDestinationPath: scratch.file("dangling"))
+        try NpyArray(vector: [4]).write(to: scratch.file("chain"))
+        #expect(try NpyArray(contentsOf: scratch.file("new.npy")).values == [4])
+        #expect(
+            (try FileManager.default.attributesOfItem(atPath: scratch.file("new.npy"))[.posixPermissions] as? Int)
+                == 0o644)
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: scratch.path).sorted() == [
+                "chain", "dangling", "link.npy", "new.npy", "real.npy",
+            ])
+
+        // A link loop and a link to a directory are refused, naming why.
+        try FileManager.default.createSymbolicLink(atPath: scratch.file("loop"), withDestinationPath: "loop")
+        #expect(throws: NpyError.io(path: scratch.file("loop"), reason: "Too many levels of symbolic links")) {
+            try NpyArray(vector: [1]).write(to: scratch.file("loop"))
+        }
+        try FileManager.default.createSymbolicLink(atPath: scratch.file("dir"), withDestinationPath: scratch.path)
+        #expect(throws: NpyError.io(path: scratch.file("dir"), reason: "it links to directory \(scratch.path)")) {
+            try NpyArray(vector: [1]).write(to: scratch.file("dir"))
+        }
+    }
+
+    @Test func fifoIsWrittenInPlaceNotReplaced() async throws {
+        let scratch = try ScratchDirectory()
+        let fifo = scratch.file("pipe.npy")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        // Opening a FIFO for writing waits for a reader, as for any writer.
+        let reader = Task.detached { readAll(fifo) }
+        let array = try NpyArray(shape: [2, 2], values: [1, 2, 3, 4])
+        try array.write(to: fifo)
+        #expect(try NpyArray(bytes: await reader.value) == array)
+        var info = stat()
+        #expect(lstat(fifo, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path) == ["pipe.npy"])
+    }
+
+    @Test func abandonedOutputLeavesNothingAndTargetUntouched() throws {
+        let scratch = try ScratchDirectory()
+        let path = scratch.file("out.npy")
+        try NpyArray(vector: [7]).write(to: path)
+        let file = try OutputFile(path: path)
+        let temporary = try #require(file.temporaryPath)
+        #expect(temporary.hasPrefix(scratch.file(".out.npy.tmp-")))
+        try [UInt8](repeating: 1, count: 3_000_000).withUnsafeBytes { try file.write($0) }
+        #expect(FileManager.default.fileExists(atPath: temporary))
+        file.abandon()
+        #expect(!FileManager.default.fileExists(atPath: temporary))
+        #expect(try NpyArray(contentsOf: path).values == [7])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path) == ["out.npy"])
+    }
+
+    // MARK: Reading rows in blocks (NpyRowReader)
+
+    @Test func rowReaderMatchesWholeFileReadInEveryLayout() throws {
+        let scratch = try ScratchDirectory()
+        let rows = 37
+        let columns = 5
+        let values = (0..<(rows * columns)).map { Float($0) * 0.25 - 3 }
+        let layouts: [(String, Bool, (Float) -> [UInt8])] = [
+            ("<f4", false, { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }),
+            (">f4", false, { withUnsafeBytes(of: $0.bitPattern.bigEndian, Array.init) }),
+            ("<f8", true, { withUnsafeBytes(of: Double($0).bitPattern.littleEndian, Array.init) }),
+            (">f8", true, { withUnsafeBytes(of: Double($0).bitPattern.bigEndian, Array.init) }),
+            ("<f2", false, { withUnsafeBytes(of: Float16($0).bitPattern.littleEndian, Array.init) }),
+        ]
+        for (descr, fortran, encode) in layouts {
+            for fortranOrder in Set([false, fortran, true]) {
+                let ordered =
+                    fortranOrder
+                    ? (0..<columns).flatMap { c in (0..<rows).map { r in values[r * columns + c] } } : values
+                let header =
+                    "{'descr': '\(descr)', 'fortran_order': \(fortranOrder ? "True" : "False"), 'shape': (\(rows), \(columns)), }"
+                let path = scratch.file("m.npy")
+                try Data(npy(header, data: ordered.flatMap(encode))).write(to: URL(fileURLWithPath: path))
+                let whole = try NpyArray(contentsOf: path)
+                let reader = try NpyRowReader(path: path)
+                #expect(reader.shape == [rows, columns] && reader.rowsRead == 0)
+                var streamed = [Float](repeating: .nan, count: rows * columns)
+                var row = 0
+                for block in [1, 7, 16, 0, 13] {
+                    try streamed.withUnsafeMutableBufferPointer {
+                        try reader.read(rows: block, into: $0.baseAddress! + row * columns)
+                    }
+                    row += block
+                }
+                #expect(row == rows && reader.rowsRead == rows)
+                #expect(streamed == whole.values, "\(descr) fortran \(fortranOrder)")
+            }
+        }
+    }
+
+    @Test func rowReaderChecksTheFileBeforeReadingData() throws {
+        let scratch = try ScratchDirectory()
+        let path = scratch.file("short.npy")
+        try Data(npy(dict(shape: "(4, 3)"), data: f4(Array(repeating: 1, count: 11))))
+            .write(to: URL(fileURLWithPath: path))
+        #expect(throws: NpyError.dataSizeMismatch(expected: 48, got: 44)) { try NpyRowReader(path: path) }
+        try Data(npy(dict("<i8", shape: "(4, 3)"))).write(to: URL(fileURLWithPath: path))
+        #expect(throws: NpyError.unsupportedDType("'<i8'")) { try NpyRowReader(path: path) }
+        try Data("not numpy at all".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: NpyError.badMagic) { try NpyRowReader(path: path) }
+        #expect(throws: NpyError.io(path: scratch.file("none.npy"), reason: "No such file or directory")) {
+            try NpyRowReader(path: scratch.file("none.npy"))
+        }
+        #expect(throws: NpyError.io(path: scratch.path, reason: "it is a directory")) {
+            try NpyRowReader(path: scratch.path)
+        }
+    }
+
+    @Test func rowReaderStreamsFromAPipeAndNoticesItEndingEarly() throws {
+        func pipeReader(_ bytes: [UInt8]) throws -> (NpyRowReader, Int32) {
+            var ends: [Int32] = [0, 0]
+            #expect(pipe(&ends) == 0)
+            let writer = ends[1]
+            Thread.detachNewThread {
+                _ = bytes.withUnsafeBytes { write(writer, $0.baseAddress!, $0.count) }
+                close(writer)
+            }
+            return (try NpyRowReader(fileDescriptor: ends[0], name: "standard input"), ends[0])
+        }
+        let values = (0..<12).map(Float.init)
+        let (reader, descriptor) = try pipeReader(npy(dict(shape: "(4, 3)"), data: f4(values)))
+        defer { close(descriptor) }
+        var got = [Float](repeating: 0, count: 12)
+        try got.withUnsafeMutableBufferPointer { try reader.read(rows: 4, into: $0.baseAddress!) }
+        #expect(got == values)
+
+        let (short, shortDescriptor) = try pipeReader(npy(dict(shape: "(4, 3)"), data: f4(Array(values.prefix(10)))))
+        defer { close(shortDescriptor) }
+        try got.withUnsafeMutableBufferPointer { try short.read(rows: 3, into: $0.baseAddress!) }
+        #expect(throws: NpyError.dataSizeMismatch(expected: 48, got: 40)) {
+            try got.withUnsafeMutableBufferPointer { try short.read(rows: 1, into: $0.baseAddress!) }
+        }
+        let fortran = "{'descr': '<f4', 'fortran_order': True, 'shape': (4, 3), }"
+        #expect(throws: NpyError.self) { _ = try pipeReader(npy(fortran, data: f4(values))) }
     }
 
     @Test func readingMissingFileOrDirectory() throws {

@@ -572,6 +572,96 @@ private func sameValue(_ a: Float, _ b: Float) -> Bool { a == b || (a.isNaN && b
         }
     }
 
+    @Test func integerLayerTensorsAreRefused() throws {
+        // A 2 × 2 I8 weight: read as raw codes cast to float, it would compute with 1, -2, 3, 4.
+        for dtype in ["I8", "U8", "I16", "U16", "I32", "U32", "I64", "U64", "BOOL"] {
+            let size = SafetensorsFile.DType(rawValue: dtype)!.byteSize
+            let header = """
+                {"l.0.weight":{"dtype":"\(dtype)","shape":[2,2],"data_offsets":[0,\(4 * size)]},\
+                "__metadata__":{"activations":"relu"}}
+                """
+            let file = try SafetensorsFile(bytes: safetensors(header, data: .init(repeating: 1, count: 4 * size)))
+            #expect(throws: SafetensorsError.integerTensor(tensor: "l.0.weight", dtype: dtype)) {
+                try DenseModel(safetensors: file)
+            }
+        }
+        // An integer bias beside a float weight is refused the same way.
+        let header = """
+            {"l.0.weight":{"dtype":"F32","shape":[1,1],"data_offsets":[0,4]},\
+            "l.0.bias":{"dtype":"I32","shape":[1],"data_offsets":[4,8]}}
+            """
+        let file = try SafetensorsFile(bytes: safetensors(header, data: f32Bytes([1]) + [1, 0, 0, 0]))
+        let error = #expect(throws: SafetensorsError.integerTensor(tensor: "l.0.bias", dtype: "I32")) {
+            try DenseModel(safetensors: file, activations: [.identity])
+        }
+        #expect(error?.description.contains("quantised") == true)
+    }
+
+    @Test(arguments: [Float.nan, .infinity, -.infinity])
+    func nonFiniteParametersAreRefusedWithTheirIndex(value: Float) throws {
+        var weights = [Float](repeating: 0.5, count: 12)
+        weights[7] = value
+        var writer = SafetensorsWriter(metadata: ["activations": "relu,softmax"])
+        try writer.add("net.0.weight", shape: [3, 4], values: weights)
+        try writer.add("net.2.weight", shape: [2, 3], values: .init(repeating: 1, count: 6))
+        try writer.add("net.2.bias", shape: [2], values: [0, value])
+        let file = try SafetensorsFile(bytes: writer.encoded())
+        /// The tensor, index and value `load` refused, or `nil` if it did not fail that way.
+        func refusal(_ load: () throws -> DenseModel) -> (String, [Int], Float)? {
+            do {
+                _ = try load()
+            } catch let error as SafetensorsError {
+                if case .nonFiniteValue(let tensor, let index, let got) = error { return (tensor, index, got) }
+            } catch {}
+            return nil
+        }
+        func same(_ a: Float, _ b: Float) -> Bool { a.isNaN ? b.isNaN : a == b }
+
+        let weight = refusal { try DenseModel(safetensors: file) }
+        #expect(weight?.0 == "net.0.weight" && weight?.1 == [1, 3] && weight.map { same($0.2, value) } == true)
+        let message = SafetensorsError.nonFiniteValue(tensor: "net.0.weight", index: [1, 3], value: value).description
+        #expect(message.contains("'net.0.weight' holds \(value) at [1, 3]"))
+
+        // The bias is checked too, with its own index; F16 and F64 values that are not finite as float32 too.
+        var biasOnly = SafetensorsWriter(metadata: ["activations": "relu"])
+        try biasOnly.add("0.weight", shape: [2, 2], values: [1, 2, 3, 4], dtype: .f16)
+        try biasOnly.add("0.bias", shape: [2], values: [0, value], dtype: .f16)
+        let bias = refusal { try DenseModel(safetensors: SafetensorsFile(bytes: biasOnly.encoded())) }
+        #expect(bias?.0 == "0.bias" && bias?.1 == [1] && bias.map { same($0.2, value) } == true)
+        if value == .infinity {
+            let header = """
+                {"0.weight":{"dtype":"F64","shape":[1,1],"data_offsets":[0,8]},"__metadata__":{"activations":"relu"}}
+                """
+            let huge = withUnsafeBytes(of: (1e300 as Double).bitPattern.littleEndian, Array.init)
+            #expect(throws: SafetensorsError.nonFiniteValue(tensor: "0.weight", index: [0, 0], value: .infinity)) {
+                try DenseModel(safetensors: SafetensorsFile(bytes: safetensors(header, data: huge)))
+            }
+        }
+    }
+
+    @Test func biasWithoutWeightIsRefusedAndMissingBiasesAreListed() throws {
+        let file = try layerFile(
+            [("net.0.weight", [3, 2]), ("net.0.bias", [3]), ("net.2.weight", [2, 3]), ("net.4.bias", [2])],
+            metadata: ["activations": "relu,identity"])
+        let error = #expect(throws: SafetensorsError.orphanBias(tensor: "net.4.bias", missingWeight: "net.4.weight")) {
+            try DenseModel(safetensors: file)
+        }
+        #expect(error?.description == "tensor 'net.4.bias' is a bias without a weight: the file has no 'net.4.weight'")
+        #expect(throws: SafetensorsError.orphanBias(tensor: "net.4.bias", missingWeight: "net.4.weight")) {
+            try DenseModel.layerTensors(in: file)
+        }
+
+        let fine = try layerFile(
+            [("net.0.weight", [3, 2]), ("net.0.bias", [3]), ("net.2.weight", [2, 3])],
+            metadata: ["activations": "relu,identity"])
+        #expect(
+            try DenseModel.layerTensors(in: fine) == [
+                SafetensorsLayerTensors(index: 0, weight: "net.0.weight", bias: "net.0.bias"),
+                SafetensorsLayerTensors(index: 2, weight: "net.2.weight", bias: nil),
+            ])
+        #expect(try DenseModel(safetensors: fine).layers[1].bias == [0, 0])
+    }
+
     @Test func writerRejectsBadTensors() throws {
         var writer = SafetensorsWriter()
         try writer.add("a", shape: [1], values: [1])
@@ -606,7 +696,9 @@ private func sameValue(_ a: Float, _ b: Float) -> Bool { a == b || (a.isNaN && b
             (.layerShapeMismatch(tensor: "t", expectedInputs: 3, got: 2), "produces 3"),
             (.biasLengthMismatch(tensor: "t", expected: 3, got: 2), "3 outputs"),
             (.activationCount(expected: 2, got: 1), "one per layer"), (.unknownActivation("x"), "relu"),
-            (.model(.noLayers), "no layers"),
+            (.model(.noLayers), "no layers"), (.integerTensor(tensor: "t", dtype: "I8"), "'t' is I8"),
+            (.nonFiniteValue(tensor: "t", index: [2, 5], value: .nan), "'t' holds nan at [2, 5]"),
+            (.orphanBias(tensor: "l.3.bias", missingWeight: "l.3.weight"), "no 'l.3.weight'"),
         ]
         for (error, fragment) in cases { #expect(error.description.contains(fragment), "\(error)") }
     }
