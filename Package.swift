@@ -8,6 +8,8 @@ let package = Package(
         .library(name: "BatchProcessing", targets: ["BatchProcessing"]),
         .library(name: "DenseBatching", targets: ["DenseBatching"]),
         .library(name: "BatchSimulation", targets: ["BatchSimulation"]),
+        // The command lines' shared parsing and pipelines, a product so the fuzz package can reach them.
+        .library(name: "BatchKitCore", targets: ["BatchKitCore"]),
         .executable(name: "batchkit", targets: ["batchkit"]),
         .executable(name: "batchkit-bench", targets: ["batchkit-bench"]),
     ],
@@ -56,10 +58,14 @@ let package = Package(
         .target(name: "DenseBatching", dependencies: ["BatchProcessing", "DenseKernels", "Locking"]),
         // What the command lines share (console output, number formatting, progress, the scheduler and serve flags)
         // and `infer`'s pipeline, kept out of the executables so tests can call it.
+        // Removes `infer`'s temporary output files on SIGINT/SIGTERM/SIGHUP; C, so the handler is
+        // async-signal-safe.
+        .target(name: "CSignalCleanup"),
         .target(
             name: "BatchKitCore",
             dependencies: [
-                "DenseKernels", "BatchProcessing", "DenseBatching", .product(name: "Logging", package: "swift-log"),
+                "CSignalCleanup", "DenseKernels", "BatchProcessing", "DenseBatching",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,7 +1,8 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// libFuzzer targets for the file readers and the configuration validation (issue #6).
+// libFuzzer targets for the file readers (whole and streamed), the configuration validation and the
+// command lines' scheduler flags.
 //
 // A separate package so the root package's build, tests and CI never see `-sanitize=fuzzer`; build and
 // run them with `scripts/fuzz.sh`. Each target's source defines `LLVMFuzzerTestOneInput` and no
@@ -21,6 +22,19 @@ let package = Package(
         .executableTarget(
             name: "FuzzNpy",
             dependencies: ["CLibFuzzer", .product(name: "DenseKernels", package: "swift-batch-processing")]
+        ),
+        .executableTarget(
+            name: "FuzzNpyStream",
+            dependencies: ["CLibFuzzer", .product(name: "DenseKernels", package: "swift-batch-processing")]
+        ),
+        .executableTarget(
+            name: "FuzzInferFlags",
+            dependencies: [
+                "CLibFuzzer",
+                .product(name: "BatchKitCore", package: "swift-batch-processing"),
+                .product(name: "BatchProcessing", package: "swift-batch-processing"),
+                .product(name: "DenseKernels", package: "swift-batch-processing"),
+            ]
         ),
         .executableTarget(
             name: "FuzzConfiguration",

@@ -27,7 +27,7 @@ fi
 seconds="${1:-60}"
 [ $# -gt 0 ] && shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzSafetensors FuzzNpy FuzzConfiguration)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzSafetensors FuzzNpy FuzzNpyStream FuzzConfiguration FuzzInferFlags)
 
 # -sanitize=fuzzer instruments every module for coverage and links libFuzzer; each target's main.swift
 # hands control to it (see Fuzz/Sources/CLibFuzzer/libfuzzer.h).

@@ -13,11 +13,15 @@ public import DenseKernels
 /// `batchkit infer`: every row of an input matrix goes through a ``BatchProcessor`` as its own item, so
 /// the output is exactly what the batched serving path computes.
 public enum InferPipeline {
-    /// Reads `inputPath`, runs every row through `model`, and writes a float32 `[rows, outputs]` `.npy` to
-    /// `outputPath` in input order.
+    /// Streams `inputPath` through `model` and writes a float32 `[rows, outputs]` `.npy` to `outputPath`
+    /// in input order.
     ///
-    /// Problems with the files are found before anything is computed, and the output is written
-    /// atomically at the end, so a failed run leaves nothing at `outputPath`.
+    /// Memory stays bounded whatever the file's size: the input is read a block of rows at a time, at
+    /// most ``plan(model:settings:)``'s window of items is in flight, and each output row is written as
+    /// soon as every row before it is done. Problems found before computing (the header, the width, the
+    /// output's folder) fail fast; a regular or new `outputPath` gets the output atomically (see
+    /// ``OutputFile``), so a failed run leaves nothing there. `-` reads standard input or writes
+    /// standard output.
     ///
     /// - Parameter progress: called with rows done and total rows, every ``progressInterval`` rows
     ///   and at the end.
@@ -28,38 +32,66 @@ public enum InferPipeline {
         settings: SchedulerSettings,
         progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }
     ) async throws(InferError) -> InferSummary {
-        _ = try plan(model: model, settings: settings)
+        let (_, window) = try plan(model: model, settings: settings)
         try checkWritable(outputPath)
-        let input: NpyArray
-        do {
-            input = try NpyArray(contentsOf: inputPath)
-        } catch {
-            if case .io(_, let reason) = error { throw .unreadableInput(path: inputPath, reason: reason) }
-            throw .badInput(path: inputPath, error)
+        let reader = try openInput(inputPath)
+        guard reader.shape.count == 2 else { throw .inputNotMatrix(path: inputPath, shape: reader.shape) }
+        guard reader.columns == model.inputWidth else {
+            throw .widthMismatch(path: inputPath, columns: reader.columns, expected: model.inputWidth)
         }
-        guard input.shape.count == 2 else { throw .inputNotMatrix(path: inputPath, shape: input.shape) }
-        guard input.shape[1] == model.inputWidth else {
-            throw .widthMismatch(path: inputPath, columns: input.shape[1], expected: model.inputWidth)
-        }
-        let (output, summary) = try await infer(
-            model: model, input: input, inputName: inputPath, settings: settings, progress: progress)
         let file = try openOutput(outputPath)
-        defer { TemporaryFileCleanup.unregister() }
-        do throws(FileIOError) {
-            let written = output.encoded().withUnsafeBytes { raw in
-                Result { () throws(FileIOError) in try file.write(raw) }
+        let cleanup = file.temporaryPath.map(TemporaryFileCleanup.register)
+        defer { cleanup.map(TemporaryFileCleanup.unregister) }
+        func written(_ body: () throws(FileIOError) -> Void) throws(InferError) {
+            do throws(FileIOError) {
+                try body()
+            } catch {
+                throw .unwritableOutput(path: outputPath, reason: error.reason)
             }
-            try written.get()
-            try file.commit()
+        }
+        do throws(InferError) {
+            let preamble = NpyArray.float32Preamble(shape: [reader.rows, model.outputWidth])
+            try written { () throws(FileIOError) in
+                try preamble.withUnsafeBytes { raw in Result { () throws(FileIOError) in try file.write(raw) } }.get()
+            }
+            let summary = try await stream(
+                model: model, rows: reader.rows, inputName: inputPath, settings: settings, window: window,
+                read: { (count, destination) throws(InferError) in
+                    do throws(NpyError) {
+                        try reader.read(rows: count, into: destination)
+                    } catch {
+                        if case .io(_, let reason) = error { throw .unreadableInput(path: inputPath, reason: reason) }
+                        throw .badInput(path: inputPath, error)
+                    }
+                },
+                write: { (_, values) throws(InferError) in
+                    try written { () throws(FileIOError) in
+                        try values.withUnsafeBufferPointer { buffer in
+                            Result { () throws(FileIOError) in try file.write(floats: buffer) }
+                        }.get()
+                    }
+                },
+                progress: progress)
+            try written { () throws(FileIOError) in try file.commit() }
+            return summary
         } catch {
             file.abandon()
-            throw .unwritableOutput(path: outputPath, reason: error.reason)
+            throw error
         }
-        return summary
     }
 
-    /// Opens `--output` by ``OutputFile``'s policy (`-` is standard output) and registers its temporary
-    /// file, if any, for removal on SIGINT/SIGTERM.
+    /// Opens `--input` and reads its header (`-` is standard input), with errors a user can act on.
+    static func openInput(_ path: String) throws(InferError) -> NpyRowReader {
+        do {
+            if path == "-" { return try NpyRowReader(fileDescriptor: 0, name: "standard input") }
+            return try NpyRowReader(path: path)
+        } catch {
+            if case .io(_, let reason) = error { throw .unreadableInput(path: path, reason: reason) }
+            throw .badInput(path: path, error)
+        }
+    }
+
+    /// Opens `--output` by ``OutputFile``'s policy (`-` is standard output).
     static func openOutput(_ path: String) throws(InferError) -> OutputFile {
         if path == "-" { return OutputFile(fileDescriptor: 1, name: "standard output") }
         let file: OutputFile
@@ -68,7 +100,6 @@ public enum InferPipeline {
         } catch {
             throw .unwritableOutput(path: path, reason: error.reason)
         }
-        if let temporary = file.temporaryPath { TemporaryFileCleanup.register(temporary) }
         return file
     }
 
@@ -129,10 +160,56 @@ public enum InferPipeline {
         let rows = input.shape[0]
         let width = model.inputWidth
         let outputWidth = model.outputWidth
+        let (_, window) = try plan(model: model, settings: settings)
+        var next = 0
+        var values = [Float](repeating: 0, count: rows * outputWidth)
+        let summary = try await stream(
+            model: model, rows: rows, inputName: inputName, settings: settings, window: window,
+            read: { count, destination in
+                input.values.withUnsafeBufferPointer { source in
+                    destination.update(from: source.baseAddress! + next * width, count: count * width)
+                }
+                next += count
+            },
+            write: { row, output in
+                values.withUnsafeMutableBufferPointer { buffer in
+                    (buffer.baseAddress! + row * outputWidth).update(from: output, count: outputWidth)
+                }
+            },
+            progress: progress)
+        let output: NpyArray
+        do {
+            output = try NpyArray(shape: [rows, outputWidth], values: values)
+        } catch {
+            preconditionFailure("output values fill their shape by construction: \(error)")
+        }
+        return (output, summary)
+    }
+
+    /// Rows read from the input at a time: enough to make each read worth a system call, few enough
+    /// that the block is small beside the window of items in flight.
+    static func blockRows(width: Int, window: Int) -> Int {
+        max(1, min(window, (1 << 20) / max(1, width * MemoryLayout<Float>.stride)))
+    }
+
+    /// The loop both entry points share: `read` fills the next rows, each becomes an item, at most
+    /// `window` are in flight, and `write` receives every output row in input order as soon as it and
+    /// every row before it are done.
+    static func stream(
+        model: DenseModel,
+        rows: Int,
+        inputName: String,
+        settings: SchedulerSettings,
+        window: Int,
+        read: (_ count: Int, _ destination: UnsafeMutablePointer<Float>) throws(InferError) -> Void,
+        write: (_ row: Int, _ values: [Float]) throws(InferError) -> Void,
+        progress: (_ done: Int, _ total: Int) -> Void
+    ) async throws(InferError) -> InferSummary {
+        let width = model.inputWidth
+        let outputWidth = model.outputWidth
         let clock = ContinuousClock()
         let started = clock.now
 
-        let (_, window) = try plan(model: model, settings: settings)
         var settings = settings
         settings.maxQueueSize = max(settings.maxQueueSize, window)
         settings.itemTimeout = settings.itemTimeout ?? .seconds(86_400)
@@ -148,12 +225,13 @@ public enum InferPipeline {
             throw .processing(row: nil, error)
         }
 
-        var values = [Float](repeating: 0, count: rows * outputWidth)
         var pending = [BatchFuture<[Float]>?](repeating: nil, count: min(window, max(rows, 1)))
         let priority = settings.priority ?? .normal
+        let block = blockRows(width: width, window: window)
+        var buffer = [Float](repeating: 0, count: min(block, max(rows, 1)) * width)
         var failure: InferError?
 
-        // Collects row `row`'s output into its place.
+        // Waits for row `row`'s output and hands it on.
         func collect(_ row: Int) async throws(InferError) {
             let slot = row % pending.count
             guard let future = pending[slot] else { return }
@@ -165,30 +243,36 @@ public enum InferPipeline {
                 throw .processing(row: row, error)
             }
             precondition(result.count == outputWidth, "the processor returned a row of the wrong width")
-            values.withUnsafeMutableBufferPointer { buffer in
-                _ = UnsafeMutableBufferPointer(rebasing: buffer[(row * outputWidth)..<((row + 1) * outputWidth)])
-                    .update(fromContentsOf: result)
-            }
+            try write(row, result)
             if (row + 1) % progressInterval == 0 { progress(row + 1, rows) }
         }
 
         do throws(InferError) {
-            for row in 0..<rows {
-                if row >= pending.count { try await collect(row - pending.count) }
-                let item = Array(input.values[(row * width)..<((row + 1) * width)])
-                if settings.nonFiniteInputs == .reject, let column = item.firstIndex(where: { !$0.isFinite }) {
-                    throw .nonFiniteInput(path: inputName, row: row, column: column, value: item[column])
+            var row = 0
+            while row < rows {
+                let count = min(block, rows - row)
+                try buffer.withUnsafeMutableBufferPointer { (values) throws(InferError) in
+                    try read(count, values.baseAddress!)
                 }
-                do {
-                    pending[row % pending.count] = try await processor.enqueuePredict(item, priority: priority)
-                } catch {
-                    throw .processing(row: row, error)
+                for offset in 0..<count {
+                    let index = row + offset
+                    if index >= pending.count { try await collect(index - pending.count) }
+                    let item = Array(buffer[(offset * width)..<((offset + 1) * width)])
+                    if settings.nonFiniteInputs == .reject, let column = item.firstIndex(where: { !$0.isFinite }) {
+                        throw .nonFiniteInput(path: inputName, row: index, column: column, value: item[column])
+                    }
+                    do {
+                        pending[index % pending.count] = try await processor.enqueuePredict(item, priority: priority)
+                    } catch {
+                        throw .processing(row: index, error)
+                    }
                 }
+                row += count
             }
             // The input has ended: drain, so the last partial batch goes now rather than after the
             // fixed or adaptive strategy's timeout (which may be long).
             await processor.stop(timeout: .seconds(86_400), mode: .drain)
-            for row in max(0, rows - pending.count)..<rows { try await collect(row) }
+            for index in max(0, rows - pending.count)..<rows { try await collect(index) }
         } catch {
             failure = error
         }
@@ -197,16 +281,11 @@ public enum InferPipeline {
         progress(rows, rows)
 
         let statistics = processor.stats().window
-        let output: NpyArray
-        do {
-            output = try NpyArray(shape: [rows, outputWidth], values: values)
-        } catch {
-            preconditionFailure("output values fill their shape by construction: \(error)")
-        }
-        let summary = InferSummary(
+        return InferSummary(
             rows: rows, outputWidth: outputWidth, batches: statistics.totalBatches,
-            seconds: (clock.now - started).inSeconds)
-        return (output, summary)
+            seconds: (clock.now - started).inSeconds,
+            computeSeconds: statistics.avgProcessingTime.inSeconds * Double(statistics.totalBatches)
+                / Double(max(1, settings.workers)))
     }
 
     /// Fails early, before any compute, if `path` cannot be written: it must not be a directory; a

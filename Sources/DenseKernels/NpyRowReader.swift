@@ -35,8 +35,8 @@ public final class NpyRowReader {
 
     /// Rows in the array (0 for a 1-D array).
     public var rows: Int { shape.count == 2 ? shape[0] : 0 }
-    /// Values per row (the length, for a 1-D array).
-    public var columns: Int { shape.count == 2 ? shape[1] : shape[0] }
+    /// Values per row (the length, for a 1-D array; 1 for a 0-D one).
+    public var columns: Int { shape.count == 2 ? shape[1] : shape.first ?? 1 }
     /// Bytes one stored element occupies: 2, 4 or 8.
     public var itemSize: Int { header.itemSize }
 

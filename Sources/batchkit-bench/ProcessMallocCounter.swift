@@ -4,6 +4,10 @@ import MallocInterposerSwift
 ///
 /// The interposer is linked into `batchkit` rather than preloaded: its `malloc` comes before libc's
 /// in the executable's library order, so the dynamic linker binds every caller to it.
+///
+/// Keep thread exits out of a counted region: malloc-interposer 1.6.1 writes to a thread's counter
+/// block after freeing it at thread exit, which corrupts the heap if counting is on at that moment.
+/// The measured bodies run on threads that outlive them (workers, OpenBLAS, the cooperative pool).
 enum ProcessMallocCounter {
     /// Whether the interposer sees allocations (false if the library were somehow not in effect).
     static let isActive: Bool = {

@@ -11,8 +11,9 @@ struct InferCommand: AsyncParsableCommand {
         abstract: "Run a dense model on every row of a .npy file through the batch processor.",
         discussion: """
             Each input row is submitted as its own item, so the output is what the batched serving path \
-            computes. The input is a 2-D float32 or float64 .npy (rows, features); the output is float32 \
-            (rows, outputs) in input order. A regular --output (or a new one) is written atomically through \
+            computes. The input is a 2-D float16, float32 or float64 .npy (rows, features); the output is \
+            float32 (rows, outputs) in input order. Both are streamed: memory stays bounded by the rows in \
+            flight, whatever the file's size. A regular --output (or a new one) is written atomically through \
             a temporary file in its directory, removed on any failure and on SIGINT/SIGTERM, so a failed run \
             leaves nothing at --output; a device or FIFO is written in place, a symbolic link is followed to \
             its target, and - is standard output.
@@ -25,7 +26,9 @@ struct InferCommand: AsyncParsableCommand {
             valueName: "name-or-file"))
     var model: String
 
-    @Option(help: ArgumentHelp("The input matrix: a 2-D float32/float64 .npy.", valueName: "file.npy"))
+    @Option(
+        help: ArgumentHelp(
+            "The input matrix: a 2-D float16/32/64 .npy (- for standard input).", valueName: "file.npy"))
     var input: String
 
     @Option(help: ArgumentHelp("Where to write the float32 outputs (- for standard output).", valueName: "file.npy"))
@@ -92,8 +95,9 @@ struct InferCommand: AsyncParsableCommand {
             if !quiet {
                 Console.progress(
                     "infer: \(summary.rows) rows → \(output) [\(summary.rows), \(summary.outputWidth)] float32 in "
-                        + "\(Format.fixed(summary.seconds, 2)) s (\(Format.rate(Double(summary.rows) / max(summary.seconds, 1e-9))) "
-                        + "rows/s, \(summary.batches) batches, mean \(Format.fixed(summary.meanBatch, 1)) rows)")
+                        + "\(Format.fixed(summary.seconds, 2)) s (\(Format.rate(summary.rowsPerSecond)) rows/s read, "
+                        + "computed and written; compute alone \(Format.rate(summary.computeRowsPerSecond)) rows/s; "
+                        + "\(summary.batches) batches, mean \(Format.fixed(summary.meanBatch, 1)) rows)")
             }
         } catch {
             progress.finish()

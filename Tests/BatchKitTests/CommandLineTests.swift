@@ -40,13 +40,14 @@ enum BatchKitBinary {
         process.standardOutput = output
         process.standardError = error
         process.standardInput = FileHandle.nullDevice
-        // Read both pipes as they fill, so a large output cannot block the child.
-        let outputData = Task.detached { output.fileHandleForReading.readDataToEndOfFile() }
-        let errorData = Task.detached { error.fileHandleForReading.readDataToEndOfFile() }
+        // Read both pipes as they fill, so a large output cannot block the child; every blocking wait
+        // is on a thread of its own.
+        async let outputData = onOwnThread { output.fileHandleForReading.readDataToEndOfFile() }
+        async let errorData = onOwnThread { error.fileHandleForReading.readDataToEndOfFile() }
         try process.run()
         try await onStart(process)
-        process.waitUntilExit()
-        let (out, err) = await (outputData.value, errorData.value)
+        try await onOwnThread { process.waitUntilExit() }
+        let (out, err) = try await (outputData, errorData)
         return Result(
             status: process.terminationStatus, output: out, error: String(decoding: err, as: UTF8.self),
             signalled: process.terminationReason == .uncaughtSignal)
@@ -155,6 +156,42 @@ enum BatchKitBinary {
         let expected = DenseModel.linear256().predict(values)
         #expect(zip(output.values, expected).allSatisfy { abs($0 - $1) < 1e-4 })
         #expect(scratch.contents == ["x.npy"])
+    }
+
+    /// Ctrl-C in the middle of a run: the process dies of SIGINT and its hidden temporary output is gone.
+    /// The input is a FIFO fed a header and a few rows and then held open, so the run is caught mid-way
+    /// whatever the machine's speed.
+    @Test func interruptedInferLeavesNoTemporaryFile() async throws {
+        let scratch = try Scratch()
+        let input = scratch.file("in.npy")
+        #expect(mkfifo(input, 0o600) == 0)
+        var bytes = NpyArray.float32Preamble(shape: [1000, 256])
+        Self.rows(10, 256).withUnsafeBytes { bytes += $0 }
+        let feed = bytes
+        let writer = Descriptor()
+        let result = try await BatchKitBinary.run([
+            "infer", "--model", "linear256", "--input", input, "--output", scratch.file("out.npy"), "--quiet",
+        ]) { process in
+            writer.value = try await onOwnThread { () -> Int32 in
+                let descriptor = open(input, O_WRONLY)
+                _ = feed.withUnsafeBytes { write(descriptor, $0.baseAddress!, $0.count) }
+                return descriptor
+            }
+            let deadline = ContinuousClock.now + .seconds(60)
+            while !scratch.contents.contains(where: { $0.contains(".tmp-") }), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            process.interrupt()
+        }
+        close(writer.value)
+        #expect(result.signalled && result.status == SIGINT, "status \(result.status): \(result.error)")
+        #expect(scratch.contents == ["in.npy"])
+    }
+
+    /// A file descriptor handed from the test's writer thread back to the test.
+    private final class Descriptor: @unchecked Sendable {
+        // Written once inside `onStart` and read after `run` returns, which awaits `onStart`.
+        var value: Int32 = -1
     }
 
     /// `--strategy fixed` with an hour's timeout: the last partial batch goes when the input ends.

@@ -264,10 +264,10 @@ private func dict(_ descr: String = "<f4", shape: String) -> String {
         let fifo = scratch.file("pipe.npy")
         #expect(mkfifo(fifo, 0o600) == 0)
         // Opening a FIFO for writing waits for a reader, as for any writer.
-        let reader = Task.detached { readAll(fifo) }
+        async let read = onOwnThread { readAll(fifo) }
         let array = try NpyArray(shape: [2, 2], values: [1, 2, 3, 4])
-        try array.write(to: fifo)
-        #expect(try NpyArray(bytes: await reader.value) == array)
+        try await onOwnThread { try array.write(to: fifo) }
+        #expect(try NpyArray(bytes: await read) == array)
         var info = stat()
         #expect(lstat(fifo, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO)
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path) == ["pipe.npy"])

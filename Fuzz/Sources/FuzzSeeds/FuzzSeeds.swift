@@ -12,6 +12,36 @@ struct FuzzSeeds {
         try safetensorsSeeds(into: root + "/FuzzSafetensors")
         try npySeeds(into: root + "/FuzzNpy")
         try configurationSeeds(into: root + "/FuzzConfiguration")
+        try npyStreamSeeds(from: root + "/FuzzNpy", into: root + "/FuzzNpyStream")
+        try inferFlagsSeeds(into: root + "/FuzzInferFlags")
+    }
+
+    /// The `.npy` seeds (not their structured forms) behind the stream harness's control byte: read from
+    /// a file a row at a time, and from a pipe four rows at a time.
+    static func npyStreamSeeds(from source: String, into directory: String) throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: source).filter { !$0.hasSuffix(".text") }
+        for name in names.sorted() {
+            let file = try [UInt8](Data(contentsOf: URL(fileURLWithPath: source + "/" + name)))
+            try write([0x00] + file, to: directory, name: name + "-file")
+            try write([0x0B] + file, to: directory, name: name + "-pipe")
+        }
+    }
+
+    /// Scheduler flag lines, NUL-separated as the flags harness splits them.
+    static func inferFlagsSeeds(into directory: String) throws {
+        let lines: [String: [String]] = [
+            "empty": [],
+            "every-flag": [
+                "--max-batch-size", "64", "--batch-timeout-ms", "2.5", "--workers", "2", "--strategy", "adaptive",
+                "--memory-mb", "512",
+            ],
+            "exponents": ["--max-batch-size", "1e3", "--batch-timeout-ms", "1e-3"],
+            "negative": ["--max-batch-size=-5", "--workers", "-1"],
+            "too-large": ["--max-batch-size", "16777216", "--memory-mb", "16777216"],
+        ]
+        for (name, arguments) in lines {
+            try write(Array(arguments.joined(separator: "\0").utf8), to: directory, name: name)
+        }
     }
 
     /// Models as the writer stores them (F32, F16, BF16), and hand-written headers for the other dtypes.
