@@ -10,7 +10,8 @@ import PackageDescription
 let package = Package(
     name: "swift-batch-processing-fuzz",
     dependencies: [
-        .package(name: "swift-batch-processing", path: "..")
+        .package(name: "swift-batch-processing", path: ".."),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         // Declares libFuzzer's LLVMFuzzerRunDriver; the library itself comes with -sanitize=fuzzer.
@@ -31,6 +32,7 @@ let package = Package(
             name: "FuzzInferFlags",
             dependencies: [
                 "CLibFuzzer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "BatchKitCore", package: "swift-batch-processing"),
                 .product(name: "BatchProcessing", package: "swift-batch-processing"),
                 .product(name: "DenseKernels", package: "swift-batch-processing"),

@@ -1,3 +1,4 @@
+import ArgumentParser
 import BatchKitCore
 import BatchProcessing
 import DenseKernels

@@ -73,10 +73,14 @@ private func readAll(_ reader: NpyRowReader, block: Int, check: (Int, ArraySlice
     return true
 }
 
-/// A regular file holding `bytes`, read from its start.
+/// A regular file holding `bytes`, read from its start: unlinked at once, in memory (`/dev/shm`) where
+/// there is one, so nothing is left behind and the disk is not touched per input.
 private func fileHolding(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
-    let descriptor = memfd_create("fuzz", 0)
+    let folder = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp"
+    var template = Array("\(folder)/fuzz-npy-XXXXXX".utf8CString)
+    let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
     guard descriptor >= 0 else { return nil }
+    template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
     guard writeAll(descriptor, bytes), lseek(descriptor, 0, SEEK_SET) == 0 else {
         close(descriptor)
         return nil
