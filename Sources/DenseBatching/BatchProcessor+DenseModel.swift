@@ -29,7 +29,10 @@ extension BatchProcessor where Item == [Float], Output == [Float] {
             plan.applyThreading()
             calibrated = model.calibratedForSmallBatches()
             logger.info(
-                "small batches calibrated", metadata: ["smallBatchLimit": "\(calibrated.smallBatchLimit ?? 1)"])
+                "small batches calibrated", metadata: [
+                    "smallBatchLimit": "\(calibrated.effectiveSmallBatchLimit)",
+                    "smallBatchKernel": "\(calibrated.smallBatchKernel)",
+                ])
         }
         let model = calibrated
         let inputs = SlabPool(rows: plan.rowCap, columns: model.inputWidth)

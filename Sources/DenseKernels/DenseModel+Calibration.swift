@@ -1,51 +1,68 @@
 extension DenseModel {
-    /// Returns this model with ``smallBatchLimit`` measured on this machine: the largest candidate batch
-    /// size up to which the small-batch path beats one GEMM per layer.
+    /// Returns this model with ``smallBatchLimit`` measured on this machine (see
+    /// ``measureSmallBatchCrossover(candidates:budget:)``).
+    public func calibratedForSmallBatches(
+        candidates: [Int] = SmallBatchCrossover.defaultCandidates,
+        budget: Duration = .milliseconds(600)
+    ) -> DenseModel {
+        with(smallBatchLimit: measureSmallBatchCrossover(candidates: candidates, budget: budget).limit)
+    }
+
+    /// Times the packed kernel against OpenBLAS at each candidate batch size and decides the crossover
+    /// (``SmallBatchCrossover``).
     ///
     /// Run it with the BLAS thread count the model will be served with. Each candidate is timed both ways,
-    /// alternately, five times; the median decides, and the search stops at the first size where GEMM is
-    /// as fast (the per-row cost of GEMM only falls with size). It takes about 30 ms per candidate on
-    /// `mlp1024` and well under 1 ms on `linear256`.
+    /// alternately, seven times (each time over enough calls to last ≥ 0.2 ms); the search stops at the
+    /// first size where OpenBLAS is clearly faster. On `mlp1024` it takes about 0.3 s, on `linear256` well
+    /// under 0.1 s.
     ///
     /// - Parameters:
-    ///   - candidates: the batch sizes to try (sorted first; sizes below 2 are ignored); the limit is one of
-    ///     them, or 1.
-    ///   - budget: the most time to spend; once it is used up the search stops with the limit
-    ///     established so far (a smaller limit only leaves a little speed unused). It bounds how long a
-    ///     caller's thread is held where timing runs slow — a debug or sanitizer build, a busy machine:
-    ///     under ThreadSanitizer an unbounded search held the threads of the async tests for 10–30 s.
-    public func calibratedForSmallBatches(
-        candidates: [Int] = [2, 3, 4, 6, 8, 12, 16],
-        budget: Duration = .milliseconds(250)
-    ) -> DenseModel {
-        let sizes = candidates.filter { $0 >= 2 }.sorted()
-        guard let largest = sizes.last else { return with(smallBatchLimit: 1) }
+    ///   - candidates: the batch sizes to try (sizes below 1 are ignored).
+    ///   - budget: the most time to spend; once it is used up the search stops and the kernel's prior
+    ///     fills in. It bounds how long a caller's thread is held where timing runs slow — a debug or
+    ///     sanitizer build, a busy machine.
+    public func measureSmallBatchCrossover(
+        candidates: [Int] = SmallBatchCrossover.defaultCandidates,
+        budget: Duration = .milliseconds(600)
+    ) -> SmallBatchCrossover {
+        let sizes = Array(Set(candidates.filter { $0 >= 1 })).sorted()
+        let prior = SmallBatchCrossover.prior(for: smallBatchKernel)
+        guard let largest = sizes.last else { return SmallBatchCrossover(measurements: [], prior: prior) }
         let workspace = DenseWorkspace(model: self, maxRows: largest)
         let input = Slab(rows: largest, columns: inputWidth)
         let output = Slab(rows: largest, columns: outputWidth)
         for index in input.buffer.indices { input.buffer[index] = Float(index % 17) / 17 - 0.5 }
-        let byGEMM = with(smallBatchLimit: 1)
-        let small = with(smallBatchLimit: largest)
+        let blas = with(smallBatchLimit: 0)
+        let packed = with(smallBatchLimit: largest)
         let clock = ContinuousClock()
         let deadline = clock.now + budget
-        var limit = 1
+        var measurements: [SmallBatchCrossover.Measurement] = []
         search: for rows in sizes {
-            guard clock.now < deadline else { break }
             let (source, destination) = (input.view(rows: rows), output.view(rows: rows))
-            // One untimed pass each: the first GEMM of a shape pays for OpenBLAS's buffers.
-            byGEMM.forward(source, into: destination, workspace: workspace)
-            small.forward(source, into: destination, workspace: workspace)
-            var gemm: [Duration] = []
-            var smallPath: [Duration] = []
-            for _ in 0..<5 {
-                guard clock.now < deadline else { break search }
-                gemm.append(clock.measure { byGEMM.forward(source, into: destination, workspace: workspace) })
-                smallPath.append(clock.measure { small.forward(source, into: destination, workspace: workspace) })
+            var measurement = SmallBatchCrossover.Measurement(rows: rows, packed: [], blas: [])
+            defer { measurements.append(measurement) }
+            guard clock.now < deadline else { break }
+            // One untimed pass each: the first GEMM of a shape pays for OpenBLAS's buffers. It also sizes
+            // the timed runs.
+            let once = clock.measure {
+                blas.forward(source, into: destination, workspace: workspace)
+                packed.forward(source, into: destination, workspace: workspace)
             }
-            guard smallPath.sorted()[2] < gemm.sorted()[2] else { break }
-            limit = rows
+            let calls = max(1, Int((0.0004 / max(once.inSeconds, 1e-9)).rounded(.up)))
+            for _ in 0..<7 {
+                guard clock.now < deadline else { break search }
+                let blasTime = clock.measure {
+                    for _ in 0..<calls { blas.forward(source, into: destination, workspace: workspace) }
+                }
+                let packedTime = clock.measure {
+                    for _ in 0..<calls { packed.forward(source, into: destination, workspace: workspace) }
+                }
+                measurement.blas.append(blasTime.inSeconds / Double(calls))
+                measurement.packed.append(packedTime.inSeconds / Double(calls))
+            }
+            if measurement.ratio > 1 + SmallBatchCrossover.margin { break }
         }
-        return with(smallBatchLimit: limit)
+        return SmallBatchCrossover(measurements: measurements, prior: prior)
     }
 
     /// This model with another ``smallBatchLimit``.
@@ -53,5 +70,25 @@ extension DenseModel {
         var model = self
         model.smallBatchLimit = limit
         return model
+    }
+
+    /// This model with its layers packed for `kernel`, which must run on this CPU.
+    public func with(smallBatchKernel kernel: SmallBatchKernel) -> DenseModel {
+        precondition(kernel.isSupported, "the \(kernel) kernel does not run on this CPU")
+        var model = self
+        model.layers = layers.map { $0.packed(for: kernel) }
+        return model
+    }
+}
+
+extension SmallBatchCrossover {
+    /// The batch sizes a calibration tries by default.
+    public static let defaultCandidates = [1, 2, 4, 8, 16, 32, 64, 128, 256]
+}
+
+extension Duration {
+    fileprivate var inSeconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) * 1e-18
     }
 }

@@ -5,8 +5,9 @@
 enum Epilogue {
     typealias Vector = SIMD8<Float>
 
-    /// Adds `bias` to every row of `view` and applies `activation` in place.
-    static func apply(_ view: MatrixView, bias: UnsafePointer<Float>, activation: Activation) {
+    /// Adds `bias` (if any: the small-batch kernel adds it itself) to every row of `view` and applies
+    /// `activation` in place.
+    static func apply(_ view: MatrixView, bias: UnsafePointer<Float>?, activation: Activation) {
         let columns = view.columns
         guard columns > 0 else { return }
         for rowIndex in 0..<view.rows {
@@ -25,38 +26,38 @@ enum Epilogue {
     @inline(__always)
     private static func map(
         _ row: UnsafeMutablePointer<Float>,
-        _ bias: UnsafePointer<Float>,
+        _ bias: UnsafePointer<Float>?,
         _ count: Int,
         _ body: (Vector) -> Vector
     ) {
         var index = 0
         while index &+ Vector.scalarCount <= count {
-            let value = load(row + index) + load(UnsafeMutablePointer(mutating: bias) + index)
+            let value = load(row + index) + biasChunk(bias, index)
             store(body(value), row + index)
             index &+= Vector.scalarCount
         }
         let remaining = count &- index
         if remaining > 0 {
             var value = Vector()
-            for lane in 0..<remaining { value[lane] = row[index &+ lane] + bias[index &+ lane] }
+            for lane in 0..<remaining { value[lane] = row[index &+ lane] + (bias?[index &+ lane] ?? 0) }
             let result = body(value)
             for lane in 0..<remaining { row[index &+ lane] = result[lane] }
         }
     }
 
-    private static func softmax(_ row: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, _ count: Int) {
+    private static func softmax(_ row: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>?, _ count: Int) {
         // Pass 1: add the bias and find the maximum, so every exponent is ≤ 0 and nothing overflows.
         var peak = Vector(repeating: -.infinity)
         var index = 0
         while index &+ Vector.scalarCount <= count {
-            let value = load(row + index) + load(UnsafeMutablePointer(mutating: bias) + index)
+            let value = load(row + index) + biasChunk(bias, index)
             store(value, row + index)
             peak = pointwiseMax(peak, value)
             index &+= Vector.scalarCount
         }
         var scalarPeak = peak.max()
         for tail in index..<count {
-            row[tail] += bias[tail]
+            row[tail] += bias?[tail] ?? 0
             scalarPeak = Swift.max(scalarPeak, row[tail])
         }
         // Pass 2: exponentiate and sum.
@@ -87,6 +88,13 @@ enum Epilogue {
             index &+= Vector.scalarCount
         }
         for tail in index..<count { row[tail] *= scale[0] }
+    }
+
+    /// Eight biases from `index`, or zeros without a bias.
+    @inline(__always)
+    private static func biasChunk(_ bias: UnsafePointer<Float>?, _ index: Int) -> Vector {
+        guard let bias else { return Vector() }
+        return load(UnsafeMutablePointer(mutating: bias) + index)
     }
 
     @inline(__always)
