@@ -3,15 +3,20 @@ extension DenseModel {
     /// ``measureSmallBatchCrossover(candidates:budget:)``).
     public func calibratedForSmallBatches(
         candidates: [Int] = SmallBatchCrossover.defaultCandidates,
-        budget: Duration = .milliseconds(600)
+        budget: Duration = .milliseconds(600),
+        smallBatchThreads: Int? = nil
     ) -> DenseModel {
-        with(smallBatchLimit: measureSmallBatchCrossover(candidates: candidates, budget: budget).limit)
+        let crossover = measureSmallBatchCrossover(
+            candidates: candidates, budget: budget, smallBatchThreads: smallBatchThreads)
+        return with(smallBatchLimit: crossover.limit)
     }
 
     /// Times the packed kernel against OpenBLAS at each candidate batch size and decides the crossover
     /// (``SmallBatchCrossover``).
     ///
-    /// Run it with the BLAS thread count the model will be served with. Each candidate is timed both ways,
+    /// Run it with the BLAS thread count the model will be served with: the packed kernel runs on as many
+    /// threads (at most 2) unless `smallBatchThreads` says otherwise, as a workspace made with
+    /// ``DenseModel/servingThreads`` does. Each candidate is timed both ways,
     /// alternately, seven times (each time over enough calls to last ≥ 0.2 ms); the search stops at the
     /// first size where OpenBLAS is clearly faster. On `mlp1024` it takes about 0.3 s, on `linear256` well
     /// under 0.1 s.
@@ -21,14 +26,17 @@ extension DenseModel {
     ///   - budget: the most time to spend; once it is used up the search stops and the kernel's prior
     ///     fills in. It bounds how long a caller's thread is held where timing runs slow — a debug or
     ///     sanitizer build, a busy machine.
+    ///   - smallBatchThreads: the packed kernel's threads (1 or 2); `nil` means ``DenseModel/servingThreads``.
     public func measureSmallBatchCrossover(
         candidates: [Int] = SmallBatchCrossover.defaultCandidates,
-        budget: Duration = .milliseconds(600)
+        budget: Duration = .milliseconds(600),
+        smallBatchThreads: Int? = nil
     ) -> SmallBatchCrossover {
         let sizes = Array(Set(candidates.filter { $0 >= 1 })).sorted()
         let prior = SmallBatchCrossover.prior(for: smallBatchKernel)
         guard let largest = sizes.last else { return SmallBatchCrossover(measurements: [], prior: prior) }
-        let workspace = DenseWorkspace(model: self, maxRows: largest)
+        let workspace = DenseWorkspace(
+            model: self, maxRows: largest, smallBatchThreads: smallBatchThreads ?? Self.servingThreads)
         let input = Slab(rows: largest, columns: inputWidth)
         let output = Slab(rows: largest, columns: outputWidth)
         for index in input.buffer.indices { input.buffer[index] = Float(index % 17) / 17 - 0.5 }
@@ -64,6 +72,10 @@ extension DenseModel {
         }
         return SmallBatchCrossover(measurements: measurements, prior: prior)
     }
+
+    /// The small-batch threads that match OpenBLAS's current thread count: 2 if OpenBLAS runs two or
+    /// more threads per call, else 1. Serving code makes its workspaces with this.
+    public static var servingThreads: Int { BLAS.threadCount >= 2 ? 2 : 1 }
 
     /// This model with another ``smallBatchLimit``.
     public func with(smallBatchLimit limit: Int?) -> DenseModel {

@@ -51,7 +51,8 @@ extension DenseModel {
     /// Computes a batch layer by layer with the packed kernel, which reads each weight panel once per tile
     /// of rows (up to 6 with AVX2, 12 with AVX-512). Layer by layer rather than tile by tile, so a layer's
     /// panels are still in cache for its next tile. Identity and relu layers are finished by the kernel;
-    /// the other activations run on the cache-hot result.
+    /// the other activations run on the cache-hot result. With a workspace made for two threads, each
+    /// layer's panels are split between the caller and the workspace's helper thread.
     func forwardSmallBatch(_ input: MatrixView, into output: MatrixView, workspace: DenseWorkspace) {
         let rows = input.rows
         var source = input
@@ -61,7 +62,7 @@ extension DenseModel {
             let fused = layer.activation == .identity || layer.activation == .relu
             layer.packed.forward(
                 source, into: destination, inputs: layer.inputs, outputs: layer.outputs,
-                relu: layer.activation == .relu, panels: 0..<layer.packed.panels)
+                relu: layer.activation == .relu, team: workspace.team)
             if !fused { Epilogue.apply(destination, bias: nil, activation: layer.activation) }
             source = destination
         }

@@ -23,8 +23,19 @@ final class PackedWeights: Sendable {
     /// The bytes the packed copy occupies.
     var byteCount: Int { slab.byteCount }
 
-    /// Computes `act(x·Wᵀ + b)` for `panels` of the layer's outputs into `output`, where `act` is relu if
-    /// `relu` is set and the identity otherwise.
+    /// Computes `act(x·Wᵀ + b)` for every output into `output`, where `act` is relu if `relu` is set and
+    /// the identity otherwise, on the calling thread and, if there is one, `team`'s helper thread.
+    func forward(_ input: MatrixView, into output: MatrixView, inputs: Int, outputs: Int, relu: Bool, team: OpaquePointer?) {
+        guard let team else {
+            forward(input, into: output, inputs: inputs, outputs: outputs, relu: relu, panels: 0..<panels)
+            return
+        }
+        small_batch_team_forward(
+            team, kernel.code, Int32(input.rows), Int32(outputs), Int32(inputs), slab.buffer.baseAddress, input.base,
+            Int32(input.rowStride), output.base, Int32(output.rowStride), relu ? 1 : 0)
+    }
+
+    /// Computes `act(x·Wᵀ + b)` for `panels` of the layer's outputs into `output`, on the calling thread.
     func forward(
         _ input: MatrixView, into output: MatrixView, inputs: Int, outputs: Int, relu: Bool, panels range: Range<Int>
     ) {

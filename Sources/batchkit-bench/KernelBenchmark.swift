@@ -56,7 +56,7 @@ struct KernelBenchmark {
         var generator = SplitMix64(seed: 7)
         for index in input.buffer.indices { input.buffer[index] = Float.random(in: -1...1, using: &generator) }
         let output = Slab(rows: maxRows, columns: model.outputWidth)
-        let workspace = DenseWorkspace(model: model, maxRows: maxRows)
+        let workspace = DenseWorkspace(model: model, maxRows: maxRows, smallBatchThreads: DenseModel.servingThreads)
         var last: Float = 0
 
         var medians: [Double] = []

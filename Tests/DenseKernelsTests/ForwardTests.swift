@@ -146,11 +146,16 @@ func randomRows(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
             for column in 0..<29 { inputSlab.buffer[row * inputStride + column] = input[row * 29 + column] }
         }
         let outputSlab = Slab(rows: maxRows, columns: outputStride)
-        let workspace = DenseWorkspace(model: base, maxRows: maxRows)
-        let paths = SmallBatchKernel.supported.map { ("\($0)", base.with(smallBatchKernel: $0).with(smallBatchLimit: maxRows)) }
-            + [("OpenBLAS", base.with(smallBatchLimit: 0))]
-        #expect(paths.count >= 2)
-        for (name, model) in paths {
+        let oneThread = DenseWorkspace(model: base, maxRows: maxRows)
+        let twoThreads = DenseWorkspace(model: base, maxRows: maxRows, smallBatchThreads: 2)
+        #expect(twoThreads.smallBatchThreads == 2)
+        let kernels = SmallBatchKernel.supported.flatMap { kernel in
+            let model = base.with(smallBatchKernel: kernel).with(smallBatchLimit: maxRows)
+            return [("\(kernel)", model, oneThread), ("\(kernel), two threads", model, twoThreads)]
+        }
+        let paths = kernels + [("OpenBLAS", base.with(smallBatchLimit: 0), oneThread)]
+        #expect(paths.count >= 3)
+        for (name, model, workspace) in paths {
             var worst = 0.0
             for rows in 1...maxRows {
                 outputSlab.buffer.update(repeating: .nan)
@@ -170,6 +175,27 @@ func randomRows(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
                 }
             }
             #expect(worst <= 1e-4, "\(name) \(activation): worst relative error \(worst)")
+        }
+    }
+
+    @Test func twoThreadsGiveTheSameBitsAsOne() {
+        // Each thread computes whole panels, summing in the same order as one thread would.
+        for model in [DenseModel.linear256().with(smallBatchLimit: 64), DenseModel.mlp1024().with(smallBatchLimit: 64)] {
+            let input = Slab(rows: 64, columns: model.inputWidth)
+            _ = input.buffer.initialize(from: randomRows(64 * model.inputWidth, seed: 12))
+            let one = Slab(rows: 64, columns: model.outputWidth)
+            let two = Slab(rows: 64, columns: model.outputWidth)
+            let single = DenseWorkspace(model: model, maxRows: 64)
+            let pair = DenseWorkspace(model: model, maxRows: 64, smallBatchThreads: 2)
+            for rows in [1, 2, 7, 16, 64] {
+                model.forward(input.view(rows: rows), into: one.view(rows: rows), workspace: single)
+                // Twice: the second call finds the helper spinning rather than asleep.
+                for _ in 0..<2 {
+                    two.buffer.update(repeating: .nan)
+                    model.forward(input.view(rows: rows), into: two.view(rows: rows), workspace: pair)
+                    #expect(Array(one.buffer.prefix(rows * model.outputWidth)) == Array(two.buffer.prefix(rows * model.outputWidth)))
+                }
+            }
         }
     }
 

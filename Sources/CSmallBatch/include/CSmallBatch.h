@@ -44,4 +44,24 @@ void small_batch_forward(
     int isa, int rows, int outputs, int inputs, const float *packed, const float *x, int x_stride, float *y,
     int y_stride, int relu, int first_panel, int end_panel);
 
+/// A helper thread that computes half of each `small_batch_team_forward`: two threads on one batch, with
+/// nothing allocated per call (OpenBLAS allocates a job array per threaded call).
+typedef struct small_batch_team small_batch_team;
+
+/// Starts the helper thread; NULL if the thread could not be created.
+small_batch_team *small_batch_team_create(void);
+
+/// Stops and joins the helper thread and frees the team. No call may be running.
+void small_batch_team_destroy(small_batch_team *team);
+
+/// `small_batch_forward` over every panel, the upper half of the panels on the helper thread and the
+/// lower half on the caller's; returns when both are done. Products too small to be worth a hand-off
+/// (and single-panel layers) run on the caller's thread alone. One caller at a time per team.
+///
+/// The helper spins for about 0.2 ms after each call before it sleeps, so back-to-back calls (the layers
+/// of one forward pass, the batches of a busy worker) wake it in well under a microsecond.
+void small_batch_team_forward(
+    small_batch_team *team, int isa, int rows, int outputs, int inputs, const float *packed, const float *x,
+    int x_stride, float *y, int y_stride, int relu);
+
 #endif
