@@ -31,9 +31,11 @@ extension BatchProcessor where Item == [Float], Output == [Float] {
             plan.applyThreading()
             calibrated = model.calibratedForSmallBatches()
             logger.info(
-                "small batches calibrated", metadata: [
+                "small batches calibrated",
+                metadata: [
                     "smallBatchLimit": "\(calibrated.effectiveSmallBatchLimit)",
                     "smallBatchKernel": "\(calibrated.smallBatchKernel)",
+                    "packedSingleRow": "\(calibrated.usesPackedKernel(rows: 1))",
                 ])
         }
         let model = calibrated

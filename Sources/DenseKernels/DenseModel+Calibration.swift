@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 extension DenseModel {
     /// Returns this model with ``smallBatchLimit`` measured on this machine (see
     /// ``measureSmallBatchCrossover(candidates:budget:)``).
@@ -8,7 +16,9 @@ extension DenseModel {
     ) -> DenseModel {
         let crossover = measureSmallBatchCrossover(
             candidates: candidates, budget: budget, smallBatchThreads: smallBatchThreads)
-        return with(smallBatchLimit: crossover.limit)
+        var model = with(smallBatchLimit: crossover.limit)
+        model.packedSingleRow = crossover.singleRow
+        return model
     }
 
     /// Times the packed kernel against OpenBLAS at each candidate batch size and decides the crossover
@@ -16,16 +26,17 @@ extension DenseModel {
     ///
     /// Run it with the BLAS thread count the model will be served with: the packed kernel runs on as many
     /// threads (at most 2) unless `smallBatchThreads` says otherwise, as a workspace made with
-    /// ``DenseModel/servingThreads`` does. Each candidate is timed both ways,
-    /// alternately, seven times (each time over enough calls to last ≥ 0.2 ms); the search stops at the
-    /// first size where OpenBLAS is clearly faster. On `mlp1024` it takes about 0.3 s, on `linear256` well
+    /// ``DenseModel/servingThreads`` does. Each candidate is timed both ways, seven times (each time over
+    /// enough calls to last ≥ 0.3 ms); OpenBLAS's timings stop at the first size where it is clearly
+    /// faster. On `mlp1024` it takes about 0.3 s, on `linear256` well
     /// under 0.1 s.
     ///
     /// - Parameters:
     ///   - candidates: the batch sizes to try (sizes below 1 are ignored).
     ///   - budget: the most time to spend; once it is used up the search stops and the kernel's prior
     ///     fills in. It bounds how long a caller's thread is held where timing runs slow — a debug or
-    ///     sanitizer build, a busy machine.
+    ///     sanitizer build, a busy machine. With two threads, 0.3 s more: the wait for OpenBLAS's
+    ///     threads to stop spinning before the kernel is timed.
     ///   - smallBatchThreads: the packed kernel's threads (1 or 2); `nil` means ``DenseModel/servingThreads``.
     public func measureSmallBatchCrossover(
         candidates: [Int] = SmallBatchCrossover.defaultCandidates,
@@ -40,35 +51,49 @@ extension DenseModel {
         let input = Slab(rows: largest, columns: inputWidth)
         let output = Slab(rows: largest, columns: outputWidth)
         for index in input.buffer.indices { input.buffer[index] = Float(index % 17) / 17 - 0.5 }
-        let blas = with(smallBatchLimit: 0)
-        let packed = with(smallBatchLimit: largest)
+        var blas = with(smallBatchLimit: 0)
+        blas.packedSingleRow = false
+        var packed = with(smallBatchLimit: largest)
+        packed.packedSingleRow = true
         let clock = ContinuousClock()
-        let deadline = clock.now + budget
-        var measurements: [SmallBatchCrossover.Measurement] = []
-        search: for rows in sizes {
+        var start = clock.now
+        // Seconds per call over `runs` timed runs of ≥ 0.3 ms each, after an untimed one that pays for
+        // OpenBLAS's buffers (the first GEMM of a shape) and wakes the helper thread; fewer runs if the
+        // deadline passes.
+        func time(_ model: DenseModel, rows: Int, until deadline: ContinuousClock.Instant) -> [Double] {
             let (source, destination) = (input.view(rows: rows), output.view(rows: rows))
-            var measurement = SmallBatchCrossover.Measurement(rows: rows, packed: [], blas: [])
-            defer { measurements.append(measurement) }
-            guard clock.now < deadline else { break }
-            // One untimed pass each: the first GEMM of a shape pays for OpenBLAS's buffers. It also sizes
-            // the timed runs.
-            let once = clock.measure {
-                blas.forward(source, into: destination, workspace: workspace)
-                packed.forward(source, into: destination, workspace: workspace)
-            }
-            let calls = max(1, Int((0.0004 / max(once.inSeconds, 1e-9)).rounded(.up)))
-            for _ in 0..<7 {
-                guard clock.now < deadline else { break search }
-                let blasTime = clock.measure {
-                    for _ in 0..<calls { blas.forward(source, into: destination, workspace: workspace) }
+            let once = clock.measure { model.forward(source, into: destination, workspace: workspace) }
+            let calls = max(1, Int((0.0003 / max(once.inSeconds, 1e-9)).rounded(.up)))
+            for _ in 0..<calls { model.forward(source, into: destination, workspace: workspace) }
+            var seconds: [Double] = []
+            for _ in 0..<7 where clock.now < deadline {
+                let elapsed = clock.measure {
+                    for _ in 0..<calls { model.forward(source, into: destination, workspace: workspace) }
                 }
-                let packedTime = clock.measure {
-                    for _ in 0..<calls { packed.forward(source, into: destination, workspace: workspace) }
-                }
-                measurement.blas.append(blasTime.inSeconds / Double(calls))
-                measurement.packed.append(packedTime.inSeconds / Double(calls))
+                seconds.append(elapsed.inSeconds / Double(calls))
             }
-            if measurement.ratio > 1 + SmallBatchCrossover.margin { break }
+            return seconds
+        }
+        // Every size with the packed kernel first, then with OpenBLAS: not alternately, because a threaded
+        // OpenBLAS leaves its threads spinning for ~0.1 s after each call, and they would take the core
+        // the kernel's helper thread needs. Half the budget for each path.
+        var measurements = sizes.map { SmallBatchCrossover.Measurement(rows: $0, packed: [], blas: []) }
+        if workspace.smallBatchThreads >= 2 {
+            // OpenBLAS's threads spin for up to ~0.3 s after they start or finish a call, on the core the
+            // helper thread needs: wait until they sleep, or the kernel is timed at half speed.
+            usleep(300_000)
+            start = clock.now
+        }
+        // Wake the helper thread and warm the caches for the first timings.
+        _ = time(packed, rows: sizes[0], until: start)
+        for index in measurements.indices where clock.now < start + budget / 2 {
+            measurements[index].packed = time(packed, rows: measurements[index].rows, until: start + budget / 2)
+        }
+        for index in measurements.indices where clock.now < start + budget {
+            guard measurements[index].packed.count >= SmallBatchCrossover.minimumRuns else { break }
+            measurements[index].blas = time(blas, rows: measurements[index].rows, until: start + budget)
+            // Past the first clear loss from two rows up nothing is decided (GEMM only gains with size).
+            if measurements[index].rows >= 2 && measurements[index].ratio > 1 + SmallBatchCrossover.margin { break }
         }
         return SmallBatchCrossover(measurements: measurements, prior: prior)
     }
@@ -76,6 +101,13 @@ extension DenseModel {
     /// The small-batch threads that match OpenBLAS's current thread count: 2 if OpenBLAS runs two or
     /// more threads per call, else 1. Serving code makes its workspaces with this.
     public static var servingThreads: Int { BLAS.threadCount >= 2 ? 2 : 1 }
+
+    /// This model with another ``packedSingleRow``.
+    public func with(packedSingleRow: Bool?) -> DenseModel {
+        var model = self
+        model.packedSingleRow = packedSingleRow
+        return model
+    }
 
     /// This model with another ``smallBatchLimit``.
     public func with(smallBatchLimit limit: Int?) -> DenseModel {

@@ -6,7 +6,8 @@ extension DenseModel {
     ///
     /// Batches of up to ``effectiveSmallBatchLimit`` rows go through the packed small-batch kernel (bias
     /// and relu fused into it); larger ones take one `cblas_sgemm` per layer followed by the fused bias +
-    /// activation epilogue, and a single row past the limit (a limit of 0) takes `cblas_sgemv`.
+    /// activation epilogue; a single row takes the kernel or `cblas_sgemv` (``packedSingleRow``).
+    /// ``usesPackedKernel(rows:)`` says which.
     ///
     /// Allocates nothing: intermediates go to `workspace`, the result to `output`.
     ///
@@ -20,7 +21,7 @@ extension DenseModel {
         precondition(workspace.intermediates.count == layers.count - 1, "workspace belongs to another model")
         let rows = input.rows
         guard rows > 0 else { return }
-        if rows <= effectiveSmallBatchLimit {
+        if usesPackedKernel(rows: rows) {
             forwardSmallBatch(input, into: output, workspace: workspace)
             return
         }

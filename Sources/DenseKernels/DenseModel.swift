@@ -8,8 +8,8 @@ public struct DenseModel: Sendable {
     public internal(set) var layers: [DenseLayer]
 
     /// Batches of up to this many rows take the packed small-batch kernel rather than OpenBLAS; `nil`
-    /// (the default) means the kernel's prior, ``SmallBatchCrossover/prior(for:)``, and 0 means OpenBLAS
-    /// throughout (`cblas_sgemv` for one row, `cblas_sgemm` for more).
+    /// (the default) means the kernel's prior, ``SmallBatchCrossover/prior(for:)``, and 0 or 1 means
+    /// `cblas_sgemm` from two rows up (one row: see ``packedSingleRow``).
     ///
     /// OpenBLAS packs the weights on every `sgemm` call, which dominates a small GEMM on large layers; the
     /// small-batch kernel reads weights packed once, when the layer was made (see ``SmallBatchKernel``).
@@ -20,6 +20,18 @@ public struct DenseModel: Sendable {
 
     /// The limit ``forward(_:into:workspace:)`` applies: ``smallBatchLimit``, or the kernel's prior.
     public var effectiveSmallBatchLimit: Int { smallBatchLimit ?? SmallBatchCrossover.prior(for: smallBatchKernel) }
+
+    /// Whether a single row takes the packed kernel (`true`) or `cblas_sgemv` (`false`); `nil` (the
+    /// default) means the packed kernel unless ``effectiveSmallBatchLimit`` is 0.
+    ///
+    /// One row is decided apart from the rest because OpenBLAS computes it with another routine:
+    /// `sgemv`, which packs nothing and competes with the kernel, where `sgemm` from two rows up does not.
+    public var packedSingleRow: Bool?
+
+    /// Whether ``forward(_:into:workspace:)`` computes a batch of `rows` with the packed kernel.
+    public func usesPackedKernel(rows: Int) -> Bool {
+        rows == 1 ? packedSingleRow ?? (effectiveSmallBatchLimit >= 1) : rows <= effectiveSmallBatchLimit
+    }
 
     /// The kernel the layers are packed for: ``SmallBatchKernel/best`` unless
     /// ``with(smallBatchKernel:)`` chose another.

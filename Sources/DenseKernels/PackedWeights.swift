@@ -25,7 +25,9 @@ final class PackedWeights: Sendable {
 
     /// Computes `act(x·Wᵀ + b)` for every output into `output`, where `act` is relu if `relu` is set and
     /// the identity otherwise, on the calling thread and, if there is one, `team`'s helper thread.
-    func forward(_ input: MatrixView, into output: MatrixView, inputs: Int, outputs: Int, relu: Bool, team: OpaquePointer?) {
+    func forward(
+        _ input: MatrixView, into output: MatrixView, inputs: Int, outputs: Int, relu: Bool, team: OpaquePointer?
+    ) {
         guard let team else {
             forward(input, into: output, inputs: inputs, outputs: outputs, relu: relu, panels: 0..<panels)
             return

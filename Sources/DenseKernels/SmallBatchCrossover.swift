@@ -1,8 +1,8 @@
 /// Where a model switches from the packed small-batch kernel to OpenBLAS, decided from paired timings.
 ///
 /// The decision is made so that run-to-run noise cannot move it far: each candidate batch size is timed
-/// both ways, alternately, several times, and the packed kernel keeps a size unless its median time
-/// exceeds OpenBLAS's by more than ``margin``. A size where the two are that close can land on either
+/// both ways several times, and the packed kernel keeps a size unless its best time exceeds OpenBLAS's
+/// by more than ``margin``. A size where the two are that close can land on either
 /// side from one run to the next, but then either path is within the margin of the other; a size where
 /// one path is clearly faster (the 2× gaps that matter) lands on the same side every time.
 public struct SmallBatchCrossover: Sendable, Equatable {
@@ -22,14 +22,14 @@ public struct SmallBatchCrossover: Sendable, Equatable {
             self.blas = blas
         }
 
-        /// The packed kernel's median time over OpenBLAS's: below 1 the kernel is faster.
-        public var ratio: Double { Self.median(packed) / Self.median(blas) }
-
-        static func median(_ values: [Double]) -> Double {
-            guard !values.isEmpty else { return .nan }
-            let sorted = values.sorted()
-            let middle = sorted.count / 2
-            return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+        /// The packed kernel's best time over OpenBLAS's: below 1 the kernel is faster.
+        ///
+        /// The best of several runs, not the median: what disturbs a run here only ever slows it (another
+        /// process, or OpenBLAS's threads still spinning after its last call and taking the core the
+        /// kernel's helper thread needs), so each path's fastest run is its least disturbed.
+        public var ratio: Double {
+            guard let best = packed.min(), let other = blas.min() else { return .nan }
+            return best / other
         }
     }
 
@@ -52,24 +52,33 @@ public struct SmallBatchCrossover: Sendable, Equatable {
 
     /// The measurements the decision was made from, smallest batch first.
     public var measurements: [Measurement]
-    /// The largest batch size that takes the packed kernel (0: OpenBLAS throughout).
+    /// The largest batch size that takes the packed kernel (0 or 1: `sgemm` from two rows up).
     public var limit: Int
+    /// Whether one row takes the packed kernel rather than `sgemv`; `nil` if one row was not decided.
+    public var singleRow: Bool?
     /// Whether every candidate was decided (else the time budget ran out and the prior filled in).
     public var complete: Bool
 
     /// Decides the limit from `measurements` (any order).
     ///
-    /// Walking up from the smallest size, the kernel keeps every size until the first where it is more
+    /// One row is decided on its own (OpenBLAS's path there is `sgemv`, not `sgemm`): the kernel keeps it
+    /// unless more than ``margin`` slower. From two rows up, walking up from the smallest size, the kernel keeps every size until the first where it is more
     /// than ``margin`` slower than OpenBLAS; GEMM's cost per row only falls as batches grow, so a loss
     /// is not followed by wins. A size with fewer than ``minimumRuns`` timings per path ends the walk
     /// undecided, and so do no measurements at all: then the limit is the larger of what was established
     /// and `prior`, since the kernel never lost before the time ran out.
     public init(measurements: [Measurement], prior: Int) {
         let sorted = measurements.sorted { $0.rows < $1.rows }
+        let one = sorted.first { $0.rows == 1 }
+        if let one, one.packed.count >= Self.minimumRuns, one.blas.count >= Self.minimumRuns {
+            singleRow = one.ratio <= 1 + Self.margin
+        } else {
+            singleRow = nil
+        }
         var limit = 0
         var decided = true
         var lost = false
-        for measurement in sorted {
+        for measurement in sorted where measurement.rows >= 2 {
             guard measurement.packed.count >= Self.minimumRuns, measurement.blas.count >= Self.minimumRuns else {
                 decided = false
                 break
@@ -80,7 +89,7 @@ public struct SmallBatchCrossover: Sendable, Equatable {
             }
             limit = measurement.rows
         }
-        if sorted.isEmpty { decided = false }
+        if !sorted.contains(where: { $0.rows >= 2 }) { decided = false }
         self.measurements = sorted
         self.complete = decided
         self.limit = decided || lost ? limit : max(limit, prior)
@@ -89,7 +98,8 @@ public struct SmallBatchCrossover: Sendable, Equatable {
     /// A line such as `1: 0.61, 2: 0.48, …, 256: 1.20 → packed up to 128 rows`.
     public var summary: String {
         let ratios = measurements.map { "\($0.rows): \(($0.ratio * 100).rounded() / 100)" }.joined(separator: ", ")
-        let choice = limit == 0 ? "OpenBLAS throughout" : "packed up to \(limit) row(s)"
-        return "packed ÷ OpenBLAS time \(ratios) → \(choice)" + (complete ? "" : " (budget ran out; prior used)")
+        let one = singleRow.map { $0 ? "1 row packed, " : "1 row sgemv, " } ?? ""
+        let choice = limit <= 1 ? "sgemm from 2 rows" : "packed up to \(limit) rows"
+        return "packed ÷ OpenBLAS time \(ratios) → \(one)\(choice)" + (complete ? "" : " (budget ran out; prior used)")
     }
 }

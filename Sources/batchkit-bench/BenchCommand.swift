@@ -92,6 +92,7 @@ struct BenchCommand: AsyncParsableCommand {
             let builtIn = DenseModel.builtIn(named: name)!
             let crossover = smallBatchLimit == nil ? builtIn.measureSmallBatchCrossover() : nil
             let model = builtIn.with(smallBatchLimit: smallBatchLimit ?? crossover!.limit)
+                .with(packedSingleRow: crossover?.singleRow)
             let smallBatch = model.effectiveSmallBatchLimit
             let decision = crossover?.summary ?? "--small-batch-limit \(smallBatch)"
             Console.progress(

@@ -68,8 +68,9 @@ struct KernelBenchmark {
         for batch in settings.batchSizes {
             let inputView = input.view(rows: batch)
             let outputView = output.view(rows: batch)
-            let packed = batch <= model.effectiveSmallBatchLimit
-            let other = model.with(smallBatchLimit: packed ? 0 : batch)
+            let packed = model.usesPackedKernel(rows: batch)
+            let other =
+                batch == 1 ? model.with(packedSingleRow: !packed) : model.with(smallBatchLimit: packed ? 1 : batch)
             let forward = {
                 model.forward(inputView, into: outputView, workspace: workspace)
                 last += output.buffer[0]
@@ -196,7 +197,8 @@ struct KernelBenchmark {
         if worst.isFinite {
             lines.append(
                 "  crossover check: the path taken runs at ≥ \(Format.fixed(worst, 2))× the other's rows/s at every "
-                    + "batch size — " + (worst >= 1 / 1.1 ? "ok (never > 10 % slower)" : "FAIL (> 10 % slower somewhere)"))
+                    + "batch size — "
+                    + (worst >= 1 / 1.1 ? "ok (never > 10 % slower)" : "FAIL (> 10 % slower somewhere)"))
         }
         return lines.joined(separator: "\n")
     }

@@ -150,10 +150,10 @@ func randomRows(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
         let twoThreads = DenseWorkspace(model: base, maxRows: maxRows, smallBatchThreads: 2)
         #expect(twoThreads.smallBatchThreads == 2)
         let kernels = SmallBatchKernel.supported.flatMap { kernel in
-            let model = base.with(smallBatchKernel: kernel).with(smallBatchLimit: maxRows)
+            let model = base.with(smallBatchKernel: kernel).with(smallBatchLimit: maxRows).with(packedSingleRow: true)
             return [("\(kernel)", model, oneThread), ("\(kernel), two threads", model, twoThreads)]
         }
-        let paths = kernels + [("OpenBLAS", base.with(smallBatchLimit: 0), oneThread)]
+        let paths = kernels + [("OpenBLAS", base.with(smallBatchLimit: 0).with(packedSingleRow: false), oneThread)]
         #expect(paths.count >= 3)
         for (name, model, workspace) in paths {
             var worst = 0.0
@@ -180,7 +180,8 @@ func randomRows(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
 
     @Test func twoThreadsGiveTheSameBitsAsOne() {
         // Each thread computes whole panels, summing in the same order as one thread would.
-        for model in [DenseModel.linear256().with(smallBatchLimit: 64), DenseModel.mlp1024().with(smallBatchLimit: 64)] {
+        for model in [DenseModel.linear256().with(smallBatchLimit: 64), DenseModel.mlp1024().with(smallBatchLimit: 64)]
+        {
             let input = Slab(rows: 64, columns: model.inputWidth)
             _ = input.buffer.initialize(from: randomRows(64 * model.inputWidth, seed: 12))
             let one = Slab(rows: 64, columns: model.outputWidth)
@@ -193,7 +194,9 @@ func randomRows(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
                 for _ in 0..<2 {
                     two.buffer.update(repeating: .nan)
                     model.forward(input.view(rows: rows), into: two.view(rows: rows), workspace: pair)
-                    #expect(Array(one.buffer.prefix(rows * model.outputWidth)) == Array(two.buffer.prefix(rows * model.outputWidth)))
+                    #expect(
+                        Array(one.buffer.prefix(rows * model.outputWidth))
+                            == Array(two.buffer.prefix(rows * model.outputWidth)))
                 }
             }
         }
@@ -237,6 +240,10 @@ func randomRows(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
         let prior = SmallBatchCrossover.prior(for: model.smallBatchKernel)
         let crossover = model.measureSmallBatchCrossover(candidates: [2, 4])
         #expect(Set([0, 2, 4, prior]).contains(crossover.limit))
+        #expect(model.with(smallBatchLimit: 0).usesPackedKernel(rows: 1) == false)
+        #expect(model.with(smallBatchLimit: 0).with(packedSingleRow: true).usesPackedKernel(rows: 1))
+        #expect(model.with(smallBatchLimit: 8).usesPackedKernel(rows: 8))
+        #expect(!model.with(smallBatchLimit: 8).usesPackedKernel(rows: 9))
         #expect(crossover.measurements.map(\.rows).allSatisfy { [2, 4].contains($0) })
         let calibrated = model.calibratedForSmallBatches(candidates: [2, 4])
         #expect(calibrated.layers.map(\.outputs) == model.layers.map(\.outputs))

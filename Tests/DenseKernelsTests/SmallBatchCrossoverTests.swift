@@ -25,6 +25,23 @@ import Testing
         #expect(crossover.measurements.map(\.rows) == [1, 8, 32, 64])
     }
 
+    @Test func oneRowIsDecidedApart() {
+        // sgemv beats the kernel at one row, GEMM loses from two rows up: both decisions stand.
+        let measurements = [
+            Self.measurement(rows: 1, packed: 1.5, blas: 1),
+            Self.measurement(rows: 2, packed: 1, blas: 4),
+            Self.measurement(rows: 4, packed: 1, blas: 2),
+        ]
+        let crossover = SmallBatchCrossover(measurements: measurements, prior: 100)
+        #expect(crossover.singleRow == false)
+        #expect(crossover.limit == 4)
+        let kernelWins = SmallBatchCrossover(measurements: [Self.measurement(rows: 1, packed: 1, blas: 1.2)], prior: 9)
+        #expect(kernelWins.singleRow == true)
+        // Nothing from two rows up: the prior.
+        #expect(kernelWins.limit == 9)
+        #expect(SmallBatchCrossover(measurements: [], prior: 9).singleRow == nil)
+    }
+
     @Test func aTieWithinTheMarginGoesToTheKernel() {
         let withinMargin = 1 + SmallBatchCrossover.margin * 0.9
         let pastMargin = 1 + SmallBatchCrossover.margin * 1.1
@@ -65,23 +82,29 @@ import Testing
             var trueRatios: [Int: Double] = [:]
             for (index, rows) in sizes.enumerated() { trueRatios[rows] = start * pow(growth, Double(index)) }
             var limits: [Int] = []
+            var singleRows: [Bool] = []
             for _ in 0..<2 {
                 let measurements = sizes.map { rows in
                     SmallBatchCrossover.Measurement(
                         rows: rows,
-                        packed: (0..<7).map { _ in trueRatios[rows]! * Double.random(in: 0.98...1.02, using: &generator) },
+                        packed: (0..<7).map { _ in trueRatios[rows]! * Double.random(in: 0.98...1.02, using: &generator)
+                        },
                         blas: (0..<7).map { _ in Double.random(in: 0.98...1.02, using: &generator) })
                 }
-                let limit = SmallBatchCrossover(measurements: measurements, prior: 0).limit
+                let crossover = SmallBatchCrossover(measurements: measurements, prior: 0)
+                let (limit, singleRow) = (crossover.limit, crossover.singleRow ?? false)
                 for rows in sizes {
                     let ratio = trueRatios[rows]!
-                    let chosenOverOther = rows <= limit ? ratio : 1 / ratio
+                    let packed = rows == 1 ? singleRow : rows <= limit
+                    let chosenOverOther = packed ? ratio : 1 / ratio
                     #expect(chosenOverOther <= 1.1, "\(rows) rows: true ratio \(ratio), limit \(limit)")
                 }
                 limits.append(limit)
+                singleRows.append(singleRow)
             }
-            let disputed = sizes.filter { $0 > limits.min()! && $0 <= limits.max()! }
+            let disputed = sizes.filter { $0 >= 2 && $0 > limits.min()! && $0 <= limits.max()! }
             #expect(disputed.allSatisfy { abs(trueRatios[$0]! - 1) <= 0.1 }, "limits \(limits)")
+            #expect(singleRows[0] == singleRows[1] || abs(trueRatios[1]! - 1) <= 0.1)
         }
     }
 }

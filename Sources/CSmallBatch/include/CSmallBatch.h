@@ -54,9 +54,10 @@ small_batch_team *small_batch_team_create(void);
 /// Stops and joins the helper thread and frees the team. No call may be running.
 void small_batch_team_destroy(small_batch_team *team);
 
-/// `small_batch_forward` over every panel, the upper half of the panels on the helper thread and the
-/// lower half on the caller's; returns when both are done. Products too small to be worth a hand-off
-/// (and single-panel layers) run on the caller's thread alone. One caller at a time per team.
+/// `small_batch_forward` over every panel, on the caller's thread and the helper's: both claim chunks of
+/// panels until none is left, so a helper that is asleep or descheduled costs the call its help, never a
+/// wait; returns when every panel is done. Products too small to be worth a hand-off (and single-panel
+/// layers) run on the caller's thread alone. One caller at a time per team.
 ///
 /// The helper spins for about 0.2 ms after each call before it sleeps, so back-to-back calls (the layers
 /// of one forward pass, the batches of a busy worker) wake it in well under a microsecond.
