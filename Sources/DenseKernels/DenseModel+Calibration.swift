@@ -8,7 +8,7 @@
 
 extension DenseModel {
     /// Returns this model with ``smallBatchLimit`` measured on this machine (see
-    /// ``measureSmallBatchCrossover(candidates:budget:)``).
+    /// ``measureSmallBatchCrossover(candidates:budget:smallBatchThreads:)``).
     public func calibratedForSmallBatches(
         candidates: [Int] = SmallBatchCrossover.defaultCandidates,
         budget: Duration = .milliseconds(600),

@@ -14,7 +14,7 @@ public struct DenseModel: Sendable {
     /// OpenBLAS packs the weights on every `sgemm` call, which dominates a small GEMM on large layers; the
     /// small-batch kernel reads weights packed once, when the layer was made (see ``SmallBatchKernel``).
     /// Where the crossover lies depends on the layer sizes, the instruction set, the BLAS kernel, the
-    /// threads and the cache, so it is measured: see ``calibratedForSmallBatches(candidates:budget:)``,
+    /// threads and the cache, so it is measured: see ``calibratedForSmallBatches(candidates:budget:smallBatchThreads:)``,
     /// which the batch processor runs when it starts with a model whose limit is `nil`.
     public var smallBatchLimit: Int?
 

@@ -1,8 +1,8 @@
 /// Where a model switches from the packed small-batch kernel to OpenBLAS, decided from paired timings.
 ///
 /// The decision is made so that run-to-run noise cannot move it far: each candidate batch size is timed
-/// both ways several times, and the packed kernel keeps a size unless its best time exceeds OpenBLAS's
-/// by more than ``margin``. A size where the two are that close can land on either
+/// both ways several times, and the packed kernel keeps a size unless its median time exceeds
+/// OpenBLAS's by more than ``margin``. A size where the two are that close can land on either
 /// side from one run to the next, but then either path is within the margin of the other; a size where
 /// one path is clearly faster (the 2× gaps that matter) lands on the same side every time.
 public struct SmallBatchCrossover: Sendable, Equatable {
@@ -22,14 +22,17 @@ public struct SmallBatchCrossover: Sendable, Equatable {
             self.blas = blas
         }
 
-        /// The packed kernel's best time over OpenBLAS's: below 1 the kernel is faster.
+        /// The packed kernel's median time over OpenBLAS's: below 1 the kernel is faster.
         ///
-        /// The best of several runs, not the median: what disturbs a run here only ever slows it (another
-        /// process, or OpenBLAS's threads still spinning after its last call and taking the core the
-        /// kernel's helper thread needs), so each path's fastest run is its least disturbed.
-        public var ratio: Double {
-            guard let best = packed.min(), let other = blas.min() else { return .nan }
-            return best / other
+        /// Medians, not best runs: a path whose runs vary widely (large batches on large layers, where
+        /// the cache is shared with other work) would win on an occasional fast run while losing on most.
+        public var ratio: Double { Self.median(packed) / Self.median(blas) }
+
+        static func median(_ values: [Double]) -> Double {
+            guard !values.isEmpty else { return .nan }
+            let sorted = values.sorted()
+            let middle = sorted.count / 2
+            return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
         }
     }
 
