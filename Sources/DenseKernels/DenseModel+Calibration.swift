@@ -27,8 +27,8 @@ extension DenseModel {
     /// Run it with the BLAS thread count the model will be served with: the packed kernel runs on as many
     /// threads (at most 2) unless `smallBatchThreads` says otherwise, as a workspace made with
     /// ``DenseModel/servingThreads`` does. Each candidate is timed both ways, seven times (each time over
-    /// enough calls to last ≥ 0.3 ms); OpenBLAS's timings stop at the first size where it is clearly
-    /// faster. On `mlp1024` it takes about 0.3 s, on `linear256` well
+    /// enough calls to last ≥ 0.3 ms; one row fifteen times, ≥ 1 ms); OpenBLAS's timings stop at the first
+    /// size where it is clearly faster. On `mlp1024` it takes about 0.3 s, on `linear256` well
     /// under 0.1 s.
     ///
     /// - Parameters:
@@ -57,16 +57,18 @@ extension DenseModel {
         packed.packedSingleRow = true
         let clock = ContinuousClock()
         var start = clock.now
-        // Seconds per call over `runs` timed runs of ≥ 0.3 ms each, after an untimed one that pays for
+        // Seconds per call over seven timed runs of ≥ 0.3 ms each, after an untimed one that pays for
         // OpenBLAS's buffers (the first GEMM of a shape) and wakes the helper thread; fewer runs if the
-        // deadline passes.
+        // deadline passes. One row gets fifteen runs of ≥ 1 ms: there the two paths are close (`sgemv`
+        // against the kernel), calls are short, and seven short runs decided it either way from run to run.
         func time(_ model: DenseModel, rows: Int, until deadline: ContinuousClock.Instant) -> [Double] {
             let (source, destination) = (input.view(rows: rows), output.view(rows: rows))
+            let (runs, runSeconds) = rows == 1 ? (15, 0.001) : (7, 0.0003)
             let once = clock.measure { model.forward(source, into: destination, workspace: workspace) }
-            let calls = max(1, Int((0.0003 / max(once.inSeconds, 1e-9)).rounded(.up)))
+            let calls = max(1, Int((runSeconds / max(once.inSeconds, 1e-9)).rounded(.up)))
             for _ in 0..<calls { model.forward(source, into: destination, workspace: workspace) }
             var seconds: [Double] = []
-            for _ in 0..<7 where clock.now < deadline {
+            for _ in 0..<runs where clock.now < deadline {
                 let elapsed = clock.measure {
                     for _ in 0..<calls { model.forward(source, into: destination, workspace: workspace) }
                 }
