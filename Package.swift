@@ -36,7 +36,7 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
         .target(name: "Locking"),
-        // The multi-row kernel for small batches (AVX2 + FMA, chosen at run time).
+        // The packed small-batch kernels (AVX-512F, AVX2 + FMA, portable; chosen at run time) and their helper thread.
         .target(name: "CSmallBatch"),
         .target(name: "DenseKernels", dependencies: ["CBLAS", "CSmallBatch", "Locking"]),
         // The scheduler: items, rows, priorities, deadlines, batches, workers, health, telemetry. No BLAS.

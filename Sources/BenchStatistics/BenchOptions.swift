@@ -65,9 +65,9 @@ public struct BenchOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Batches of up to this many rows take the small-batch path (single-row sgemv, the multi-row kernel) "
-                + "instead of GEMM; default: calibrated at start.", valueName: "rows"),
-        transform: { try FlagValue.integer($0, range: 1...4096) })
+            "Batches of up to this many rows take the packed small-batch kernel instead of OpenBLAS (0: OpenBLAS "
+                + "throughout); default: calibrated at start.", valueName: "rows"),
+        transform: { try FlagValue.integer($0, range: 0...4096) })
     public var smallBatchLimit: Int?
 
     @Option(
@@ -96,7 +96,9 @@ public struct BenchOptions: ParsableArguments {
         if let adaptiveRounds, adaptiveRounds < 1 { throw ValidationError("--adaptive-rounds must be at least 1") }
         if let blasThreads, blasThreads < 1 { throw ValidationError("--blas-threads must be at least 1") }
         if producers < 1 { throw ValidationError("--producers must be at least 1") }
-        if let smallBatchLimit, smallBatchLimit < 1 { throw ValidationError("--small-batch-limit must be at least 1") }
+        if let smallBatchLimit, smallBatchLimit < 0 {
+            throw ValidationError("--small-batch-limit must be 0 (OpenBLAS throughout) or more")
+        }
         if let capacity {
             guard capacity > 0, capacity.isFinite else { throw ValidationError("--capacity must be above 0 items/s") }
             guard (try? modelNames())?.count == 1 else {

@@ -80,8 +80,14 @@ public struct BenchReport: Codable, Sendable {
         public var repeats: Int
         /// The shortest timed run, in seconds.
         public var minRunSeconds: Double
+        /// The path `forward` took at each batch size (`packed` or `OpenBLAS`); absent in older reports.
+        public var paths: [String]?
+        /// Median rows per second of the path not taken, per batch size: the crossover's check.
+        public var otherPathRowsPerSecond: [Double]?
 
         enum CodingKeys: String, CodingKey {
+            case paths
+            case otherPathRowsPerSecond = "other_path_rows_per_s"
             case batchSizes = "batch_sizes"
             case rowsPerSecond = "rows_per_s"
             case rowsPerSecondMin = "rows_per_s_min"
@@ -109,8 +115,12 @@ public struct BenchReport: Codable, Sendable {
             mallocsPerForwardByBatch: [Double],
             singleRowMallocsPerForward: Double,
             repeats: Int,
-            minRunSeconds: Double
+            minRunSeconds: Double,
+            paths: [String]? = nil,
+            otherPathRowsPerSecond: [Double]? = nil
         ) {
+            self.paths = paths
+            self.otherPathRowsPerSecond = otherPathRowsPerSecond
             self.batchSizes = batchSizes
             self.rowsPerSecond = rowsPerSecond
             self.rowsPerSecondMin = rowsPerSecondMin
@@ -409,6 +419,10 @@ public struct BenchReport: Codable, Sendable {
         /// Batches up to this many rows take the small-batch path (measured at start; see
         /// `DenseModel.calibratedForSmallBatches`).
         public var smallBatchLimit: Int
+        /// The small-batch kernel's instruction set and tile, for example `AVX2+FMA 6×16`.
+        public var smallBatchKernel: String?
+        /// How the limit was decided: the calibration's time ratios per batch size, or the flag.
+        public var smallBatchCrossover: String?
         /// The `kernel` scenario.
         public var kernel: Kernel?
         /// The `processor` scenario (async tasks).
@@ -433,6 +447,8 @@ public struct BenchReport: Codable, Sendable {
         public var adaptiveVerdicts: [AdaptiveVerdict]?
 
         enum CodingKeys: String, CodingKey {
+            case smallBatchKernel = "small_batch_kernel"
+            case smallBatchCrossover = "small_batch_crossover"
             case shape
             case smallBatchLimit = "small_batch_limit"
             case kernel

@@ -1,112 +1,170 @@
 #include "CSmallBatch.h"
 
-#include <stddef.h>
+// Why these kernels exist: OpenBLAS packs the weights on every sgemm call, so a GEMM of a few rows on a
+// 1024 × 1024 layer costs several times a row's sgemv, and sgemv row by row streams the weights once per
+// row. Here the weights are packed once, when the layer is made, into panels the kernel streams front to
+// back (as MLAS and BLIS lay out their packed operand), and each panel is read once per tile of rows.
 
-// One weight row against one input row, plainly: the odd last weight row of the AVX2 kernel, and every
-// product where that kernel is not compiled.
-static inline float scalar_dot(const float *w, const float *x, int count) {
-    float sum = 0;
-    for (int k = 0; k < count; k++) sum += w[k] * x[k];
-    return sum;
+// Rows whose inputs one pass over the panels keeps cache-resident: 48 rows of 1024 floats are 192 KiB.
+#define SB_CHUNK 48
+#define PORTABLE_NR 16
+#define PORTABLE_MR 4
+
+static int panel_width(int isa) { return isa == SMALL_BATCH_AVX512 ? 32 : 16; }
+
+int small_batch_panel_width(int isa) { return panel_width(isa); }
+
+int small_batch_panel_count(int isa, int outputs) {
+    const int width = panel_width(isa);
+    return (outputs + width - 1) / width;
 }
 
-// Why this kernel exists: OpenBLAS packs the weights on every sgemm call, so a GEMM of 2–8 rows on a
-// 1024 × 1024 layer costs several times a row's sgemv, and sgemv row by row streams the weights once per
-// row. A small batch on large layers is bound by reading the weights; this reads each weight row once for
-// up to four input rows, which makes a second row nearly free when the weights come from memory.
+size_t small_batch_packed_count(int isa, int outputs, int inputs) {
+    const size_t padded = (size_t)small_batch_panel_count(isa, outputs) * (size_t)panel_width(isa);
+    return padded * ((size_t)inputs + 1);
+}
+
+void small_batch_pack(int isa, int outputs, int inputs, const float *weights, const float *bias, float *packed) {
+    const int width = panel_width(isa);
+    const int panels = small_batch_panel_count(isa, outputs);
+    float *biases = packed + (size_t)panels * (size_t)width * (size_t)inputs;
+    for (int p = 0; p < panels; p++) {
+        float *panel = packed + (size_t)p * (size_t)width * (size_t)inputs;
+        for (int j = 0; j < width; j++) {
+            const int output = p * width + j;
+            if (output < outputs) {
+                const float *source = weights + (size_t)output * (size_t)inputs;
+                for (int k = 0; k < inputs; k++) panel[(size_t)k * (size_t)width + (size_t)j] = source[k];
+            } else {
+                for (int k = 0; k < inputs; k++) panel[(size_t)k * (size_t)width + (size_t)j] = 0;
+            }
+            biases[p * width + j] = output < outputs ? bias[output] : 0;
+        }
+    }
+}
+
+// Plain C over the same layout; the compiler vectorises the loops over a panel's outputs for whatever the
+// baseline instruction set is (SSE2 on x86-64, NEON on arm64).
+static void portable_forward(
+    int rows, int outputs, int inputs, const float *packed, const float *x, int x_stride, float *y, int y_stride,
+    int relu, int first_panel, int end_panel) {
+    const int panels = small_batch_panel_count(SMALL_BATCH_PORTABLE, outputs);
+    const float *biases = packed + (size_t)panels * PORTABLE_NR * (size_t)inputs;
+    for (int p = first_panel; p < end_panel; p++) {
+        const float *panel = packed + (size_t)p * PORTABLE_NR * (size_t)inputs;
+        const float *bias = biases + (size_t)p * PORTABLE_NR;
+        const int cols = outputs - p * PORTABLE_NR < PORTABLE_NR ? outputs - p * PORTABLE_NR : PORTABLE_NR;
+        for (int start = 0; start < rows; start += PORTABLE_MR) {
+            const int mr = rows - start < PORTABLE_MR ? rows - start : PORTABLE_MR;
+            float acc[PORTABLE_MR][PORTABLE_NR] = {{0}};
+            for (int k = 0; k < inputs; k++) {
+                const float *w = panel + (size_t)k * PORTABLE_NR;
+                for (int r = 0; r < mr; r++) {
+                    const float value = x[(size_t)(start + r) * (size_t)x_stride + (size_t)k];
+                    for (int j = 0; j < PORTABLE_NR; j++) acc[r][j] += w[j] * value;
+                }
+            }
+            for (int r = 0; r < mr; r++) {
+                float *row = y + (size_t)(start + r) * (size_t)y_stride + (size_t)p * PORTABLE_NR;
+                for (int j = 0; j < cols; j++) {
+                    const float value = acc[r][j] + bias[j];
+                    row[j] = relu && value < 0 ? 0 : value;
+                }
+            }
+        }
+    }
+}
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
 
-int small_batch_kernel_available(void) {
+static int cpu_has(int isa) {
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-
-__attribute__((target("avx2,fma"))) static inline float horizontal_sum(__m256 v) {
-    __m128 sum = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    sum = _mm_add_ps(sum, _mm_movehl_ps(sum, sum));
-    sum = _mm_add_ss(sum, _mm_movehdup_ps(sum));
-    return _mm_cvtss_f32(sum);
-}
-
-// Two weight rows at a time against ROWS input rows: 2 × ROWS accumulators (at most 8 of the 16 ymm
-// registers), two weight loads and ROWS input loads per 2 × ROWS fused multiply-adds.
-#define SMALL_BATCH_KERNEL(ROWS)                                                                            \
-    __attribute__((target("avx2,fma"))) static void small_batch_gemv_##ROWS(                                \
-        int outputs, int inputs, const float *w, const float *x, int x_stride, float *y, int y_stride) {   \
-        int j = 0;                                                                                          \
-        for (; j + 2 <= outputs; j += 2) {                                                                  \
-            const float *w0 = w + (size_t)j * (size_t)inputs;                                               \
-            const float *w1 = w0 + inputs;                                                                  \
-            __m256 a0[ROWS], a1[ROWS];                                                                      \
-            for (int r = 0; r < ROWS; r++) {                                                                \
-                a0[r] = _mm256_setzero_ps();                                                                \
-                a1[r] = _mm256_setzero_ps();                                                                \
-            }                                                                                               \
-            int i = 0;                                                                                      \
-            for (; i + 8 <= inputs; i += 8) {                                                               \
-                __m256 v0 = _mm256_loadu_ps(w0 + i);                                                        \
-                __m256 v1 = _mm256_loadu_ps(w1 + i);                                                        \
-                for (int r = 0; r < ROWS; r++) {                                                            \
-                    __m256 xv = _mm256_loadu_ps(x + (size_t)r * (size_t)x_stride + i);                      \
-                    a0[r] = _mm256_fmadd_ps(v0, xv, a0[r]);                                                 \
-                    a1[r] = _mm256_fmadd_ps(v1, xv, a1[r]);                                                 \
-                }                                                                                           \
-            }                                                                                               \
-            for (int r = 0; r < ROWS; r++) {                                                                \
-                const float *xr = x + (size_t)r * (size_t)x_stride;                                         \
-                float s0 = horizontal_sum(a0[r]);                                                           \
-                float s1 = horizontal_sum(a1[r]);                                                           \
-                for (int k = i; k < inputs; k++) {                                                          \
-                    s0 += w0[k] * xr[k];                                                                    \
-                    s1 += w1[k] * xr[k];                                                                    \
-                }                                                                                           \
-                y[(size_t)r * (size_t)y_stride + j] = s0;                                                   \
-                y[(size_t)r * (size_t)y_stride + j + 1] = s1;                                               \
-            }                                                                                               \
-        }                                                                                                   \
-        for (; j < outputs; j++) {                                                                          \
-            const float *w0 = w + (size_t)j * (size_t)inputs;                                               \
-            for (int r = 0; r < ROWS; r++) {                                                                \
-                y[(size_t)r * (size_t)y_stride + j] = scalar_dot(w0, x + (size_t)r * (size_t)x_stride, inputs); \
-            }                                                                                               \
-        }                                                                                                   \
-    }
-
-SMALL_BATCH_KERNEL(1)
-SMALL_BATCH_KERNEL(2)
-SMALL_BATCH_KERNEL(3)
-SMALL_BATCH_KERNEL(4)
-
-void small_batch_gemv(
-    int rows, int outputs, int inputs, const float *w, const float *x, int x_stride, float *y, int y_stride) {
-    for (int start = 0; start < rows; start += 4) {
-        const float *xs = x + (size_t)start * (size_t)x_stride;
-        float *ys = y + (size_t)start * (size_t)y_stride;
-        switch (rows - start) {
-        case 1: small_batch_gemv_1(outputs, inputs, w, xs, x_stride, ys, y_stride); break;
-        case 2: small_batch_gemv_2(outputs, inputs, w, xs, x_stride, ys, y_stride); break;
-        case 3: small_batch_gemv_3(outputs, inputs, w, xs, x_stride, ys, y_stride); break;
-        default: small_batch_gemv_4(outputs, inputs, w, xs, x_stride, ys, y_stride); break;
-        }
+    switch (isa) {
+    case SMALL_BATCH_PORTABLE: return 1;
+    case SMALL_BATCH_AVX2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case SMALL_BATCH_AVX512: return __builtin_cpu_supports("avx512f");
+    default: return 0;
     }
 }
+
+// AVX2 + FMA: 6 rows × 16 outputs, 12 of the 16 ymm registers accumulating (the Haswell shape of BLIS).
+#define SB_NAME(x) x##_avx2
+#define SB_TARGET __attribute__((target("avx2,fma")))
+#define SB_VEC __m256
+#define SB_VW 8
+#define SB_NV 2
+#define SB_MR 6
+#define SB_KC 256
+#define SB_LOAD(p) _mm256_loadu_ps(p)
+#define SB_STORE(p, v) _mm256_storeu_ps(p, v)
+#define SB_BCAST(p) _mm256_broadcast_ss(p)
+#define SB_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
+#define SB_ADD(a, b) _mm256_add_ps(a, b)
+#define SB_MAX(a, b) _mm256_max_ps(a, b)
+#define SB_ZERO() _mm256_setzero_ps()
+#include "kernel_template.h"
+#undef SB_NAME
+#undef SB_TARGET
+#undef SB_VEC
+#undef SB_VW
+#undef SB_NV
+#undef SB_MR
+#undef SB_KC
+#undef SB_LOAD
+#undef SB_STORE
+#undef SB_BCAST
+#undef SB_FMA
+#undef SB_ADD
+#undef SB_MAX
+#undef SB_ZERO
+
+// AVX-512F: 12 rows × 32 outputs, 24 of the 32 zmm registers accumulating (the shape of MLAS's kernel).
+#define SB_NAME(x) x##_avx512
+#define SB_TARGET __attribute__((target("avx512f")))
+#define SB_VEC __m512
+#define SB_VW 16
+#define SB_NV 2
+#define SB_MR 12
+#define SB_KC 128
+#define SB_LOAD(p) _mm512_loadu_ps(p)
+#define SB_STORE(p, v) _mm512_storeu_ps(p, v)
+#define SB_BCAST(p) _mm512_set1_ps(*(p))
+#define SB_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
+#define SB_ADD(a, b) _mm512_add_ps(a, b)
+#define SB_MAX(a, b) _mm512_max_ps(a, b)
+#define SB_ZERO() _mm512_setzero_ps()
+#include "kernel_template.h"
 
 #else
 
-int small_batch_kernel_available(void) { return 0; }
-
-// Never called by DenseKernels here (it checks availability), but a caller that does still gets the
-// right numbers rather than untouched output.
-void small_batch_gemv(
-    int rows, int outputs, int inputs, const float *w, const float *x, int x_stride, float *y, int y_stride) {
-    for (int r = 0; r < rows; r++) {
-        for (int j = 0; j < outputs; j++) {
-            y[(size_t)r * (size_t)y_stride + j] =
-                scalar_dot(w + (size_t)j * (size_t)inputs, x + (size_t)r * (size_t)x_stride, inputs);
-        }
-    }
-}
+static int cpu_has(int isa) { return isa == SMALL_BATCH_PORTABLE; }
 
 #endif
+
+int small_batch_isa_supported(int isa) { return cpu_has(isa); }
+
+int small_batch_best_isa(void) {
+    if (cpu_has(SMALL_BATCH_AVX512)) return SMALL_BATCH_AVX512;
+    if (cpu_has(SMALL_BATCH_AVX2)) return SMALL_BATCH_AVX2;
+    return SMALL_BATCH_PORTABLE;
+}
+
+void small_batch_forward(
+    int isa, int rows, int outputs, int inputs, const float *packed, const float *x, int x_stride, float *y,
+    int y_stride, int relu, int first_panel, int end_panel) {
+    if (rows <= 0 || first_panel >= end_panel) return;
+    switch (isa) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    case SMALL_BATCH_AVX512:
+        forward_avx512(rows, outputs, inputs, packed, x, x_stride, y, y_stride, relu, first_panel, end_panel);
+        return;
+    case SMALL_BATCH_AVX2:
+        forward_avx2(rows, outputs, inputs, packed, x, x_stride, y, y_stride, relu, first_panel, end_panel);
+        return;
+#endif
+    default:
+        portable_forward(rows, outputs, inputs, packed, x, x_stride, y, y_stride, relu, first_panel, end_panel);
+        return;
+    }
+}

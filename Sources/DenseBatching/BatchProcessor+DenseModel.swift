@@ -12,8 +12,10 @@ extension BatchProcessor where Item == [Float], Output == [Float] {
     /// are split across batches and reassembled in order.
     ///
     /// When `model.smallBatchLimit` is `nil`, the model is first calibrated for small batches
-    /// (`DenseModel.calibratedForSmallBatches(candidates:budget:)` in `DenseKernels`: a few milliseconds
-    /// up to ~150 ms for large layers, never more than 250 ms) with the BLAS threads the workers will use.
+    /// (`DenseModel.calibratedForSmallBatches(candidates:budget:smallBatchThreads:)` in `DenseKernels`:
+    /// the packed kernel against OpenBLAS from 1 to 256 rows, tens of milliseconds up to ~0.3 s for large
+    /// layers, never more than 0.6 s) with the BLAS threads the workers will use; with two or more BLAS
+    /// threads per call each worker's small batches run on two threads too.
     ///
     /// - Parameters:
     ///   - model: the model every item runs through.
@@ -29,7 +31,12 @@ extension BatchProcessor where Item == [Float], Output == [Float] {
             plan.applyThreading()
             calibrated = model.calibratedForSmallBatches()
             logger.info(
-                "small batches calibrated", metadata: ["smallBatchLimit": "\(calibrated.smallBatchLimit ?? 1)"])
+                "small batches calibrated",
+                metadata: [
+                    "smallBatchLimit": "\(calibrated.effectiveSmallBatchLimit)",
+                    "smallBatchKernel": "\(calibrated.smallBatchKernel)",
+                    "packedSingleRow": "\(calibrated.usesPackedKernel(rows: 1))",
+                ])
         }
         let model = calibrated
         let inputs = SlabPool(rows: plan.rowCap, columns: model.inputWidth)

@@ -17,7 +17,8 @@ final class DenseRunner: BatchRunner {
 
     init(model: DenseModel, maxRows: Int, inputs: SlabPool, outputs: SlabPool) {
         self.model = model
-        self.workspace = DenseWorkspace(model: model, maxRows: maxRows)
+        // Two threads on one batch for the small-batch kernel where OpenBLAS was given two per call.
+        self.workspace = DenseWorkspace(model: model, maxRows: maxRows, smallBatchThreads: DenseModel.servingThreads)
         self.inputs = inputs
         self.outputs = outputs
     }

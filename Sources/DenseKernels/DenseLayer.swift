@@ -12,6 +12,8 @@ public struct DenseLayer: Sendable {
 
     let weightSlab: Slab
     let biasSlab: Slab
+    /// The same weights and bias in the small-batch kernel's panels, packed once here.
+    let packed: PackedWeights
 
     /// Creates a layer from row-major weights `[outputs, inputs]` and a bias of `outputs` values.
     public init(
@@ -35,6 +37,9 @@ public struct DenseLayer: Sendable {
         self.biasSlab = Slab(rows: 1, columns: outputs)
         _ = weightSlab.buffer.initialize(from: weights)
         _ = biasSlab.buffer.initialize(from: bias)
+        self.packed = PackedWeights(
+            kernel: .best, weights: weightSlab.buffer.baseAddress!, bias: biasSlab.buffer.baseAddress!,
+            outputs: outputs, inputs: inputs)
     }
 
     /// The weights, row-major `[outputs, inputs]`.
@@ -48,19 +53,32 @@ public struct DenseLayer: Sendable {
         return weightSlab.buffer[output * inputs + input]
     }
 
-    /// The bytes this layer's parameters occupy.
-    public var parameterBytes: Int { weightSlab.byteCount + biasSlab.byteCount }
+    /// The bytes this layer's parameters occupy: the row-major weights and bias, and their packed copy.
+    public var parameterBytes: Int { weightSlab.byteCount + biasSlab.byteCount + packed.byteCount }
+
+    /// The bytes of the packed copy the small-batch kernel reads (part of ``parameterBytes``).
+    public var packedBytes: Int { packed.byteCount }
 
     /// The same layer with another activation.
     public func with(activation: Activation) -> DenseLayer {
         DenseLayer(sharing: self, activation: activation)
     }
 
-    private init(sharing other: DenseLayer, activation: Activation) {
+    /// The same layer packed for `kernel`.
+    func packed(for kernel: SmallBatchKernel) -> DenseLayer {
+        guard kernel != packed.kernel else { return self }
+        let repacked = PackedWeights(
+            kernel: kernel, weights: weightSlab.buffer.baseAddress!, bias: biasSlab.buffer.baseAddress!,
+            outputs: outputs, inputs: inputs)
+        return DenseLayer(sharing: self, activation: activation, packed: repacked)
+    }
+
+    private init(sharing other: DenseLayer, activation: Activation, packed: PackedWeights? = nil) {
         self.inputs = other.inputs
         self.outputs = other.outputs
         self.activation = activation
         self.weightSlab = other.weightSlab
         self.biasSlab = other.biasSlab
+        self.packed = packed ?? other.packed
     }
 }

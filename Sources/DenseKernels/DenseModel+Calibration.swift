@@ -1,51 +1,114 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 extension DenseModel {
-    /// Returns this model with ``smallBatchLimit`` measured on this machine: the largest candidate batch
-    /// size up to which the small-batch path beats one GEMM per layer.
+    /// Returns this model with ``smallBatchLimit`` measured on this machine (see
+    /// ``measureSmallBatchCrossover(candidates:budget:smallBatchThreads:)``).
+    public func calibratedForSmallBatches(
+        candidates: [Int] = SmallBatchCrossover.defaultCandidates,
+        budget: Duration = .milliseconds(600),
+        smallBatchThreads: Int? = nil
+    ) -> DenseModel {
+        let crossover = measureSmallBatchCrossover(
+            candidates: candidates, budget: budget, smallBatchThreads: smallBatchThreads)
+        var model = with(smallBatchLimit: crossover.limit)
+        model.packedSingleRow = crossover.singleRow
+        return model
+    }
+
+    /// Times the packed kernel against OpenBLAS at each candidate batch size and decides the crossover
+    /// (``SmallBatchCrossover``).
     ///
-    /// Run it with the BLAS thread count the model will be served with. Each candidate is timed both ways,
-    /// alternately, five times; the median decides, and the search stops at the first size where GEMM is
-    /// as fast (the per-row cost of GEMM only falls with size). It takes about 30 ms per candidate on
-    /// `mlp1024` and well under 1 ms on `linear256`.
+    /// Run it with the BLAS thread count the model will be served with: the packed kernel runs on as many
+    /// threads (at most 2) unless `smallBatchThreads` says otherwise, as a workspace made with
+    /// ``DenseModel/servingThreads`` does. Each candidate is timed both ways, seven times (each time over
+    /// enough calls to last ≥ 0.3 ms; one row fifteen times, ≥ 1 ms); OpenBLAS's timings stop at the first
+    /// size where it is clearly faster. On `mlp1024` it takes about 0.3 s, on `linear256` well
+    /// under 0.1 s.
     ///
     /// - Parameters:
-    ///   - candidates: the batch sizes to try (sorted first; sizes below 2 are ignored); the limit is one of
-    ///     them, or 1.
-    ///   - budget: the most time to spend; once it is used up the search stops with the limit
-    ///     established so far (a smaller limit only leaves a little speed unused). It bounds how long a
-    ///     caller's thread is held where timing runs slow — a debug or sanitizer build, a busy machine:
-    ///     under ThreadSanitizer an unbounded search held the threads of the async tests for 10–30 s.
-    public func calibratedForSmallBatches(
-        candidates: [Int] = [2, 3, 4, 6, 8, 12, 16],
-        budget: Duration = .milliseconds(250)
-    ) -> DenseModel {
-        let sizes = candidates.filter { $0 >= 2 }.sorted()
-        guard let largest = sizes.last else { return with(smallBatchLimit: 1) }
-        let workspace = DenseWorkspace(model: self, maxRows: largest)
+    ///   - candidates: the batch sizes to try (sizes below 1 are ignored).
+    ///   - budget: the most time to spend; once it is used up the search stops and the kernel's prior
+    ///     fills in. It bounds how long a caller's thread is held where timing runs slow — a debug or
+    ///     sanitizer build, a busy machine. With two threads, 0.3 s more: the wait for OpenBLAS's
+    ///     threads to stop spinning before the kernel is timed.
+    ///   - smallBatchThreads: the packed kernel's threads (1 or 2); `nil` means ``DenseModel/servingThreads``.
+    public func measureSmallBatchCrossover(
+        candidates: [Int] = SmallBatchCrossover.defaultCandidates,
+        budget: Duration = .milliseconds(600),
+        smallBatchThreads: Int? = nil
+    ) -> SmallBatchCrossover {
+        let sizes = Array(Set(candidates.filter { $0 >= 1 })).sorted()
+        let prior = SmallBatchCrossover.prior(for: smallBatchKernel)
+        guard let largest = sizes.last else { return SmallBatchCrossover(measurements: [], prior: prior) }
+        let workspace = DenseWorkspace(
+            model: self, maxRows: largest, smallBatchThreads: smallBatchThreads ?? Self.servingThreads)
         let input = Slab(rows: largest, columns: inputWidth)
         let output = Slab(rows: largest, columns: outputWidth)
         for index in input.buffer.indices { input.buffer[index] = Float(index % 17) / 17 - 0.5 }
-        let byGEMM = with(smallBatchLimit: 1)
-        let small = with(smallBatchLimit: largest)
+        var blas = with(smallBatchLimit: 0)
+        blas.packedSingleRow = false
+        var packed = with(smallBatchLimit: largest)
+        packed.packedSingleRow = true
         let clock = ContinuousClock()
-        let deadline = clock.now + budget
-        var limit = 1
-        search: for rows in sizes {
-            guard clock.now < deadline else { break }
+        var start = clock.now
+        // Seconds per call over seven timed runs of ≥ 0.3 ms each, after an untimed one that pays for
+        // OpenBLAS's buffers (the first GEMM of a shape) and wakes the helper thread; fewer runs if the
+        // deadline passes. One row gets fifteen runs of ≥ 1 ms: there the two paths are close (`sgemv`
+        // against the kernel), calls are short, and seven short runs decided it either way from run to run.
+        func time(_ model: DenseModel, rows: Int, until deadline: ContinuousClock.Instant) -> [Double] {
             let (source, destination) = (input.view(rows: rows), output.view(rows: rows))
-            // One untimed pass each: the first GEMM of a shape pays for OpenBLAS's buffers.
-            byGEMM.forward(source, into: destination, workspace: workspace)
-            small.forward(source, into: destination, workspace: workspace)
-            var gemm: [Duration] = []
-            var smallPath: [Duration] = []
-            for _ in 0..<5 {
-                guard clock.now < deadline else { break search }
-                gemm.append(clock.measure { byGEMM.forward(source, into: destination, workspace: workspace) })
-                smallPath.append(clock.measure { small.forward(source, into: destination, workspace: workspace) })
+            let (runs, runSeconds) = rows == 1 ? (15, 0.001) : (7, 0.0003)
+            let once = clock.measure { model.forward(source, into: destination, workspace: workspace) }
+            let calls = max(1, Int((runSeconds / max(once.inSeconds, 1e-9)).rounded(.up)))
+            for _ in 0..<calls { model.forward(source, into: destination, workspace: workspace) }
+            var seconds: [Double] = []
+            for _ in 0..<runs where clock.now < deadline {
+                let elapsed = clock.measure {
+                    for _ in 0..<calls { model.forward(source, into: destination, workspace: workspace) }
+                }
+                seconds.append(elapsed.inSeconds / Double(calls))
             }
-            guard smallPath.sorted()[2] < gemm.sorted()[2] else { break }
-            limit = rows
+            return seconds
         }
-        return with(smallBatchLimit: limit)
+        // Every size with the packed kernel first, then with OpenBLAS: not alternately, because a threaded
+        // OpenBLAS leaves its threads spinning for ~0.1 s after each call, and they would take the core
+        // the kernel's helper thread needs. Half the budget for each path.
+        var measurements = sizes.map { SmallBatchCrossover.Measurement(rows: $0, packed: [], blas: []) }
+        if workspace.smallBatchThreads >= 2 {
+            // OpenBLAS's threads spin for up to ~0.3 s after they start or finish a call, on the core the
+            // helper thread needs: wait until they sleep, or the kernel is timed at half speed.
+            usleep(300_000)
+            start = clock.now
+        }
+        // Wake the helper thread and warm the caches for the first timings.
+        _ = time(packed, rows: sizes[0], until: start)
+        for index in measurements.indices where clock.now < start + budget / 2 {
+            measurements[index].packed = time(packed, rows: measurements[index].rows, until: start + budget / 2)
+        }
+        for index in measurements.indices where clock.now < start + budget {
+            guard measurements[index].packed.count >= SmallBatchCrossover.minimumRuns else { break }
+            measurements[index].blas = time(blas, rows: measurements[index].rows, until: start + budget)
+            // Past the first clear loss from two rows up nothing is decided (GEMM only gains with size).
+            if measurements[index].rows >= 2 && measurements[index].ratio > 1 + SmallBatchCrossover.margin { break }
+        }
+        return SmallBatchCrossover(measurements: measurements, prior: prior)
+    }
+
+    /// The small-batch threads that match OpenBLAS's current thread count: 2 if OpenBLAS runs two or
+    /// more threads per call, else 1. Serving code makes its workspaces with this.
+    public static var servingThreads: Int { BLAS.threadCount >= 2 ? 2 : 1 }
+
+    /// This model with another ``packedSingleRow``.
+    public func with(packedSingleRow: Bool?) -> DenseModel {
+        var model = self
+        model.packedSingleRow = packedSingleRow
+        return model
     }
 
     /// This model with another ``smallBatchLimit``.
@@ -53,5 +116,25 @@ extension DenseModel {
         var model = self
         model.smallBatchLimit = limit
         return model
+    }
+
+    /// This model with its layers packed for `kernel`, which must run on this CPU.
+    public func with(smallBatchKernel kernel: SmallBatchKernel) -> DenseModel {
+        precondition(kernel.isSupported, "the \(kernel) kernel does not run on this CPU")
+        var model = self
+        model.layers = layers.map { $0.packed(for: kernel) }
+        return model
+    }
+}
+
+extension SmallBatchCrossover {
+    /// The batch sizes a calibration tries by default.
+    public static let defaultCandidates = [1, 2, 4, 8, 16, 32, 64, 128, 256]
+}
+
+extension Duration {
+    fileprivate var inSeconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) * 1e-18
     }
 }

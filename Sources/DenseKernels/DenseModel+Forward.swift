@@ -2,9 +2,12 @@ internal import CBLAS
 internal import CSmallBatch
 
 extension DenseModel {
-    /// Computes the model for every row of `input` into `output`: one `cblas_sgemm` per layer, each
-    /// followed by the fused bias + activation epilogue (a single row takes `cblas_sgemv`, and batches up
-    /// to ``smallBatchLimit`` rows the small-batch kernel).
+    /// Computes the model for every row of `input` into `output`.
+    ///
+    /// Batches of up to ``effectiveSmallBatchLimit`` rows go through the packed small-batch kernel (bias
+    /// and relu fused into it); larger ones take one `cblas_sgemm` per layer followed by the fused bias +
+    /// activation epilogue; a single row takes the kernel or `cblas_sgemv` (``packedSingleRow``).
+    /// ``usesPackedKernel(rows:)`` says which.
     ///
     /// Allocates nothing: intermediates go to `workspace`, the result to `output`.
     ///
@@ -18,14 +21,14 @@ extension DenseModel {
         precondition(workspace.intermediates.count == layers.count - 1, "workspace belongs to another model")
         let rows = input.rows
         guard rows > 0 else { return }
-        if rows == 1 {
-            // OpenBLAS's sgemm is several times slower than sgemv for a single row (measured on mlp1024:
-            // ~2 k vs ~11 k rows/s), and a lone item is common at low load.
-            forwardSingleRow(UnsafeBufferPointer(input.row(0)), into: output.row(0), workspace: workspace)
+        if usesPackedKernel(rows: rows) {
+            forwardSmallBatch(input, into: output, workspace: workspace)
             return
         }
-        if rows <= smallBatchLimit ?? 1 {
-            forwardSmallBatch(input, into: output, workspace: workspace)
+        if rows == 1 {
+            // OpenBLAS's sgemm is several times slower than sgemv for a single row (measured on mlp1024:
+            // ~2 k vs ~11 k rows/s).
+            forwardSingleRow(UnsafeBufferPointer(input.row(0)), into: output.row(0), workspace: workspace)
             return
         }
         var source = input
@@ -46,30 +49,22 @@ extension DenseModel {
         }
     }
 
-    /// Whether the multi-row small-batch kernel runs on this CPU (x86-64 with AVX2 and FMA); without it
-    /// small batches are computed row by row with `cblas_sgemv`.
-    public static let smallBatchKernelAvailable = small_batch_kernel_available() != 0
-
-    /// Computes a small batch layer by layer with the multi-row kernel, which reads each weight row once
-    /// per four input rows where `sgemv` row by row reads it once per row; a small batch on large layers
-    /// is bound by reading the weights. Layer by layer rather than chunk by chunk, so a layer's weights
-    /// are still in cache for its next four rows.
+    /// Computes a batch layer by layer with the packed kernel, which reads each weight panel once per tile
+    /// of rows (up to 6 with AVX2, 12 with AVX-512). Layer by layer rather than tile by tile, so a layer's
+    /// panels are still in cache for its next tile. Identity and relu layers are finished by the kernel;
+    /// the other activations run on the cache-hot result. With a workspace made for two threads, each
+    /// layer's panels are split between the caller and the workspace's helper thread.
     func forwardSmallBatch(_ input: MatrixView, into output: MatrixView, workspace: DenseWorkspace) {
         let rows = input.rows
-        guard Self.smallBatchKernelAvailable else {
-            for row in 0..<rows {
-                forwardSingleRow(UnsafeBufferPointer(input.row(row)), into: output.row(row), workspace: workspace)
-            }
-            return
-        }
         var source = input
         for index in layers.indices {
             let layer = layers[index]
             let destination = index == layers.count - 1 ? output : workspace.intermediates[index].view(rows: rows)
-            small_batch_gemv(
-                Int32(rows), Int32(layer.outputs), Int32(layer.inputs), layer.weightSlab.buffer.baseAddress,
-                source.base, Int32(source.rowStride), destination.base, Int32(destination.rowStride))
-            Epilogue.apply(destination, bias: layer.biasSlab.buffer.baseAddress!, activation: layer.activation)
+            let fused = layer.activation == .identity || layer.activation == .relu
+            layer.packed.forward(
+                source, into: destination, inputs: layer.inputs, outputs: layer.outputs,
+                relu: layer.activation == .relu, team: workspace.team)
+            if !fused { Epilogue.apply(destination, bias: nil, activation: layer.activation) }
             source = destination
         }
     }

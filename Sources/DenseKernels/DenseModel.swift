@@ -1,23 +1,41 @@
-/// A feed-forward stack of ``DenseLayer``s evaluated with one `cblas_sgemm` per layer.
+/// A feed-forward stack of ``DenseLayer``s: a packed small-batch kernel for small batches, one
+/// `cblas_sgemm` per layer for large ones.
 ///
 /// A model is immutable and `Sendable`; the mutable scratch memory a forward pass needs lives in a
 /// ``DenseWorkspace`` that each calling thread owns.
 public struct DenseModel: Sendable {
     /// The layers, first to last.
-    public let layers: [DenseLayer]
+    public internal(set) var layers: [DenseLayer]
 
-    /// Batches of up to this many rows take the small-batch path rather than one GEMM per layer; `nil`
-    /// (the default) means only single rows.
+    /// Batches of up to this many rows take the packed small-batch kernel rather than OpenBLAS; `nil`
+    /// (the default) means the kernel's prior, ``SmallBatchCrossover/prior(for:)``, and 0 or 1 means
+    /// `cblas_sgemm` from two rows up (one row: see ``packedSingleRow``).
     ///
-    /// The small-batch path computes one row with `cblas_sgemv` per layer, and several rows with a kernel
-    /// that reads each weight row once for up to four input rows (row by row with `cblas_sgemv` where the
-    /// CPU lacks AVX2 and FMA; see ``smallBatchKernelAvailable``). A small GEMM on large layers is
-    /// dominated by packing the weights: on `mlp1024` OpenBLAS took ~800 µs for two rows by GEMM against
-    /// ~230 µs with the kernel and ~330 µs for two `sgemv` rows. Where the crossover lies depends on the
-    /// layer sizes, the BLAS kernel and the cache, so it is measured: see
-    /// ``calibratedForSmallBatches(candidates:budget:)``, which the batch processor runs when it starts
-    /// with a model whose limit is `nil`.
+    /// OpenBLAS packs the weights on every `sgemm` call, which dominates a small GEMM on large layers; the
+    /// small-batch kernel reads weights packed once, when the layer was made (see ``SmallBatchKernel``).
+    /// Where the crossover lies depends on the layer sizes, the instruction set, the BLAS kernel, the
+    /// threads and the cache, so it is measured: see ``calibratedForSmallBatches(candidates:budget:smallBatchThreads:)``,
+    /// which the batch processor runs when it starts with a model whose limit is `nil`.
     public var smallBatchLimit: Int?
+
+    /// The limit ``forward(_:into:workspace:)`` applies: ``smallBatchLimit``, or the kernel's prior.
+    public var effectiveSmallBatchLimit: Int { smallBatchLimit ?? SmallBatchCrossover.prior(for: smallBatchKernel) }
+
+    /// Whether a single row takes the packed kernel (`true`) or `cblas_sgemv` (`false`); `nil` (the
+    /// default) means the packed kernel unless ``effectiveSmallBatchLimit`` is 0.
+    ///
+    /// One row is decided apart from the rest because OpenBLAS computes it with another routine:
+    /// `sgemv`, which packs nothing and competes with the kernel, where `sgemm` from two rows up does not.
+    public var packedSingleRow: Bool?
+
+    /// Whether ``forward(_:into:workspace:)`` computes a batch of `rows` with the packed kernel.
+    public func usesPackedKernel(rows: Int) -> Bool {
+        rows == 1 ? packedSingleRow ?? (effectiveSmallBatchLimit >= 1) : rows <= effectiveSmallBatchLimit
+    }
+
+    /// The kernel the layers are packed for: ``SmallBatchKernel/best`` unless
+    /// ``with(smallBatchKernel:)`` chose another.
+    public var smallBatchKernel: SmallBatchKernel { layers[0].packed.kernel }
 
     /// Creates a model, checking that each layer's inputs match the previous layer's outputs.
     public init(layers: [DenseLayer]) throws(DenseModelError) {

@@ -14,8 +14,9 @@
 enum Epilogue {
     typealias Vector = SIMD8<Float>
 
-    /// Adds `bias` to every row of `view` and applies `activation` in place.
-    static func apply(_ view: MatrixView, bias: UnsafePointer<Float>, activation: Activation) {
+    /// Adds `bias` (if any: the small-batch kernel adds it itself) to every row of `view` and applies
+    /// `activation` in place.
+    static func apply(_ view: MatrixView, bias: UnsafePointer<Float>?, activation: Activation) {
         let columns = view.columns
         guard columns > 0 else { return }
         for rowIndex in 0..<view.rows {
@@ -37,14 +38,14 @@ enum Epilogue {
     @inline(__always)
     private static func map(
         _ row: UnsafeMutablePointer<Float>,
-        _ bias: UnsafePointer<Float>,
+        _ bias: UnsafePointer<Float>?,
         _ count: Int,
         exact: Activation?,
         _ body: (Vector) -> Vector
     ) {
         var index = 0
         while index &+ Vector.scalarCount <= count {
-            let value = load(row + index) + load(UnsafeMutablePointer(mutating: bias) + index)
+            let value = load(row + index) + biasChunk(bias, index)
             var result = body(value)
             if let exact, hasNonFinite(value) { result = patched(result, value, exact) }
             store(result, row + index)
@@ -53,7 +54,7 @@ enum Epilogue {
         let remaining = count &- index
         if remaining > 0 {
             var value = Vector()
-            for lane in 0..<remaining { value[lane] = row[index &+ lane] + bias[index &+ lane] }
+            for lane in 0..<remaining { value[lane] = row[index &+ lane] + (bias?[index &+ lane] ?? 0) }
             var result = body(value)
             if let exact, hasNonFinite(value) { result = patched(result, value, exact) }
             for lane in 0..<remaining { row[index &+ lane] = result[lane] }
@@ -76,14 +77,14 @@ enum Epilogue {
         return result
     }
 
-    private static func softmax(_ row: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, _ count: Int) {
+    private static func softmax(_ row: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>?, _ count: Int) {
         // Pass 1: add the bias and find the maximum, so every exponent is ≤ 0 and nothing overflows.
         // `poison` stays 0 while every value is finite and turns NaN at the first that is not.
         var peak = Vector(repeating: -.infinity)
         var poison = Vector()
         var index = 0
         while index &+ Vector.scalarCount <= count {
-            let value = load(row + index) + load(UnsafeMutablePointer(mutating: bias) + index)
+            let value = load(row + index) + biasChunk(bias, index)
             store(value, row + index)
             peak = peak.replacing(with: value, where: value .> peak)
             poison += value - value
@@ -92,7 +93,7 @@ enum Epilogue {
         var scalarPeak = peak.max()
         var finite = !any(poison .!= Vector())
         for tail in index..<count {
-            row[tail] += bias[tail]
+            row[tail] += bias?[tail] ?? 0
             scalarPeak = Swift.max(scalarPeak, row[tail])
             finite = finite && row[tail].isFinite
         }
@@ -143,6 +144,13 @@ enum Epilogue {
         var sum = 0.0
         for index in 0..<count { sum += Foundation_exp(Double(row[index]) - peak) }
         for index in 0..<count { row[index] = Float(Foundation_exp(Double(row[index]) - peak) / sum) }
+    }
+
+    /// Eight biases from `index`, or zeros without a bias.
+    @inline(__always)
+    private static func biasChunk(_ bias: UnsafePointer<Float>?, _ index: Int) -> Vector {
+        guard let bias else { return Vector() }
+        return load(UnsafeMutablePointer(mutating: bias) + index)
     }
 
     @inline(__always)

@@ -12,7 +12,8 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure the compute core and the batch processor on the built-in models.",
         discussion: """
-            Scenarios: kernel (DenseModel.forward at batch 1, 16, 64, 256 and the single-row path), \
+            Scenarios: kernel (DenseModel.forward at batch 1, 2, 4, 8, 16, 32, 64, 256, each against the path not \
+            taken, and the single-row path), \
             processor (closed loop, async producers, against the kernel at the batch formed), sync (the same \
             from blocking threads), open-loop (Poisson arrivals at 50/80/95 % of the processor's capacity), \
             overhead (identity function on the generic path), allocations (mallocs per item), seed-workload (the \
@@ -87,19 +88,25 @@ struct BenchCommand: AsyncParsableCommand {
         var allocations: [(String, BenchReport.Allocations)] = []
         var seedWorkloads: [(String, BenchReport.SeedWorkload)] = []
         var adaptives: [(String, BenchReport.Adaptive)] = []
+        var crossovers: [String] = []
         for name in names {
             // Validated above, so the lookup cannot fail.
             // Calibrated once, with the BLAS threads each worker uses, so every scenario (the kernel
             // comparisons included) computes small batches the way the processor does.
             BLAS.setThreadCount(threads)
             let builtIn = DenseModel.builtIn(named: name)!
-            let model = smallBatchLimit.map { builtIn.with(smallBatchLimit: $0) } ?? builtIn.calibratedForSmallBatches()
-            let smallBatch = model.smallBatchLimit ?? 1
-            let path = DenseModel.smallBatchKernelAvailable ? "multi-row AVX2 kernel" : "sgemv per row, no AVX2"
+            let crossover = smallBatchLimit == nil ? builtIn.measureSmallBatchCrossover() : nil
+            let model = builtIn.with(smallBatchLimit: smallBatchLimit ?? crossover!.limit)
+                .with(packedSingleRow: crossover?.singleRow)
+            let smallBatch = model.effectiveSmallBatchLimit
+            let decision = crossover?.summary ?? "--small-batch-limit \(smallBatch)"
             Console.progress(
-                "[\(name)] small batches: up to \(smallBatch) row(s) on the small-batch path (\(path); "
-                    + (smallBatchLimit == nil ? "calibrated)" : "--small-batch-limit)"))
+                "[\(name)] small batches: up to \(smallBatch) row(s) on the packed kernel "
+                    + "(\(model.smallBatchKernel)); \(decision)")
             var entry = BenchReport.Model(shape: model.shapeDescription, smallBatchLimit: smallBatch)
+            entry.smallBatchKernel = model.smallBatchKernel.description
+            entry.smallBatchCrossover = decision
+            crossovers.append("  \(Format.left(name, 10)) \(model.smallBatchKernel): \(decision)")
             for scenario in BenchScenario.allCases where selected.contains(scenario) {
                 switch scenario {
                 case .kernel:
@@ -159,6 +166,8 @@ struct BenchCommand: AsyncParsableCommand {
             switch scenario {
             case .kernel:
                 print("== kernel: DenseModel.forward from one thread, \(threads) BLAS thread(s)")
+                print("small-batch crossover (packed kernel vs OpenBLAS, decided at start):")
+                print(crossovers.joined(separator: "\n"))
                 print(tables[.kernel, default: []].dropLast().joined(separator: "\n"))
                 if !ProcessMallocCounter.isActive { print("mallocs: not counted (malloc-interposer not in effect)") }
             case .processor, .sync:

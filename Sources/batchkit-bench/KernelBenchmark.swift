@@ -6,13 +6,16 @@ import DenseKernels
 /// The `kernel` scenario: `DenseModel.forward` at several batch sizes and `forwardSingleRow`, called
 /// directly from one thread, timed with `ContinuousClock`.
 ///
+/// At each batch size the path not taken (OpenBLAS where the packed kernel runs, and the other way
+/// round) is measured too, so the table shows whether the crossover chose the faster one.
+///
 /// Each measurement warms up (caches, page faults, OpenBLAS waking its threads), sizes a run so it
 /// lasts at least ``Settings/minRunSeconds``, then times ``Settings/repeats`` such runs and keeps the
 /// median and the range. Allocations are counted afterwards over ``Settings/mallocCalls`` calls.
 struct KernelBenchmark {
     /// How long and how often to measure.
     struct Settings: Sendable {
-        var batchSizes = [1, 16, 64, 256]
+        var batchSizes = [1, 2, 4, 8, 16, 32, 64, 256]
         var repeats: Int
         var minRunSeconds: Double
         var warmupSeconds: Double
@@ -53,27 +56,42 @@ struct KernelBenchmark {
         var generator = SplitMix64(seed: 7)
         for index in input.buffer.indices { input.buffer[index] = Float.random(in: -1...1, using: &generator) }
         let output = Slab(rows: maxRows, columns: model.outputWidth)
-        let workspace = DenseWorkspace(model: model, maxRows: maxRows)
+        let workspace = DenseWorkspace(model: model, maxRows: maxRows, smallBatchThreads: DenseModel.servingThreads)
         var last: Float = 0
 
         var medians: [Double] = []
         var minima: [Double] = []
         var maxima: [Double] = []
         var mallocsByBatch: [Double] = []
+        var paths: [String] = []
+        var others: [Double] = []
         for batch in settings.batchSizes {
             let inputView = input.view(rows: batch)
             let outputView = output.view(rows: batch)
+            let packed = model.usesPackedKernel(rows: batch)
+            let other =
+                batch == 1 ? model.with(packedSingleRow: !packed) : model.with(smallBatchLimit: packed ? 1 : batch)
             let forward = {
                 model.forward(inputView, into: outputView, workspace: workspace)
                 last += output.buffer[0]
             }
+            let otherForward = {
+                other.forward(inputView, into: outputView, workspace: workspace)
+                last += output.buffer[0]
+            }
             let sample = measure(rowsPerCall: batch, forward)
             let mallocs = mallocsPerCall(forward)
+            let otherSample = measure(rowsPerCall: batch, otherForward)
             medians.append(sample.median)
             minima.append(sample.min)
             maxima.append(sample.max)
             mallocsByBatch.append(mallocs)
-            report(name: name, what: "batch \(batch)", sample, mallocs: mallocs)
+            paths.append(packed ? "packed" : "OpenBLAS")
+            others.append(otherSample.median)
+            report(name: name, what: "batch \(batch) (\(paths.last!))", sample, mallocs: mallocs)
+            Console.progress(
+                "[kernel] \(name) batch \(batch) by \(packed ? "OpenBLAS" : "packed") instead: "
+                    + "\(Format.rate(otherSample.median)) rows/s")
         }
 
         let row = UnsafeBufferPointer(start: input.buffer.baseAddress, count: model.inputWidth)
@@ -100,7 +118,9 @@ struct KernelBenchmark {
             mallocsPerForwardByBatch: mallocsByBatch,
             singleRowMallocsPerForward: singleMallocs,
             repeats: settings.repeats,
-            minRunSeconds: settings.minRunSeconds
+            minRunSeconds: settings.minRunSeconds,
+            paths: paths,
+            otherPathRowsPerSecond: others
         )
     }
 
@@ -146,7 +166,8 @@ struct KernelBenchmark {
         var lines = [
             "\(name): \(model.shapeDescription), \(Format.fixed(megaflops, 3)) MFLOP/row",
             Format.left("  batch", 12) + Format.right("rows/s", 12) + Format.right("min – max", 24)
-                + Format.right("µs/call", 11) + Format.right("GFLOP/s", 10) + Format.right("mallocs", 9),
+                + Format.right("µs/call", 11) + Format.right("GFLOP/s", 10) + Format.right("mallocs", 9)
+                + Format.right("path", 10) + Format.right("other path", 12) + Format.right("÷ other", 9),
         ]
         func line(_ label: String, rows: Int, median: Double, min: Double, max: Double, mallocs: Double) -> String {
             Format.left("  " + label, 12) + Format.right(Format.rate(median), 12)
@@ -155,16 +176,30 @@ struct KernelBenchmark {
                 + Format.right(Format.fixed(median * megaflops / 1e3, 1), 10)
                 + Format.right(Format.fixed(mallocs, 2), 9)
         }
+        var worst = Double.infinity
         for (index, batch) in kernel.batchSizes.enumerated() {
-            lines.append(
-                line(
-                    "\(batch)", rows: batch, median: kernel.rowsPerSecond[index], min: kernel.rowsPerSecondMin[index],
-                    max: kernel.rowsPerSecondMax[index], mallocs: kernel.mallocsPerForwardByBatch[index]))
+            var text = line(
+                "\(batch)", rows: batch, median: kernel.rowsPerSecond[index], min: kernel.rowsPerSecondMin[index],
+                max: kernel.rowsPerSecondMax[index], mallocs: kernel.mallocsPerForwardByBatch[index])
+            if let paths = kernel.paths, let others = kernel.otherPathRowsPerSecond {
+                let ratio = kernel.rowsPerSecond[index] / others[index]
+                worst = Swift.min(worst, ratio)
+                text +=
+                    Format.right(paths[index], 10) + Format.right(Format.rate(others[index]), 12)
+                    + Format.right(Format.fixed(ratio, 2), 9)
+            }
+            lines.append(text)
         }
         lines.append(
             line(
                 "1 (sgemv)", rows: 1, median: kernel.singleRowRowsPerSecond, min: kernel.singleRowRowsPerSecondMin,
                 max: kernel.singleRowRowsPerSecondMax, mallocs: kernel.singleRowMallocsPerForward))
+        if worst.isFinite {
+            lines.append(
+                "  crossover check: the path taken runs at ≥ \(Format.fixed(worst, 2))× the other's rows/s at every "
+                    + "batch size — "
+                    + (worst >= 1 / 1.1 ? "ok (never > 10 % slower)" : "FAIL (> 10 % slower somewhere)"))
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -36,7 +36,8 @@ enum ParallelKernel {
                     input.buffer[element] = Float.random(in: -1...1, using: &generator)
                 }
                 let output = Slab(rows: batch, columns: model.outputWidth)
-                let workspace = DenseWorkspace(model: model, maxRows: batch)
+                let workspace = DenseWorkspace(
+                    model: model, maxRows: batch, smallBatchThreads: DenseModel.servingThreads)
                 let inputView = input.view(rows: batch)
                 let outputView = output.view(rows: batch)
                 // Warm caches and page in the slabs before the clock starts.

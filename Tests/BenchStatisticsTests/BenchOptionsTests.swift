@@ -17,7 +17,8 @@ import Testing
     @Test func smallBatchLimitReplacesCalibration() throws {
         #expect(try BenchOptions.parse(["--small-batch-limit", "4"]).smallBatchLimit == 4)
         #expect(try BenchOptions.parse([]).smallBatchLimit == nil)
-        #expect(throws: (any Error).self) { try BenchOptions.parse(["--small-batch-limit", "0"]) }
+        #expect(try BenchOptions.parse(["--small-batch-limit", "0"]).smallBatchLimit == 0)
+        #expect(throws: (any Error).self) { try BenchOptions.parse(["--small-batch-limit", "-1"]) }
     }
 
     @Test func adaptiveSettingsNeedABatchSizeThatCanRun() throws {

@@ -101,10 +101,9 @@ func randomRows(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
         }
     }
 
-    /// The small-batch path (one `sgemv` row, the multi-row kernel in chunks of four) and GEMM past the
-    /// limit, against the double-precision reference. Widths that are not multiples of eight exercise the
-    /// kernel's tails, odd output counts its last single weight row, and a row stride wider than the input
-    /// its strided reads.
+    /// The packed small-batch path up to the limit and GEMM past it, against the double-precision
+    /// reference. Widths that are not multiples of the panel width exercise the last, zero-padded panel,
+    /// and a row stride wider than the input its strided reads.
     @Test(arguments: [33, 36])
     func smallBatchesMatchTheReference(inputStride: Int) {
         let model = DenseModel.randomModel(
@@ -119,7 +118,7 @@ func randomRows(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
             for column in 0..<33 { inputSlab.buffer[row * inputStride + column] = input[row * 33 + column] }
         }
         let outputSlab = Slab(rows: 11, columns: 5)
-        // 1 row by sgemv, 2…9 by the kernel (9 = 4 + 4 + 1), 10 and 11 by GEMM: each row its own result.
+        // 1…9 rows by the packed kernel, 10 and 11 by GEMM: each row its own result.
         for rows in 1...11 {
             outputSlab.buffer.update(repeating: .nan)
             let view = MatrixView(base: inputSlab.buffer.baseAddress!, rows: rows, columns: 33, rowStride: inputStride)
@@ -130,8 +129,96 @@ func randomRows(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
         }
     }
 
+    /// Every kernel this CPU runs, and OpenBLAS, at every batch size from 1 to 70 and with every
+    /// activation, against the double-precision reference. 70 rows cover several full tiles and every
+    /// remainder of the 4-, 6- and 12-row tiles and of the 48-row chunks; 40 and 37 outputs leave a
+    /// partial last panel at every panel width, and the strided input and output views must be honoured.
+    @Test(arguments: Activation.allCases)
+    func everyKernelAndBatchSizeFrom1To70MatchesTheReference(activation: Activation) {
+        let activations: [Activation] = activation == .softmax ? [.relu, .softmax] : [activation, activation]
+        let base = DenseModel.randomModel(widths: [29, 40, 37], activations: activations, seed: 21)
+        let maxRows = 70
+        let input = randomRows(maxRows * 29, seed: 5, scale: 2)
+        let expected = referenceModel(input, rows: maxRows, model: base)
+        let (inputStride, outputStride) = (31, 39)
+        let inputSlab = Slab(rows: maxRows, columns: inputStride)
+        for row in 0..<maxRows {
+            for column in 0..<29 { inputSlab.buffer[row * inputStride + column] = input[row * 29 + column] }
+        }
+        let outputSlab = Slab(rows: maxRows, columns: outputStride)
+        let oneThread = DenseWorkspace(model: base, maxRows: maxRows)
+        let twoThreads = DenseWorkspace(model: base, maxRows: maxRows, smallBatchThreads: 2)
+        #expect(twoThreads.smallBatchThreads == 2)
+        let kernels = SmallBatchKernel.supported.flatMap { kernel in
+            let model = base.with(smallBatchKernel: kernel).with(smallBatchLimit: maxRows).with(packedSingleRow: true)
+            return [("\(kernel)", model, oneThread), ("\(kernel), two threads", model, twoThreads)]
+        }
+        let paths = kernels + [("OpenBLAS", base.with(smallBatchLimit: 0).with(packedSingleRow: false), oneThread)]
+        #expect(paths.count >= 3)
+        for (name, model, workspace) in paths {
+            var worst = 0.0
+            for rows in 1...maxRows {
+                outputSlab.buffer.update(repeating: .nan)
+                let source = MatrixView(
+                    base: inputSlab.buffer.baseAddress!, rows: rows, columns: 29, rowStride: inputStride)
+                let destination = MatrixView(
+                    base: outputSlab.buffer.baseAddress!, rows: rows, columns: 37, rowStride: outputStride)
+                model.forward(source, into: destination, workspace: workspace)
+                for row in 0..<rows {
+                    for column in 0..<37 {
+                        let want = expected[row * 37 + column]
+                        let error = abs(Double(destination[row, column]) - want) / (1 + abs(want))
+                        worst = max(worst, error.isNaN ? .infinity : error)
+                    }
+                    // The padding between rows of the output view is never written.
+                    #expect(outputSlab.buffer[row * outputStride + 37].isNaN, "\(name), \(rows) rows")
+                }
+            }
+            #expect(worst <= 1e-4, "\(name) \(activation): worst relative error \(worst)")
+        }
+    }
+
+    @Test func twoThreadsGiveTheSameBitsAsOne() {
+        // Each thread computes whole panels, summing in the same order as one thread would.
+        for model in [DenseModel.linear256().with(smallBatchLimit: 64), DenseModel.mlp1024().with(smallBatchLimit: 64)]
+        {
+            let input = Slab(rows: 64, columns: model.inputWidth)
+            _ = input.buffer.initialize(from: randomRows(64 * model.inputWidth, seed: 12))
+            let one = Slab(rows: 64, columns: model.outputWidth)
+            let two = Slab(rows: 64, columns: model.outputWidth)
+            let single = DenseWorkspace(model: model, maxRows: 64)
+            let pair = DenseWorkspace(model: model, maxRows: 64, smallBatchThreads: 2)
+            for rows in [1, 2, 7, 16, 64] {
+                model.forward(input.view(rows: rows), into: one.view(rows: rows), workspace: single)
+                // Twice: the second call finds the helper spinning rather than asleep.
+                for _ in 0..<2 {
+                    two.buffer.update(repeating: .nan)
+                    model.forward(input.view(rows: rows), into: two.view(rows: rows), workspace: pair)
+                    #expect(
+                        Array(one.buffer.prefix(rows * model.outputWidth))
+                            == Array(two.buffer.prefix(rows * model.outputWidth)))
+                }
+            }
+        }
+    }
+
+    @Test func builtInModelsMatchTheReferenceWithEveryKernel() {
+        // The built-in shapes: panels that divide 1024 and 256 exactly, and a 10-wide last layer.
+        for base in [DenseModel.linear256(), DenseModel.mlp1024()] {
+            let rows = 13
+            let input = randomRows(rows * base.inputWidth, seed: 8)
+            let expected = referenceModel(input, rows: rows, model: base)
+            for kernel in SmallBatchKernel.supported {
+                let got = base.with(smallBatchKernel: kernel).with(smallBatchLimit: rows).predict(input)
+                for (value, want) in zip(got, expected) {
+                    #expect(abs(Double(value) - want) <= 1e-4 + 1e-4 * abs(want), "\(kernel)")
+                }
+            }
+        }
+    }
+
     @Test func smallBatchKernelMatchesRowByRowOnTheBuiltInModel() {
-        // The kernel sums in another order than sgemv, so the results agree to rounding, not bit for bit.
+        // The kernel sums in another order than GEMM, so the results agree to rounding, not bit for bit.
         let model = DenseModel.mlp1024().with(smallBatchLimit: 4)
         let rows = 4
         let workspace = DenseWorkspace(model: model, maxRows: rows)
@@ -150,12 +237,20 @@ func randomRows(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
 
     @Test func calibrationKeepsTheLayersAndPicksACandidate() {
         let model = DenseModel.mlp1024()
+        let prior = SmallBatchCrossover.prior(for: model.smallBatchKernel)
+        let crossover = model.measureSmallBatchCrossover(candidates: [2, 4])
+        #expect(Set([0, 2, 4, prior]).contains(crossover.limit))
+        #expect(model.with(smallBatchLimit: 0).usesPackedKernel(rows: 1) == false)
+        #expect(model.with(smallBatchLimit: 0).with(packedSingleRow: true).usesPackedKernel(rows: 1))
+        #expect(model.with(smallBatchLimit: 8).usesPackedKernel(rows: 8))
+        #expect(!model.with(smallBatchLimit: 8).usesPackedKernel(rows: 9))
+        #expect(crossover.measurements.map(\.rows).allSatisfy { [2, 4].contains($0) })
         let calibrated = model.calibratedForSmallBatches(candidates: [2, 4])
-        #expect([1, 2, 4].contains(calibrated.smallBatchLimit ?? -1))
         #expect(calibrated.layers.map(\.outputs) == model.layers.map(\.outputs))
-        #expect(model.calibratedForSmallBatches(candidates: []).smallBatchLimit == 1)
-        // No time to measure: the search stops before the first candidate and keeps GEMM throughout.
-        #expect(model.calibratedForSmallBatches(budget: .zero).smallBatchLimit == 1)
+        // Nothing to measure, or no time to: the kernel's prior.
+        #expect(model.calibratedForSmallBatches(candidates: []).smallBatchLimit == prior)
+        #expect(model.calibratedForSmallBatches(budget: .zero).smallBatchLimit == prior)
+        #expect(model.effectiveSmallBatchLimit == prior)
     }
 
     @Test func strideViewsAreHonoured() {

@@ -1,16 +1,68 @@
 #ifndef CSMALLBATCH_H
 #define CSMALLBATCH_H
 
-/// Whether this CPU runs the multi-row kernel (x86-64 with AVX2 and FMA); without it callers keep to
-/// one `cblas_sgemv` per row.
-int small_batch_kernel_available(void);
+#include <stddef.h>
 
-/// Computes `y[r][j] = sum_i w[j][i] * x[r][i]` for the `rows` rows of `x`, reading each row of the
-/// row-major `outputs × inputs` weight matrix `w` once per four input rows.
+/// The instruction sets the packed small-batch kernels are written for, best last.
+#define SMALL_BATCH_PORTABLE 0
+#define SMALL_BATCH_AVX2 1
+#define SMALL_BATCH_AVX512 2
+
+/// The best kernel this CPU runs: `SMALL_BATCH_AVX512` (AVX-512F), `SMALL_BATCH_AVX2` (AVX2 and FMA) or
+/// `SMALL_BATCH_PORTABLE` (plain C the compiler vectorises for the baseline instruction set).
+int small_batch_best_isa(void);
+
+/// Whether this CPU runs the kernel for `isa` (the portable one runs everywhere).
+int small_batch_isa_supported(int isa);
+
+/// The number of outputs in one packed panel for `isa`: 16 (portable, AVX2) or 32 (AVX-512).
+int small_batch_panel_width(int isa);
+
+/// The number of panels an `outputs`-wide layer packs into for `isa`.
+int small_batch_panel_count(int isa, int outputs);
+
+/// The number of floats `small_batch_pack` writes for an `outputs × inputs` layer.
+size_t small_batch_packed_count(int isa, int outputs, int inputs);
+
+/// Packs the row-major `outputs × inputs` weights and the `outputs` biases for `isa`'s kernel.
 ///
-/// `x_stride` and `y_stride` are the distances between rows in floats. Fast only where
-/// `small_batch_kernel_available()` returns 1; elsewhere plain loops compute the same, slowly.
-void small_batch_gemv(
-    int rows, int outputs, int inputs, const float *w, const float *x, int x_stride, float *y, int y_stride);
+/// Panel `p` holds outputs `p·NR ..< (p+1)·NR` (NR from `small_batch_panel_width`) as `inputs` groups of
+/// NR consecutive floats, one group per input, so the kernel streams a panel front to back; the outputs
+/// past the last are zero. The biases follow the last panel, padded to whole panels the same way.
+/// `packed` holds `small_batch_packed_count` floats; 64-byte alignment makes every panel load aligned.
+void small_batch_pack(int isa, int outputs, int inputs, const float *weights, const float *bias, float *packed);
+
+/// Computes `y[r][j] = act(b[j] + sum_i w[j][i] * x[r][i])` for the `rows` rows of `x` and the outputs of
+/// panels `first_panel ..< end_panel`, where `act` is `max(·, 0)` if `relu` is non-zero and the identity
+/// otherwise.
+///
+/// `packed` comes from `small_batch_pack` with the same `isa`, which the CPU must support. Rows are
+/// computed in register tiles (up to 6 rows × 16 outputs with AVX2, 12 × 32 with AVX-512) that read each
+/// panel once per tile. `x_stride` and `y_stride` are the distances between rows in floats. Two callers
+/// may compute disjoint panel ranges of the same product at once.
+void small_batch_forward(
+    int isa, int rows, int outputs, int inputs, const float *packed, const float *x, int x_stride, float *y,
+    int y_stride, int relu, int first_panel, int end_panel);
+
+/// A helper thread that computes half of each `small_batch_team_forward`: two threads on one batch, with
+/// nothing allocated per call (OpenBLAS allocates a job array per threaded call).
+typedef struct small_batch_team small_batch_team;
+
+/// Starts the helper thread; NULL if the thread could not be created.
+small_batch_team *small_batch_team_create(void);
+
+/// Stops and joins the helper thread and frees the team. No call may be running.
+void small_batch_team_destroy(small_batch_team *team);
+
+/// `small_batch_forward` over every panel, on the caller's thread and the helper's: both claim chunks of
+/// panels until none is left, so a helper that is asleep or descheduled costs the call its help, never a
+/// wait; returns when every panel is done. Products too small to be worth a hand-off (and single-panel
+/// layers) run on the caller's thread alone. One caller at a time per team.
+///
+/// The helper spins for about 0.2 ms after each call before it sleeps, so back-to-back calls (the layers
+/// of one forward pass, the batches of a busy worker) wake it in well under a microsecond.
+void small_batch_team_forward(
+    small_batch_team *team, int isa, int rows, int outputs, int inputs, const float *packed, const float *x,
+    int x_stride, float *y, int y_stride, int relu);
 
 #endif

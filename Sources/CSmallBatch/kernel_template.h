@@ -1,0 +1,159 @@
+// The register-blocked kernel over packed panels, written once and included by small_batch.c for each
+// instruction set, with these defined first:
+//   SB_NAME(x)   the function name for this instruction set
+//   SB_TARGET    the `target` attribute that lets these functions use it without global -m flags
+//   SB_VEC       the vector type; SB_VW floats per vector, SB_NV vectors per panel row
+//   SB_MR        the most rows in one register tile
+//   SB_KC        the most inputs in one pass: a panel's slice of SB_KC inputs stays in the L1 cache
+//                while every tile of rows streams past it
+//   SB_LOAD, SB_STORE, SB_BCAST, SB_FMA, SB_ADD, SB_MAX, SB_ZERO   the vector operations
+//
+// A tile is `mr` rows × one panel (SB_VW · SB_NV outputs) accumulated in registers over every input: one
+// panel row load per input feeds mr · SB_NV fused multiply-adds, so the panel is read once per tile and
+// the inputs once per panel. Few rows give too few accumulators to hide the FMA latency, so those tiles
+// split the inputs over `ku` independent accumulator sets, summed at the end. A layer with more than
+// SB_KC inputs is computed in passes over slices of them: every pass but the first resumes from the
+// partial sums in `y`, and only the last adds the bias and applies relu.
+
+#define SB_NR (SB_VW * SB_NV)
+
+SB_TARGET __attribute__((always_inline)) static inline void SB_NAME(tile)(
+    const int mr, const int ku, int inputs, const float *panel, const float *bias, const float *a, float *y,
+    size_t ys, int cols, int relu, int resume, int finish) {
+    SB_VEC acc[4][SB_MR][SB_NV];
+    for (int s = 0; s < ku; s++)
+        for (int r = 0; r < mr; r++)
+            for (int v = 0; v < SB_NV; v++) acc[s][r][v] = SB_ZERO();
+    if (resume) {
+        for (int r = 0; r < mr; r++) {
+            const float *row = y + (size_t)r * ys;
+            for (int v = 0; v < SB_NV; v++) {
+                if (cols == SB_NR) {
+                    acc[0][r][v] = SB_LOAD(row + v * SB_VW);
+                } else {
+                    float lanes[SB_VW] = {0};
+                    for (int l = 0; l < SB_VW && v * SB_VW + l < cols; l++) lanes[l] = row[v * SB_VW + l];
+                    acc[0][r][v] = SB_LOAD(lanes);
+                }
+            }
+        }
+    }
+    int k = 0;
+    for (; k + ku <= inputs; k += ku) {
+        for (int s = 0; s < ku; s++) {
+            const float *w = panel + (size_t)(k + s) * SB_NR;
+            SB_VEC wv[SB_NV];
+            for (int v = 0; v < SB_NV; v++) wv[v] = SB_LOAD(w + v * SB_VW);
+            for (int r = 0; r < mr; r++) {
+                SB_VEC xv = SB_BCAST(a + (size_t)(k + s) * mr + r);
+                for (int v = 0; v < SB_NV; v++) acc[s][r][v] = SB_FMA(wv[v], xv, acc[s][r][v]);
+            }
+        }
+    }
+    for (; k < inputs; k++) {
+        const float *w = panel + (size_t)k * SB_NR;
+        for (int r = 0; r < mr; r++) {
+            SB_VEC xv = SB_BCAST(a + (size_t)k * mr + r);
+            for (int v = 0; v < SB_NV; v++) acc[0][r][v] = SB_FMA(SB_LOAD(w + v * SB_VW), xv, acc[0][r][v]);
+        }
+    }
+    for (int s = 1; s < ku; s++)
+        for (int r = 0; r < mr; r++)
+            for (int v = 0; v < SB_NV; v++) acc[0][r][v] = SB_ADD(acc[0][r][v], acc[s][r][v]);
+    for (int r = 0; r < mr; r++) {
+        float *row = y + (size_t)r * ys;
+        for (int v = 0; v < SB_NV; v++) {
+            SB_VEC out = acc[0][r][v];
+            if (finish) out = SB_ADD(out, SB_LOAD(bias + v * SB_VW));
+            // max(0, x) in this order: the instruction returns its second operand when either is NaN,
+            // so a NaN stays NaN (as the epilogue and NumPy give it) instead of becoming 0.
+            if (finish && relu) out = SB_MAX(SB_ZERO(), out);
+            if (cols == SB_NR) {
+                SB_STORE(row + v * SB_VW, out);
+            } else {
+                // The last panel of a layer whose width is not a multiple of the panel's: the padded
+                // outputs were computed (their weights are zero) but have no place in `y`.
+                float lanes[SB_VW];
+                SB_STORE(lanes, out);
+                for (int l = 0; l < SB_VW && v * SB_VW + l < cols; l++) row[v * SB_VW + l] = lanes[l];
+            }
+        }
+    }
+}
+
+// One tile of `mr` rows (1 ≤ mr ≤ SB_MR), with the accumulator split that keeps at least eight
+// independent fused multiply-add chains in flight.
+SB_TARGET static void SB_NAME(block)(
+    int mr, int inputs, const float *panel, const float *bias, const float *a, float *y, size_t ys, int cols,
+    int relu, int resume, int finish) {
+#define SB_TILE(ROWS, KU)                                                                                   \
+    case ROWS: SB_NAME(tile)(ROWS, KU, inputs, panel, bias, a, y, ys, cols, relu, resume, finish); break;
+    switch (mr) {
+        SB_TILE(1, 4)
+        SB_TILE(2, 2)
+        SB_TILE(3, 2)
+        SB_TILE(4, 1)
+        SB_TILE(5, 1)
+        SB_TILE(6, 1)
+#if SB_MR > 6
+        SB_TILE(7, 1)
+        SB_TILE(8, 1)
+        SB_TILE(9, 1)
+        SB_TILE(10, 1)
+        SB_TILE(11, 1)
+        SB_TILE(12, 1)
+#endif
+    default: break;
+    }
+#undef SB_TILE
+}
+
+// Rows in chunks of at most SB_CHUNK (whose inputs stay in the L2 cache while every panel streams past),
+// each chunk's rows split evenly into tiles: 7 rows as 4 + 3, not 6 + 1, so no tile starves the FMA units;
+// inputs in slices of at most SB_KC, each panel's slice read from memory once per chunk and from L1 by
+// every tile of it. Each tile's slice of the inputs is first copied input-major (`a[k][r]`), as BLIS packs
+// its A operand: rows of 1024 floats lie 4 KiB apart, so a tile's rows read in place all fall into one
+// L1 set and evict each other (on mlp1024 that halved the kernel's speed from 8 rows up).
+SB_TARGET static void SB_NAME(forward)(
+    int rows, int outputs, int inputs, const float *packed, const float *x, int x_stride, float *y, int y_stride,
+    int relu, int first_panel, int end_panel) {
+    const int panels = (outputs + SB_NR - 1) / SB_NR;
+    const float *biases = packed + (size_t)panels * SB_NR * (size_t)inputs;
+    const size_t xs = (size_t)x_stride, ys = (size_t)y_stride;
+    const int chunks = (rows + SB_CHUNK - 1) / SB_CHUNK;
+    float a[SB_CHUNK * SB_KC] __attribute__((aligned(64)));
+    int chunk_start = 0;
+    for (int c = 0; c < chunks; c++) {
+        const int chunk_rows = (rows - chunk_start + (chunks - c) - 1) / (chunks - c);
+        const int tiles = (chunk_rows + SB_MR - 1) / SB_MR;
+        for (int k0 = 0; k0 < inputs; k0 += SB_KC) {
+            const int kc = inputs - k0 < SB_KC ? inputs - k0 : SB_KC;
+            int packed_rows = 0;
+            for (int t = 0; t < tiles; t++) {
+                const int mr = (chunk_rows - packed_rows + (tiles - t) - 1) / (tiles - t);
+                float *tile = a + (size_t)packed_rows * (size_t)kc;
+                for (int r = 0; r < mr; r++) {
+                    const float *source = x + (size_t)(chunk_start + packed_rows + r) * xs + (size_t)k0;
+                    for (int k = 0; k < kc; k++) tile[(size_t)k * (size_t)mr + (size_t)r] = source[k];
+                }
+                packed_rows += mr;
+            }
+            for (int p = first_panel; p < end_panel; p++) {
+                const float *panel = packed + ((size_t)p * (size_t)inputs + (size_t)k0) * SB_NR;
+                const int cols = outputs - p * SB_NR < SB_NR ? outputs - p * SB_NR : SB_NR;
+                int start = 0;
+                for (int t = 0; t < tiles; t++) {
+                    const int mr = (chunk_rows - start + (tiles - t) - 1) / (tiles - t);
+                    const size_t row = (size_t)(chunk_start + start);
+                    SB_NAME(block)(
+                        mr, kc, panel, biases + (size_t)p * SB_NR, a + (size_t)start * (size_t)kc,
+                        y + row * ys + (size_t)p * SB_NR, ys, cols, relu, k0 > 0, k0 + kc >= inputs);
+                    start += mr;
+                }
+            }
+        }
+        chunk_start += chunk_rows;
+    }
+}
+
+#undef SB_NR

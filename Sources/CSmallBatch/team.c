@@ -1,0 +1,184 @@
+#include "CSmallBatch.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define SPIN_PAUSE() _mm_pause()
+#elif defined(__aarch64__)
+#define SPIN_PAUSE() __asm__ __volatile__("yield")
+#else
+#define SPIN_PAUSE() ((void)0)
+#endif
+
+// Multiply-adds below which one thread does the whole product: a hand-off costs about a microsecond
+// (two cache-line transfers and the slower thread's finish), as much as ~30 k multiply-adds.
+#define TEAM_MIN_WORK 32768.0
+// How long the helper spins for the next call before it sleeps on the condition variable.
+#define TEAM_SPIN_NS 200000
+
+// The work of a call is shared out dynamically: both threads claim chunks of panels from `work`, so a
+// helper that is asleep, or descheduled (two cores shared with OpenBLAS's spinning threads), leaves its
+// share to the caller instead of holding the call up. `work` packs the call's number (24 bits), its panel
+// count and the next unclaimed panel (20 bits each), so a late helper can never claim a chunk of a call
+// that has moved on. The call's other fields are read by the helper only after a successful claim, and
+// the caller cannot finish a call (and overwrite them) before every claimed chunk is done.
+#define CALL_BITS 24
+#define PANEL_BITS 20
+#define PANEL_MASK ((1ULL << PANEL_BITS) - 1)
+#define CALL_MASK ((1ULL << CALL_BITS) - 1)
+
+struct small_batch_team {
+    pthread_t thread;
+    pthread_mutex_t mutex;
+    pthread_cond_t wake;
+    // The call: written by the caller before it publishes `work`.
+    int isa, rows, outputs, inputs, x_stride, y_stride, relu, chunk;
+    const float *packed, *x;
+    float *y;
+    _Atomic uint64_t work;
+    // The latest call posted, which wakes the helper; the helper's finished panels as (call << 32 | count).
+    _Atomic uint64_t posted;
+    _Atomic uint64_t helper_done;
+    _Atomic int quit;
+};
+
+static long long now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+// Claims the next chunk of `call`'s panels; returns its size (0 when none is left or the call is over)
+// and its first panel in `first`.
+static int claim(small_batch_team *team, uint64_t call, int chunk, int *first) {
+    uint64_t current = atomic_load_explicit(&team->work, memory_order_acquire);
+    for (;;) {
+        if ((current >> (2 * PANEL_BITS)) != (call & CALL_MASK)) return 0;
+        const int panels = (int)((current >> PANEL_BITS) & PANEL_MASK);
+        const int next = (int)(current & PANEL_MASK);
+        if (next >= panels) return 0;
+        const int count = panels - next < chunk ? panels - next : chunk;
+        if (atomic_compare_exchange_weak_explicit(
+                &team->work, &current, current + (uint64_t)count, memory_order_acq_rel, memory_order_acquire)) {
+            *first = next;
+            return count;
+        }
+    }
+}
+
+static void run_panels(small_batch_team *team, int first, int count) {
+    small_batch_forward(
+        team->isa, team->rows, team->outputs, team->inputs, team->packed, team->x, team->x_stride, team->y,
+        team->y_stride, team->relu, first, first + count);
+}
+
+static void *helper_main(void *argument) {
+    small_batch_team *team = argument;
+    uint64_t seen = 0;
+    for (;;) {
+        long long spin_start = now_ns();
+        uint64_t posted;
+        int polls = 0;
+        while ((posted = atomic_load_explicit(&team->posted, memory_order_acquire)) == seen &&
+               !atomic_load_explicit(&team->quit, memory_order_acquire)) {
+            SPIN_PAUSE();
+            if (++polls % 256 == 0 && now_ns() - spin_start > TEAM_SPIN_NS) {
+                pthread_mutex_lock(&team->mutex);
+                while (atomic_load_explicit(&team->posted, memory_order_acquire) == seen &&
+                       !atomic_load_explicit(&team->quit, memory_order_acquire))
+                    pthread_cond_wait(&team->wake, &team->mutex);
+                pthread_mutex_unlock(&team->mutex);
+                spin_start = now_ns();
+            }
+        }
+        if (atomic_load_explicit(&team->quit, memory_order_acquire)) return NULL;
+        seen = posted;
+        uint64_t done = 0;
+        int first;
+        // The call's fields are read only while a claimed chunk is unreported (the caller cannot move on),
+        // so the first claim is of one panel, before the chunk size is known.
+        int count = claim(team, posted, 1, &first);
+        while (count > 0) {
+            const int chunk = team->chunk;
+            run_panels(team, first, count);
+            done += (uint64_t)count;
+            atomic_store_explicit(&team->helper_done, (posted << 32) | done, memory_order_release);
+            count = claim(team, posted, chunk, &first);
+        }
+    }
+}
+
+small_batch_team *small_batch_team_create(void) {
+    small_batch_team *team = calloc(1, sizeof *team);
+    if (!team) return NULL;
+    pthread_mutex_init(&team->mutex, NULL);
+    pthread_cond_init(&team->wake, NULL);
+    atomic_init(&team->work, 0);
+    atomic_init(&team->posted, 0);
+    atomic_init(&team->helper_done, 0);
+    atomic_init(&team->quit, 0);
+    if (pthread_create(&team->thread, NULL, helper_main, team) != 0) {
+        pthread_cond_destroy(&team->wake);
+        pthread_mutex_destroy(&team->mutex);
+        free(team);
+        return NULL;
+    }
+    return team;
+}
+
+void small_batch_team_destroy(small_batch_team *team) {
+    if (!team) return;
+    pthread_mutex_lock(&team->mutex);
+    atomic_store_explicit(&team->quit, 1, memory_order_release);
+    pthread_cond_signal(&team->wake);
+    pthread_mutex_unlock(&team->mutex);
+    pthread_join(team->thread, NULL);
+    pthread_cond_destroy(&team->wake);
+    pthread_mutex_destroy(&team->mutex);
+    free(team);
+}
+
+void small_batch_team_forward(
+    small_batch_team *team, int isa, int rows, int outputs, int inputs, const float *packed, const float *x,
+    int x_stride, float *y, int y_stride, int relu) {
+    const int panels = small_batch_panel_count(isa, outputs);
+    if (!team || panels < 2 || panels > (int)PANEL_MASK || (double)rows * outputs * inputs < TEAM_MIN_WORK) {
+        small_batch_forward(isa, rows, outputs, inputs, packed, x, x_stride, y, y_stride, relu, 0, panels);
+        return;
+    }
+    team->isa = isa;
+    team->rows = rows;
+    team->outputs = outputs;
+    team->inputs = inputs;
+    team->packed = packed;
+    team->x = x;
+    team->x_stride = x_stride;
+    team->y = y;
+    team->y_stride = y_stride;
+    team->relu = relu;
+    // About eight chunks a call: few enough claims to keep the shared line quiet, enough to balance.
+    team->chunk = panels / 8 > 1 ? panels / 8 : 1;
+    const uint64_t call = (atomic_load_explicit(&team->posted, memory_order_relaxed) + 1) & 0xffffffffULL;
+    atomic_store_explicit(
+        &team->work, ((call & CALL_MASK) << (2 * PANEL_BITS)) | ((uint64_t)panels << PANEL_BITS),
+        memory_order_release);
+    atomic_store_explicit(&team->posted, call, memory_order_release);
+    // Taking the mutex orders this signal after a helper that is about to sleep has re-checked `posted`.
+    pthread_mutex_lock(&team->mutex);
+    pthread_cond_signal(&team->wake);
+    pthread_mutex_unlock(&team->mutex);
+    int mine = 0, first, count;
+    while ((count = claim(team, call, team->chunk, &first)) > 0) {
+        small_batch_forward(isa, rows, outputs, inputs, packed, x, x_stride, y, y_stride, relu, first, first + count);
+        mine += count;
+    }
+    if (mine < panels) {
+        const uint64_t expected = (call << 32) | (uint64_t)(panels - mine);
+        while (atomic_load_explicit(&team->helper_done, memory_order_acquire) != expected) SPIN_PAUSE();
+    }
+}
