@@ -86,37 +86,39 @@ extension DenseModel {
     /// The tensors each layer of the model in `file` is read from, first layer first: its weight, and its
     /// bias if the file has one (`nil` for a layer saved with `bias=False`, which computes with zeros).
     ///
-    /// - Parameter prefix: the text before each layer index (`net.`, `""`); inferred when `nil`.
+    /// - Parameters:
+    ///   - file: the opened `.safetensors` file.
+    ///   - prefix: the text before each layer index (`net.`, `""`); inferred when `nil`.
     /// - Throws: ``SafetensorsError/noLayers(prefix:)``, ``SafetensorsError/ambiguousPrefix(_:)``, or
     ///   ``SafetensorsError/orphanBias(tensor:missingWeight:)`` for a `<prefix><index>.bias` whose weight
     ///   is missing (a misnamed or dropped weight would otherwise silently shorten the model).
-    public static func layerTensors(in file: SafetensorsFile, prefix given: String? = nil) throws(SafetensorsError)
+    public static func layerTensors(in file: SafetensorsFile, prefix: String? = nil) throws(SafetensorsError)
         -> [SafetensorsLayerTensors]
     {
-        let prefix: String
-        if let given {
-            prefix = given
+        let resolved: String
+        if let prefix {
+            resolved = prefix
         } else {
-            prefix = try inferLayerPrefix(in: file)
+            resolved = try inferLayerPrefix(in: file)
         }
         let indexed = file.tensors.keys
             .compactMap { name in
-                layerIndex(of: name, prefix: prefix, suffix: ".weight").map { (index: $0, name: name) }
+                layerIndex(of: name, prefix: resolved, suffix: ".weight").map { (index: $0, name: name) }
             }
             .sorted { $0.index < $1.index }
         let weights = Set(indexed.map(\.index))
         // The lowest orphan, so the message is the same on every run.
         let orphans = file.tensors.keys
             .compactMap { name in
-                layerIndex(of: name, prefix: prefix, suffix: ".bias").map { (index: $0, name: name) }
+                layerIndex(of: name, prefix: resolved, suffix: ".bias").map { (index: $0, name: name) }
             }
             .filter { !weights.contains($0.index) }
         if let orphan = orphans.min(by: { $0.index < $1.index }) {
-            throw .orphanBias(tensor: orphan.name, missingWeight: "\(prefix)\(orphan.index).weight")
+            throw .orphanBias(tensor: orphan.name, missingWeight: "\(resolved)\(orphan.index).weight")
         }
-        guard !indexed.isEmpty else { throw .noLayers(prefix: prefix) }
+        guard !indexed.isEmpty else { throw .noLayers(prefix: resolved) }
         return indexed.map { entry in
-            let bias = "\(prefix)\(entry.index).bias"
+            let bias = "\(resolved)\(entry.index).bias"
             return SafetensorsLayerTensors(
                 index: entry.index, weight: entry.name, bias: file.tensors[bias] == nil ? nil : bias)
         }
