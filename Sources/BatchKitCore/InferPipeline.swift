@@ -192,6 +192,21 @@ public enum InferPipeline {
         max(1, min(window, (1 << 20) / max(1, width * MemoryLayout<Float>.stride)))
     }
 
+    /// Below this much arithmetic (about 0.3 s of compute on a 2-core AVX2 guest) a run is too short to
+    /// earn back the processor's small-batch calibration, which takes up to ~0.6 s.
+    public static let calibrationFloorFlops = 20_000_000_000
+
+    /// `model` as the processor should start it for `rows` rows: with the small-batch kernel's prior
+    /// crossover when the run is too short for calibrating to pay off (``calibrationFloorFlops``), so a
+    /// small file is not dominated by start-up; otherwise unchanged (calibrated at start unless the
+    /// caller fixed the limit).
+    public static func servedModel(_ model: DenseModel, rows: Int) -> DenseModel {
+        guard model.smallBatchLimit == nil else { return model }
+        let (flops, overflow) = rows.multipliedReportingOverflow(by: model.flopsPerRow)
+        guard !overflow, flops < calibrationFloorFlops else { return model }
+        return model.with(smallBatchLimit: model.effectiveSmallBatchLimit)
+    }
+
     /// The loop both entry points share: `read` fills the next rows, each becomes an item, at most
     /// `window` are in flight, and `write` receives every output row in input order as soon as it and
     /// every row before it are done.
@@ -220,7 +235,7 @@ public enum InferPipeline {
             throw .configuration(error)
         }
         do {
-            try processor.start(model: model, options: settings.denseOptions)
+            try processor.start(model: servedModel(model, rows: rows), options: settings.denseOptions)
         } catch {
             throw .processing(row: nil, error)
         }

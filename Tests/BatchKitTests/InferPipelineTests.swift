@@ -33,6 +33,20 @@ import Testing
         return settings
     }
 
+    /// A short run starts on the kernel's prior crossover instead of spending up to 0.6 s calibrating;
+    /// a long one still calibrates, and a limit the caller fixed is kept either way.
+    @Test func shortRunsSkipCalibration() {
+        let model = DenseModel.mlp1024()
+        let short = InferPipeline.servedModel(model, rows: 9)
+        #expect(short.smallBatchLimit == SmallBatchCrossover.prior(for: model.smallBatchKernel))
+        let floorRows = InferPipeline.calibrationFloorFlops / model.flopsPerRow
+        #expect(InferPipeline.servedModel(model, rows: floorRows - 1).smallBatchLimit != nil)
+        #expect(InferPipeline.servedModel(model, rows: floorRows + 1).smallBatchLimit == nil)
+        #expect(InferPipeline.servedModel(model, rows: .max).smallBatchLimit == nil)
+        #expect(InferPipeline.servedModel(model.with(smallBatchLimit: 5), rows: 9).smallBatchLimit == 5)
+        #expect(InferPipeline.servedModel(model.with(smallBatchLimit: 5), rows: 1 << 30).smallBatchLimit == 5)
+    }
+
     @Test func builtInModelRoundTrip() async throws {
         let scratch = try Scratch()
         let model = DenseModel.linear256()
