@@ -58,7 +58,12 @@ class TritonClientTests(unittest.TestCase):
         self.assertFalse(self.client.is_model_ready("nope"))
 
     def test_results_equal_batchkit_infer(self):
-        """Same model, same rows: the server's answer is bit-for-bit what `batchkit infer` writes."""
+        """Same model, same rows: the server answers what `batchkit infer` writes, JSON and binary alike.
+
+        Within float32 rounding, not bit for bit: a one-row batch takes `sgemv` or the packed kernel as
+        each process's small-batch calibration (or, for a short `infer` run, the kernel's prior) decides,
+        and the two sum in different orders. The two wire formats carry the server's floats exactly.
+        """
         rng = np.random.default_rng(7)
         for model, width in (("mlp1024", 1024), ("linear256", 256)):
             rows = rng.standard_normal((40, width)).astype(np.float32)
@@ -69,8 +74,9 @@ class TritonClientTests(unittest.TestCase):
             as_json = np.concatenate(
                 [self.infer(model, rows[i:i + 1], binary_in=False, binary_out=False).as_numpy("output")
                  for i in range(len(rows))])
-            np.testing.assert_array_equal(binary, expected, err_msg=f"{model}: binary answers differ from infer")
-            np.testing.assert_array_equal(as_json, expected, err_msg=f"{model}: JSON answers differ from infer")
+            np.testing.assert_allclose(
+                binary, expected, rtol=1e-5, atol=1e-6, err_msg=f"{model}: binary answers differ from infer")
+            np.testing.assert_array_equal(as_json, binary, err_msg=f"{model}: JSON and binary answers differ")
             # Many rows in one request: one item of k rows, equal to the reference within float rounding
             # (a batch of k rows may take another GEMM path than single rows; see README).
             together = self.infer(model, rows).as_numpy("output")
