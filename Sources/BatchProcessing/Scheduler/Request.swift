@@ -9,8 +9,8 @@ import Locking
 package struct QueuedRequest: Sendable {
     /// The ``RequestCell`` holding the item and, once set, its result.
     let cell: any AnyObject & Sendable
-    /// When the caller submitted, in the storage's time (for latency).
-    let submittedAt: Duration
+    /// When the caller submitted, in nanoseconds of the storage's time (for latency).
+    let submittedAt: Int64
     /// Whether nobody holds a future for it, so failures must be logged.
     let isFireAndForget: Bool
     /// Collects the pieces of an item split across batches (`nil` when the item is whole).

@@ -87,7 +87,7 @@ extension SchedulerStateMachine {
     /// Takes up to `limit` rows off the queue: by priority (or aging), whole items, splitting only items
     /// larger than the row cap.
     private mutating func takeBatch(limit: Int, reason: DispatchReason, now: Duration) -> Batch {
-        var parts: [Part] = []
+        var parts = spareParts.popLast() ?? []
         parts.reserveCapacity(Swift.min(limit, queuedItems))
         var taken = 0
         while taken < limit, let level = nextLevel(now: now) {
@@ -193,6 +193,19 @@ extension SchedulerStateMachine {
         // it for nothing after most batches — a futex wake and a context switch each.
         finishStopIfDrained(&actions)
         return actions
+    }
+
+    /// Takes back the part list of a completed batch for a later batch to fill (leaving `parts` empty).
+    ///
+    /// Only worth it once nothing else holds the list — the worker gives it back after
+    /// ``batchCompleted(id:now:rows:items:serviceTime:succeeded:)`` dropped the machine's copy — as
+    /// emptying a shared list would allocate a new one.
+    mutating func recycle(_ parts: inout [Part]) {
+        var list: [Part] = []
+        swap(&list, &parts)
+        guard spareParts.count < settings.workers else { return }
+        list.removeAll(keepingCapacity: true)
+        spareParts.append(list)
     }
 
     /// Sets the target batch size, clamped to `minBatchSize...rowCap`.

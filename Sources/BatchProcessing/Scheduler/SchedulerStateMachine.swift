@@ -211,6 +211,9 @@ package struct SchedulerStateMachine<Element, Waiter> {
     var watchdogTrips = 0
     /// Batches whose processing function returned the wrong number of results, since start.
     var resultCountMismatches = 0
+    /// Emptied part lists of completed batches, whose storage the next batches reuse: one per worker
+    /// at most, so a steady state allocates no list per batch.
+    var spareParts: [[Part]] = []
 
     init(settings: Settings, initialBatchSize: Int) {
         self.settings = settings
@@ -224,6 +227,7 @@ package struct SchedulerStateMachine<Element, Waiter> {
         self.levels = Array(repeating: Deque(), count: settings.priorities ? BatchPriority.allCases.count : 1)
         if let configuration = settings.circuitBreaker { breaker = CircuitBreaker(settings: configuration) }
         for index in levels.indices { levels[index].reserveCapacity(min(settings.maxQueueSize, 1024)) }
+        spareParts.reserveCapacity(settings.workers)
     }
 
     /// What a batch waits for, in rows.

@@ -39,8 +39,9 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
     private let timerWake = Condition()
     var machine: Machine
     var threads: [WorkerThread] = []
-    private let clock = ContinuousClock()
+    /// When this storage was created, on the continuous clock and in ``MonotonicClock`` nanoseconds.
     private let epoch: ContinuousClock.Instant
+    private let epochNanoseconds: Int64
     /// The stop deadline once a stop has begun (guarded by `lock`).
     var stopDeadline: Duration?
 
@@ -60,7 +61,8 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         self.sampler = sampler
         self.health = Locked(HealthEvaluator(configuration: configuration))
         self.logger = logger
-        self.epoch = clock.now
+        self.epoch = ContinuousClock.now
+        self.epochNanoseconds = MonotonicClock.nanoseconds()
         let settings = Machine.Settings(
             configuration: configuration, rowCap: backend.rowCap, splitsItems: backend.splitsItems)
         self.rowCap = settings.rowCap
@@ -68,12 +70,20 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
             settings: settings, initialBatchSize: initialBatchSize ?? configuration.batching.initialSize)
     }
 
+    /// The scheduler's clock in whole nanoseconds since this storage was created: what items are
+    /// stamped with, so their telemetry is integer arithmetic.
+    @inline(__always)
+    func nanoseconds() -> Int64 { MonotonicClock.nanoseconds() &- epochNanoseconds }
+
     /// The scheduler's clock: time since this storage was created.
     @inline(__always)
-    func now() -> Duration { clock.now - epoch }
+    func now() -> Duration { .nanoseconds(nanoseconds()) }
 
     /// A time on the scheduler's clock as an instant of the continuous clock.
     func instant(_ time: Duration) -> ContinuousClock.Instant { epoch + time }
+
+    /// A time in nanoseconds on the scheduler's clock as an instant of the continuous clock.
+    func instant(nanoseconds: Int64) -> ContinuousClock.Instant { epoch + .nanoseconds(nanoseconds) }
 
     /// The largest batch, in rows (fixed for the storage's life, so read without the lock).
     let rowCap: Int
@@ -107,7 +117,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         lock.lock()
         var wasWaiting = false
         var wakes: [Wake] = []
-        var succeededSubmissions: [Duration] = []
+        var succeededSubmissions: [Int64] = []
         while true {
             switch machine.workerNext(now: now(), wasWaiting: wasWaiting) {
             case .exit:
@@ -118,7 +128,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
                 if wakeTimer { timerWake.signal() }
                 workAvailable.wait(lock)
                 wasWaiting = true
-            case .run(let batch, let actions):
+            case .run(var batch, let actions):
                 wasWaiting = false
                 lock.unlock()
                 perform(actions)
@@ -135,6 +145,8 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
                     completion = machine.batchCompleted(
                         id: batch.id, now: now(), rows: batch.rows, items: outcome.succeededItems,
                         serviceTime: outcome.serviceTime, succeeded: outcome.succeeded)
+                    // The machine no longer holds the parts, so their storage goes back for the next batch.
+                    machine.recycle(&batch.parts)
                 }
                 let live = (machine.queuedItems, machine.activeBatches, machine.targetBatchSize)
                 telemetry.recordState(queueDepth: live.0, activeBatches: live.1, target: live.2)
@@ -226,18 +238,19 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         _ batch: Machine.Batch,
         on runner: any BatchRunner<Item, Output>,
         wakes: inout [Wake],
-        succeededSubmissions: inout [Duration]
+        succeededSubmissions: inout [Int64]
     ) -> Outcome {
-        let started = now()
+        let started = nanoseconds()
         let run = runner.run(batch.parts)
-        let finished = now()
+        let finished = nanoseconds()
+        let serviceTime = Duration.nanoseconds(finished &- started)
         guard case .completed(let results) = run else {
             if case .resultCountMismatch(let expected, let got) = run {
                 logger.error(
                     "the processing function returned the wrong number of results; failing the batch's items",
                     metadata: ["expected": "\(expected)", "got": "\(got)", "batch": "\(batch.id)"])
                 telemetry.recordResultCountMismatch()
-                var outcome = Outcome(serviceTime: finished - started, succeeded: false, succeededItems: 0)
+                var outcome = Outcome(serviceTime: serviceTime, succeeded: false, succeededItems: 0)
                 outcome.mismatch = .resultCountMismatch(expected: expected, got: got)
                 return outcome
             }
@@ -245,16 +258,16 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
                 logger.debug(
                     "batch failed", metadata: ["items": "\(batch.parts.count)", "error": "\(error)"])
                 return Outcome(
-                    serviceTime: finished - started, succeeded: false, succeededItems: 0,
+                    serviceTime: serviceTime, succeeded: false, succeededItems: 0,
                     failure: (error, retryable))
             }
-            return Outcome(serviceTime: finished - started, succeeded: false, succeededItems: 0)
+            return Outcome(serviceTime: serviceTime, succeeded: false, succeededItems: 0)
         }
         var allSucceeded = true
         // Callers are woken only after the statistics include their item, so what they read adds up.
         wakes.reserveCapacity(batch.parts.count)
         succeededSubmissions.reserveCapacity(batch.parts.count)
-        let finishedInstant = instant(finished)
+        let finishedInstant = instant(nanoseconds: finished)
         // One loop touches the results: for a type the compiler did not specialise, each generic access
         // looks up metadata, so the statistics get the succeeded items' submission times from here.
         for index in batch.parts.indices {
@@ -273,11 +286,11 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
             succeededSubmissions.removeAll(keepingCapacity: true)
         }
         let succeeded = succeededSubmissions.count
-        let outcome = Outcome(serviceTime: finished - started, succeeded: allSucceeded, succeededItems: succeeded)
+        let outcome = Outcome(serviceTime: serviceTime, succeeded: allSucceeded, succeededItems: succeeded)
         let parts = batch.parts
         telemetry.recordBatch(
             reason: batch.reason, rows: batch.rows, items: parts.count, queueLength: batch.queueLength,
-            dispatchedAt: batch.dispatchedAt, started: started, finished: finished,
+            dispatchedAt: batch.dispatchedAt.wholeNanoseconds, started: started, finished: finished,
             submittedAt: { parts[$0].element.submittedAt }, succeededSubmissions: succeededSubmissions)
         return outcome
     }
@@ -287,7 +300,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
     /// - Returns: whether this call completed it.
     @discardableResult
     func finish(_ element: Element, _ result: Result<Output, BatchProcessorError>) -> Bool {
-        guard let wake = claim(element, result, at: instant(now())) else { return false }
+        guard let wake = claim(element, result, at: instant(nanoseconds: nanoseconds())) else { return false }
         wake.run()
         return true
     }

@@ -75,9 +75,9 @@ struct BatchMetrics: Sendable {
     }
 
     /// Records one successful item's queue time and latency.
-    func recordItem(queueTime: Duration, latency: Duration) {
-        self.queueTime.record(duration: queueTime)
-        itemLatency.record(duration: latency)
+    func recordItem(queueNanoseconds: Int64, latencyNanoseconds: Int64) {
+        queueTime.recordNanoseconds(queueNanoseconds)
+        itemLatency.recordNanoseconds(latencyNanoseconds)
     }
 
     /// Records the live gauges.

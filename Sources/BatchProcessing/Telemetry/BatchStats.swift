@@ -72,7 +72,8 @@ public final class BatchStats: Sendable {
             meanLatency: latency,
             queueLength: queueLength, reason: nil
         ) { record in
-            for _ in 0..<batchSize { record(latency) }
+            let microseconds = latency.microseconds
+            for _ in 0..<batchSize { record(microseconds) }
         }
     }
 
@@ -90,7 +91,8 @@ public final class BatchStats: Sendable {
         }
     }
 
-    /// Records one batch; `latencies` feeds each item's latency to the closure it is given.
+    /// Records one batch; `latencies` feeds each item's latency, in whole microseconds, to the closure
+    /// it is given.
     func record(
         processingTime: Duration,
         batchSize: Int,
@@ -99,7 +101,7 @@ public final class BatchStats: Sendable {
         meanLatency: Duration,
         queueLength: Int,
         reason: DispatchReason?,
-        latencies: ((Duration) -> Void) -> Void
+        latencies: ((Int64) -> Void) -> Void
     ) {
         let end = clock.now
         let entry = Record(
@@ -122,8 +124,8 @@ public final class BatchStats: Sendable {
             state.items += items
             state.batches += 1
             if let reason { state.batchesByReason[reason, default: 0] += 1 }
-            latencies { latency in
-                _ = state.current.record(UInt64(max(latency.microseconds, 0)))
+            latencies { microseconds in
+                _ = state.current.record(UInt64(max(microseconds, 0)))
             }
         }
     }

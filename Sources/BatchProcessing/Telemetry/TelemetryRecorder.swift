@@ -29,6 +29,9 @@ struct TelemetryRecorder: Sendable {
     /// Records one computed batch: its size and service time, and the queue time and latency of each
     /// item that succeeded, in one pass over the items for both sinks.
     ///
+    /// Times are whole nanoseconds on the scheduler's clock: per item this is integer arithmetic, and
+    /// only the batch's figures become `Duration`s.
+    ///
     /// - Parameters:
     ///   - submittedAt: when item `index` (of every item in the batch) was submitted.
     ///   - succeededSubmissions: when each item that succeeded was submitted.
@@ -37,34 +40,36 @@ struct TelemetryRecorder: Sendable {
         rows: Int,
         items: Int,
         queueLength: Int,
-        dispatchedAt: Duration,
-        started: Duration,
-        finished: Duration,
-        submittedAt: (Int) -> Duration,
-        succeededSubmissions: [Duration]
+        dispatchedAt: Int64,
+        started: Int64,
+        finished: Int64,
+        submittedAt: (Int) -> Int64,
+        succeededSubmissions: [Int64]
     ) {
-        let serviceTime = finished - started
+        let serviceTime = Duration.nanoseconds(finished - started)
         let succeeded = succeededSubmissions.count
         if let metrics {
             metrics.recordBatch(reason: reason, rows: rows, succeeded: succeeded, serviceTime: serviceTime)
             for submitted in succeededSubmissions {
-                metrics.recordItem(queueTime: dispatchedAt - submitted, latency: finished - submitted)
+                metrics.recordItem(queueNanoseconds: dispatchedAt - submitted, latencyNanoseconds: finished - submitted)
             }
         }
         guard let stats else { return }
-        var queueTime = Duration.zero
-        var latency = Duration.zero
+        // A batch holds at most a few thousand items waiting at most hours: the sums stay far below
+        // Int64's range.
+        var queueTime: Int64 = 0
+        var latency: Int64 = 0
         for index in 0..<items {
             let submitted = submittedAt(index)
             queueTime += dispatchedAt - submitted
             latency += finished - submitted
         }
-        let count = max(items, 1)
+        let count = Int64(max(items, 1))
         stats.record(
-            processingTime: serviceTime, batchSize: rows, items: succeeded, queueTime: queueTime / count,
-            meanLatency: latency / count, queueLength: queueLength, reason: reason
+            processingTime: serviceTime, batchSize: rows, items: succeeded, queueTime: .nanoseconds(queueTime / count),
+            meanLatency: .nanoseconds(latency / count), queueLength: queueLength, reason: reason
         ) { record in
-            for submitted in succeededSubmissions { record(finished - submitted) }
+            for submitted in succeededSubmissions { record((finished - submitted) / 1000) }
         }
     }
 }
