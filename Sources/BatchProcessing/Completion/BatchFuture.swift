@@ -30,7 +30,7 @@ public struct BatchFuture<Output: Sendable>: Sendable {
     @available(*, noasync, message: "blocks the calling thread; use 'await value' in a task")
     public func result() throws(BatchProcessorError) -> Output {
         // The processor's item timeout bounds the wait.
-        try cell.waitBlocking(timeout: nil)!.get()
+        try cell.waitBlocking().get()
     }
 
     /// Blocks up to `timeout` for the result.

@@ -10,10 +10,11 @@
 /// per item on the `BatchProcessor<Int, Int>` path.
 class ResultCell<Value: Sendable>: CompletionCore, @unchecked Sendable {
     // @unchecked: `stored` and `completedAt` are only read or written inside `locked` (see
-    // ``CompletionCore``).
-    private var stored: Value?
+    // ``CompletionCore``), which is why their dynamic exclusivity checks are off: the lock already
+    // makes each access exclusive.
+    @exclusivity(unchecked) private var stored: Value?
     /// When the value was set, if the completer said.
-    private var completedAt: ContinuousClock.Instant?
+    @exclusivity(unchecked) private var completedAt: ContinuousClock.Instant?
 
     override init() { super.init() }
 
@@ -73,6 +74,17 @@ class ResultCell<Value: Sendable>: CompletionCore, @unchecked Sendable {
         await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
             if register(.task(continuation)) { continuation.resume() }
         }
+        return published
+    }
+
+    /// Blocks the calling thread until the value is set.
+    ///
+    /// The value comes straight from the published cell, never as an optional: for a `Value` the
+    /// compiler did not specialise, every copy of a `Value?` looks its metadata up at run time.
+    final func waitBlocking() -> Value {
+        let waiter = BlockingWaiter.current()
+        if register(.thread(waiter)) { return published }
+        waiter.finished(signalled: waiter.wait(timeout: nil))
         return published
     }
 

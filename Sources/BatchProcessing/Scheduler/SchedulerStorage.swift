@@ -37,7 +37,9 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
     let lock = ConditionLock()
     private let workAvailable = Condition()
     private let timerWake = Condition()
-    var machine: Machine
+    // Unchecked exclusivity: `lock` already makes every access exclusive, and the runtime's dynamic
+    // check is paid on every event, several per item.
+    @exclusivity(unchecked) var machine: Machine
     var threads: [WorkerThread] = []
     /// When this storage was created, on the continuous clock and in ``MonotonicClock`` nanoseconds.
     private let epoch: ContinuousClock.Instant
