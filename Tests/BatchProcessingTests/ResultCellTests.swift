@@ -11,7 +11,7 @@ import Testing
     /// not see the result (it would read statistics that do not count it yet), and nothing else may
     /// complete the cell meanwhile.
     @Test func aClaimedValueIsInvisibleUntilPublished() async throws {
-        let cell = ResultCell<Int>()
+        let cell = ResultCell<Int>(placeholder: 0)
         let wake = try #require(cell.claim(1))
         #expect(cell.value == nil)
         #expect(!cell.complete(2))
@@ -23,9 +23,9 @@ import Testing
     }
 
     @Test func timedOutWaitDoesNotWakeTheThreadsNextWait() async throws {
-        let first = ResultCell<Int>()
-        let second = ResultCell<Int>()
-        let outcome = ResultCell<([Int?], Duration)>()
+        let first = ResultCell<Int>(placeholder: 0)
+        let second = ResultCell<Int>(placeholder: 0)
+        let outcome = ResultCell<([Int?], Duration)>(placeholder: ([], .zero))
         Thread.detachNewThread {
             var seen: [Int?] = []
             seen.append(first.waitBlocking(timeout: .milliseconds(1)))
@@ -47,8 +47,8 @@ import Testing
 
     @Test func oneThreadWaitsManyTimesInTurn() async throws {
         let rounds = 2000
-        let cells = (0..<rounds).map { _ in ResultCell<Int>() }
-        let total = ResultCell<Int>()
+        let cells = (0..<rounds).map { _ in ResultCell<Int>(placeholder: 0) }
+        let total = ResultCell<Int>(placeholder: 0)
         Thread.detachNewThread {
             var sum = 0
             for cell in cells { sum += cell.waitBlocking(timeout: nil) ?? -1_000_000 }

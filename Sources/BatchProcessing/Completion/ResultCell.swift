@@ -7,16 +7,24 @@
 /// The waiting and publishing live in ``CompletionCore``, which is not generic: only storing and
 /// reading the value know `Value`. Generic code run for a type the compiler did not specialise looks up
 /// the metadata of every generic type it touches, and a generic waiter list cost a dozen such lookups
-/// per item on the `BatchProcessor<Int, Int>` path.
+/// per item on the `BatchProcessor<Int, Int>` path. For the same reason the value is stored as a plain
+/// `Value`, holding a placeholder until it is claimed, not as a `Value?`: the cell's own `Value` comes
+/// with its class metadata, while each store, read or destruction of a `Value?` looked up `Optional`'s
+/// metadata at run time (three per item).
 class ResultCell<Value: Sendable>: CompletionCore, @unchecked Sendable {
     // @unchecked: `stored` and `completedAt` are only read or written inside `locked` (see
     // ``CompletionCore``), which is why their dynamic exclusivity checks are off: the lock already
     // makes each access exclusive.
-    @exclusivity(unchecked) private var stored: Value?
+    /// The placeholder until the cell is claimed (the state says which), then the value.
+    @exclusivity(unchecked) private var stored: Value
     /// When the value was set, if the completer said.
     @exclusivity(unchecked) private var completedAt: ContinuousClock.Instant?
 
-    override init() { super.init() }
+    /// Creates a pending cell; `placeholder` is held until a value is claimed and never read.
+    init(placeholder: Value) {
+        stored = placeholder
+        super.init()
+    }
 
     /// Claims the cell for `value` if nothing completed it yet, without publishing it: nothing else
     /// can complete it any more, but nobody sees the value until the returned wake-up runs (after
@@ -66,7 +74,7 @@ class ResultCell<Value: Sendable>: CompletionCore, @unchecked Sendable {
 
     /// The value once published; only for a waiter that was woken or found the cell done.
     private final var published: Value {
-        locked { _ in stored! }
+        locked { _ in stored }
     }
 
     /// Suspends until the value is set.

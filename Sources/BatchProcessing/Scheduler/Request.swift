@@ -42,13 +42,13 @@ final class RequestCell<Item: Sendable, Output: Sendable>: ResultCell<Result<Out
 
     init(item: Item) {
         self.item = item
-        super.init()
+        super.init(placeholder: .failure(.cancelled))
     }
 }
 
 /// A producer waiting for queue space; completed with `nil` when admitted, or with the error that ends the wait.
 package final class ProducerWaiter: Sendable {
-    let outcome = ResultCell<BatchProcessorError?>()
+    let outcome = ResultCell<BatchProcessorError?>(placeholder: nil)
 }
 
 /// What a backend keeps about one item split across batches, until its last piece is computed.

@@ -32,7 +32,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
     /// Memory was critical at the last check (guarded by `lock`).
     var memoryPressure = false
     /// Completed with `true` once the machine reaches `.stopped`.
-    let stoppedSignal = ResultCell<Bool>()
+    let stoppedSignal = ResultCell<Bool>(placeholder: false)
 
     let lock = ConditionLock()
     private let workAvailable = Condition()
