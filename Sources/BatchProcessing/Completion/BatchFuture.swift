@@ -30,7 +30,9 @@ public struct BatchFuture<Output: Sendable>: Sendable {
     @available(*, noasync, message: "blocks the calling thread; use 'await value' in a task")
     public func result() throws(BatchProcessorError) -> Output {
         // The processor's item timeout bounds the wait.
-        try cell.waitBlocking().get()
+        let result = cell.waitBlocking()
+        SpareCell.keep(cell)
+        return try result.get()
     }
 
     /// Blocks up to `timeout` for the result.
@@ -63,6 +65,8 @@ public struct BatchFuture<Output: Sendable>: Sendable {
         } onCancel: {
             canceller?.cancel(cell)
         }
+        // On whichever thread the task resumed: the next item submitted there may reuse the cell.
+        SpareCell.keep(cell)
         return try result.get()
     }
 

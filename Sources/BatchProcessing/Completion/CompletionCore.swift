@@ -39,6 +39,12 @@ class CompletionCore: @unchecked Sendable {
         return body(&state)
     }
 
+    /// Makes a published cell pending again, for reuse by a new request; only for a cell nothing
+    /// else references (see ``SpareCell``).
+    final func resetToPending() {
+        locked { state in state = .pending }
+    }
+
     /// Makes the claimed value visible; returns the waiters that registered after the claim.
     final func publish() -> [CompletionWaiter] {
         locked { state in

@@ -49,6 +49,16 @@ class ResultCell<Value: Sendable>: CompletionCore, @unchecked Sendable {
         return waiters.map { CompletionWake(core: self, waiters: $0) }
     }
 
+    /// Makes the cell pending again with `placeholder` in place of its value (dropping the old one);
+    /// only for a cell nothing else references (see ``SpareCell``).
+    final func reset(placeholder: Value) {
+        locked { _ in
+            stored = placeholder
+            completedAt = nil
+        }
+        resetToPending()
+    }
+
     /// When the value was set, if it is set and its completer gave the time.
     final var completionInstant: ContinuousClock.Instant? {
         locked { _ in completedAt }

@@ -33,16 +33,29 @@ package struct QueuedRequest: Sendable {
 /// A request's result cell, which also carries the item until the request is gone.
 ///
 /// One allocation per request holds both: the item the runner reads and the result its future waits
-/// for. A future therefore keeps its item alive until the future itself is dropped.
+/// for. A future therefore keeps its item alive until the future itself is dropped. A finished cell is
+/// reused for its thread's next item when nothing references it any more (``SpareCell``).
 final class RequestCell<Item: Sendable, Output: Sendable>: ResultCell<Result<Output, BatchProcessorError>>,
     @unchecked Sendable
 {
-    // @unchecked: `item` is immutable; the inherited state is guarded as ``ResultCell`` documents.
-    let item: Item
+    // @unchecked: `item` is written only while nothing else references the cell (at creation, or when
+    // ``SpareCell`` hands it back unreferenced), before the request is queued under the scheduler's
+    // lock; runners read it after taking the request under that lock. Hence no dynamic exclusivity
+    // check either. The inherited state is guarded as ``ResultCell`` documents.
+    @exclusivity(unchecked) private(set) var item: Item
 
     init(item: Item) {
         self.item = item
         super.init(placeholder: .failure(.cancelled))
+    }
+
+    /// A cell for `item`: the calling thread's spare if it has an unreferenced one, else a new one.
+    @inline(__always)
+    static func make(item: Item) -> RequestCell {
+        guard let cell = SpareCell.take(RequestCell.self) else { return RequestCell(item: item) }
+        cell.item = item
+        cell.reset(placeholder: .failure(.cancelled))
+        return cell
     }
 }
 

@@ -24,7 +24,7 @@ extension SchedulerStorage: RequestCanceller {
         let rows = try backend.rows(item).get()
         let assembly = rows > rowCap ? backend.makeAssembly?(rows) : nil
         let element = QueuedRequest(
-            cell: Cell(item: item), submittedAt: nanoseconds(), isFireAndForget: fireAndForget, assembly: assembly)
+            cell: Cell.make(item: item), submittedAt: nanoseconds(), isFireAndForget: fireAndForget, assembly: assembly)
         return (element, rows)
     }
 
