@@ -25,7 +25,7 @@ import Testing
         let reused = Cell.make(item: Marker(value: 2))
         #expect(ObjectIdentifier(reused) == identity)
         #expect(reused.item == Marker(value: 2))
-        #expect(reused.value == nil, "a reused cell starts pending")
+        #expect(reused.value == nil, "a reused cell starts pending, its old result unreadable")
         #expect(reused.completionInstant == nil)
         #expect(reused.complete(.success(20)))
         #expect(!reused.complete(.success(30)), "and still completes exactly once")

@@ -49,13 +49,10 @@ class ResultCell<Value: Sendable>: CompletionCore, @unchecked Sendable {
         return waiters.map { CompletionWake(core: self, waiters: $0) }
     }
 
-    /// Makes the cell pending again with `placeholder` in place of its value (dropping the old one);
-    /// only for a cell nothing else references (see ``SpareCell``).
-    final func reset(placeholder: Value) {
-        locked { _ in
-            stored = placeholder
-            completedAt = nil
-        }
+    /// Makes the cell pending again; its old value stays as the placeholder until a new one is
+    /// claimed. Only for a cell nothing else references (see ``SpareCell``).
+    final func resetKeepingValue() {
+        locked { _ in completedAt = nil }
         resetToPending()
     }
 

@@ -50,11 +50,17 @@ final class RequestCell<Item: Sendable, Output: Sendable>: ResultCell<Result<Out
     }
 
     /// A cell for `item`: the calling thread's spare if it has an unreferenced one, else a new one.
+    ///
+    /// Call it on a metatype the caller keeps (``SchedulerStorage`` holds one): naming
+    /// `RequestCell<Item, Output>` in code the compiler did not specialise looks its metadata up at run
+    /// time on every call, while `self` here already is that metadata. A reused cell keeps its old
+    /// result, never read again, until the new one is claimed: making a placeholder `Result` would look
+    /// up `Result`'s metadata for every item.
     @inline(__always)
     static func make(item: Item) -> RequestCell {
-        guard let cell = SpareCell.take(RequestCell.self) else { return RequestCell(item: item) }
+        guard let cell = SpareCell.take(self) else { return self.init(item: item) }
         cell.item = item
-        cell.reset(placeholder: .failure(.cancelled))
+        cell.resetKeepingValue()
         return cell
     }
 }

@@ -24,7 +24,8 @@ extension SchedulerStorage: RequestCanceller {
         let rows = try backend.rows(item).get()
         let assembly = rows > rowCap ? backend.makeAssembly?(rows) : nil
         let element = QueuedRequest(
-            cell: Cell.make(item: item), submittedAt: nanoseconds(), isFireAndForget: fireAndForget, assembly: assembly)
+            cell: cellType.make(item: item), submittedAt: nanoseconds(), isFireAndForget: fireAndForget,
+            assembly: assembly)
         return (element, rows)
     }
 

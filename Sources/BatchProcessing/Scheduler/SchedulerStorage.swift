@@ -90,6 +90,9 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
     /// The largest batch, in rows (fixed for the storage's life, so read without the lock).
     let rowCap: Int
 
+    /// The request cell's type, looked up once: see ``RequestCell/make(item:)``.
+    let cellType = Cell.self
+
     // MARK: Threads
 
     /// Starts the worker and timer threads.
