@@ -24,11 +24,17 @@ public struct SchedulingCosts: Codable, Sendable, Equatable {
     public var generatorWake: Double
     /// From a result being set to its closed-loop caller submitting again, in seconds.
     public var callerResume: Double
+    /// What closed-loop callers take from the workers' cores per item beyond ``perItem``, in seconds:
+    /// resuming each caller's task and its next submit run on the same two cores as the workers, and
+    /// cost more than the open loop's generator does. Fitted to greedy's throughput with 64 closed-loop
+    /// callers and charged to the worker per item in closed-loop runs only. `nil` (read as 0) in tables
+    /// measured before it was.
+    public var closedLoopPerItem: Double?
 
     /// Scheduling costs from each figure.
     public init(
         perBatch: Double, perItem: Double, workerWake: Double, timerWake: Double, submitQuantum: Double,
-        generatorWake: Double, callerResume: Double
+        generatorWake: Double, callerResume: Double, closedLoopPerItem: Double? = nil
     ) {
         self.perBatch = perBatch
         self.perItem = perItem
@@ -37,6 +43,7 @@ public struct SchedulingCosts: Codable, Sendable, Equatable {
         self.submitQuantum = submitQuantum
         self.generatorWake = generatorWake
         self.callerResume = callerResume
+        self.closedLoopPerItem = closedLoopPerItem
     }
 
     /// No costs and instant wake-ups: the scheduler's rules alone, against the kernel's times.

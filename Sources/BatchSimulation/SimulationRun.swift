@@ -8,7 +8,9 @@ import BatchProcessing
 /// - a **worker** asks `workerNext`; told to wait, it joins the idle workers (signalling the timer first
 ///   if asked); given a batch, it performs the batch's wake-ups, spends ``SchedulingCosts/perBatch``,
 ///   computes for the table's `t(rows)` with noise (the items' results are set at its end, which is
-///   when their latency ends), spends ``SchedulingCosts/perItem`` per item completing them, reports
+///   when their latency ends), spends ``SchedulingCosts/perItem`` per item completing them (plus
+///   ``SchedulingCosts/closedLoopPerItem`` with closed-loop callers, each resuming when its item's turn
+///   in that comes), reports
 ///   `batchCompleted` with the computing time as the service time, and asks again;
 /// - a **signal** wakes the longest-idle worker ``SchedulingCosts/workerWake`` later (a signal with no
 ///   idle worker is lost, as a condition variable's is); signalling the sleeping timer wakes it as soon;
@@ -58,6 +60,7 @@ struct SimulationRun {
 
     // Costs in nanoseconds.
     private let perBatch: Int64
+    private let perItem: Int64
     private let workerWake: Int64
     private let timerWake: Int64
     private let quantum: Int64
@@ -98,6 +101,11 @@ struct SimulationRun {
         nextStall = Array(repeating: (0, 0), count: configuration.workers)
         let costs = table.scheduling
         perBatch = Self.nanoseconds(costs.perBatch)
+        if case .closed = configuration.workload {
+            perItem = Self.nanoseconds(costs.perItem + (costs.closedLoopPerItem ?? 0))
+        } else {
+            perItem = Self.nanoseconds(costs.perItem)
+        }
         workerWake = Self.nanoseconds(costs.workerWake)
         timerWake = Self.nanoseconds(costs.timerWake)
         quantum = Self.nanoseconds(costs.submitQuantum)
@@ -205,7 +213,9 @@ struct SimulationRun {
         if caller >= 0 { queue.schedule(.callerSubmit(caller: Int(caller)), at: now + resume + think) }
     }
 
-    private mutating func complete(_ item: UInt64, at end: Int64) {
+    /// Item `item`'s result set at `end` (its latency ends there); its caller, if closed-loop, resumed
+    /// from `answered` on.
+    private mutating func complete(_ item: UInt64, at end: Int64, answered: Int64) {
         let index = Int(item)
         let time = scheduled[index]
         if isMeasured(time) {
@@ -219,7 +229,7 @@ struct SimulationRun {
         }
         if end >= measureFrom && end < measureTo { completedInWindow += 1 }
         let caller = callerOf[index]
-        if caller >= 0 { queue.schedule(.callerSubmit(caller: Int(caller)), at: end + resume + think) }
+        if caller >= 0 { queue.schedule(.callerSubmit(caller: Int(caller)), at: answered + resume + think) }
     }
 
     // MARK: Threads
@@ -283,7 +293,12 @@ struct SimulationRun {
             let kernel = configuration.noise ? table.noise.jittered(median: median, using: &noiseRandom) : median
             let start = stretch(worker, from: now, to: now + perBatch)
             let end = stretch(worker, from: start, to: start + Self.nanoseconds(kernel))
-            for item in batch.items { complete(item, at: end) }
+            // The worker answers the items one after another, so closed-loop callers come back spread
+            // over the batch's per-item time, not all at one instant (which would hand the whole next
+            // round to whichever worker woke first).
+            for (index, item) in batch.items.enumerated() {
+                complete(item, at: end, answered: end + perItem * Int64(index + 1))
+            }
             if isMeasured(now) {
                 batches += 1
                 rows += batch.rows
@@ -291,7 +306,7 @@ struct SimulationRun {
             }
             running[worker] = Running(
                 id: batch.id, rows: batch.rows, items: batch.items.count, service: .nanoseconds(end - start))
-            let after = Self.nanoseconds(table.scheduling.perItem * Double(batch.items.count))
+            let after = perItem * Int64(batch.items.count)
             queue.schedule(.batchDone(worker: worker), at: stretch(worker, from: end, to: end + after))
         }
     }

@@ -70,14 +70,17 @@ public struct VerdictSuite: Sendable {
     }
 
     /// The capacity in simulation: greedy's throughput with 64 closed-loop callers.
-    public func simulatedCapacity() -> Double {
+    public func simulatedCapacity() -> Double { simulatedCapacityRun().achievedPerSecond }
+
+    /// The run ``simulatedCapacity()`` measures: greedy with 64 closed-loop callers.
+    public func simulatedCapacityRun() -> SimulationResult {
         var closed = SimulationConfiguration(
             table: table, setting: .greedy, workload: .closed(callers: 64, thinkSeconds: 0))
         closed.warmup = warmup
         closed.duration = duration
         closed.seed = seed
         closed.noise = noise
-        return Simulator.run(closed).achievedPerSecond
+        return Simulator.run(closed)
     }
 
     /// Runs everything; `progress` hears a line per group of runs.

@@ -17,7 +17,8 @@ struct SimulationCheckCommand: AsyncParsableCommand {
             scenario) and at 130 % overload, each measured `--rounds` times on a fresh processor (median), and \
             simulated with as many seeds (median). Reports measured and predicted p50, p99 and throughput. \
             Targets: throughput within 5 %, p50 within 1.5×. Loads are fractions of the simulated capacity, \
-            so both sides are offered the same items/s. Run it on a quiet machine.
+            so both sides are offered the same items/s; that capacity is checked first against the real \
+            processor's (greedy, 64 closed-loop callers, the same target). Run it on a quiet machine.
             """
     )
 
@@ -70,8 +71,24 @@ struct SimulationCheckCommand: AsyncParsableCommand {
             scheduler.maxBatchSize = table.rowCap
             let measurement = CostTableMeasurement(
                 scheduler: scheduler, secondsPerSize: 0, saturatedDuration: .seconds(duration))
-            let capacity = VerdictSuite(table: table).simulatedCapacity()
-            print("\n\(name): capacity \(Format.rate(capacity)) items/s (simulated: greedy, 64 closed-loop callers)")
+            let suite = VerdictSuite(table: table)
+            let capacity = suite.simulatedCapacity()
+            // The capacity the loads are fractions of, measured as well: a simulator that misplaces it
+            // offers every load at the wrong fraction of what the processor can do.
+            var closed: [ClosedLoop.Run] = []
+            for _ in 0..<rounds {
+                closed.append(try await measurement.closedLoop(model: model, callers: 64, duration: .seconds(duration)))
+            }
+            let realCapacity = WakeLatency.median(closed.map(\.itemsPerSecond))
+            let capacityRatio = capacity / realCapacity
+            let capacityMet = abs(capacityRatio - 1) <= 0.05
+            if !capacityMet { misses += 1 }
+            print(
+                "\n\(name): capacity (greedy, 64 closed-loop callers) real \(Format.rate(realCapacity)) / simulated "
+                    + "\(Format.rate(capacity)) items/s, ratio \(Format.fixed(capacityRatio, 3))\(capacityMet ? "" : "!"); "
+                    + "batch real \(Format.fixed(WakeLatency.median(closed.map(\.meanBatch)), 1)) / simulated "
+                    + "\(Format.fixed(suite.simulatedCapacityRun().meanBatch, 1)); loads below are fractions of the simulated"
+            )
             print(
                 Format.left("  setting", 14) + Format.right("load", 6) + Format.right("p50 real/sim ms", 20)
                     + Format.right("ratio", 7) + Format.right("p99 real/sim ms", 20) + Format.right("ratio", 7)

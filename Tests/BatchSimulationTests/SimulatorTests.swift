@@ -2,6 +2,12 @@ import BatchProcessing
 import BatchSimulation
 import Testing
 
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
 /// The simulator on its own: deterministic, conserving items, and exact where the answer is known.
 ///
 /// Serialized, and every run off the cooperative pool (``offPool(_:)``): several simulations at once
@@ -67,6 +73,54 @@ import Testing
         // A fixed size that never fills waits its 2 ms timeout, which the timer notices on time here.
         let fixed = await Self.run(.fixed(8), rate: 50, table: table, duration: 2)
         #expect(abs(fixed.p50 - 2 - table.kernelTime(rows: 1) * 1e3) < 1e-3, "\(fixed.p50) ms")
+    }
+
+    static func closedLoop(_ setting: BatchingSetting, table: CostTable, callers: Int = 64) async -> SimulationResult {
+        var configuration = SimulationConfiguration(
+            table: table, setting: setting, workload: .closed(callers: callers, thinkSeconds: 0))
+        configuration.warmup = 0.05
+        configuration.duration = 0.2
+        configuration.noise = false
+        let run = configuration
+        return await offPool { Simulator.run(run) }
+    }
+
+    /// Closed-loop callers come back as the worker reaches their items, not all at the instant the batch
+    /// ends: greedy then keeps both workers busy with part of the callers each, rather than handing every
+    /// round whole to the first worker awake.
+    @Test func closedLoopCallersComeBackOneByOne() async {
+        var table = Self.table
+        table.noise = .none
+        let result = await Self.closedLoop(.greedy, table: table)
+        // 64 callers on two workers: were they all to come back at once, every batch would hold 64 rows.
+        #expect(result.meanBatch < 48, "mean batch \(result.meanBatch)")
+        #expect(result.meanBatch > 8, "mean batch \(result.meanBatch)")
+        // Both workers compute: more than one round's worth of the single-worker rate.
+        let oneWorker = table.throughput(batch: Int(result.meanBatch.rounded()), workers: 1)
+        #expect(result.achievedPerSecond > 1.2 * oneWorker, "\(result.achievedPerSecond) against \(oneWorker)")
+    }
+
+    /// What closed-loop callers take per item slows closed loops only, and a table written before the field
+    /// existed still reads (as 0).
+    @Test func closedLoopCostIsChargedToClosedLoopsOnly() async throws {
+        var table = Self.table
+        table.noise = .none
+        var dearer = table
+        dearer.scheduling.closedLoopPerItem = 10e-6
+        let closedCheap = await Self.closedLoop(.fixed(16), table: table)
+        let closedDear = await Self.closedLoop(.fixed(16), table: dearer)
+        // Full batches of 16 rows: 5 + 52 µs + 16 × 3 µs a batch, and 16 × 10 µs more for closed loops.
+        let ratio = closedCheap.achievedPerSecond / closedDear.achievedPerSecond
+        #expect(abs(ratio - (105.0 + 160) / 105) < 0.05, "\(ratio)")
+        let openCheap = await Self.run(.fixed(16), rate: 100_000, table: table)
+        let openDear = await Self.run(.fixed(16), rate: 100_000, table: dearer)
+        #expect(openCheap.latencies == openDear.latencies)
+
+        let file = CostTableFile(machine: "test", measuredAt: "now", tables: [table])
+        let json = String(decoding: try file.encoded(), as: UTF8.self)
+        #expect(!json.contains("closedLoopPerItem"))
+        let read = try CostTableFile.decode(Data(json.utf8))
+        #expect(read.tables.first?.scheduling.closedLoopPerItem == nil)
     }
 
     @Test func aSettingThatCannotKeepUpIsCutOff() async {
