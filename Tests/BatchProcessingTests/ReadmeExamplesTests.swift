@@ -42,7 +42,13 @@ import Testing
         let outputs = try await processor.predict(contentsOf: many)
         let futures = await processor.enqueuePredict(contentsOf: many)
         #expect(outputs.count == 5 && futures.count == 5)
-        #expect(try await futures[4].value == outputs[0])
+        // The same row in batches of different sizes: equal to float32 rounding, not bit for bit (the
+        // small-batch kernel and OpenBLAS sum in different orders, and the batches formed depend on timing).
+        let fifth = try await futures[4].value
+        #expect(fifth.count == outputs[0].count)
+        for (got, expected) in zip(fifth, outputs[0]) {
+            #expect(abs(got - expected) <= 1e-6 + 1e-5 * abs(expected), "\(got) against \(expected)")
+        }
 
         let rows = AsyncStream<[Float]> { continuation in
             for _ in 0..<3 { continuation.yield(features) }
