@@ -68,13 +68,5 @@ final class BlockingWaiter: Sendable {
     }
 
     /// Each thread's cached waiter, released when the thread ends.
-    private static let threadKey: pthread_key_t = {
-        var key = pthread_key_t()
-        let status = pthread_key_create(&key) { stored in
-            guard let stored else { return }
-            Unmanaged<BlockingWaiter>.fromOpaque(stored).release()
-        }
-        precondition(status == 0, "pthread_key_create failed")
-        return key
-    }()
+    private static let threadKey = ThreadLocalObjectKey.make()
 }

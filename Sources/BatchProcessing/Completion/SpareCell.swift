@@ -49,16 +49,6 @@ enum SpareCell {
     }
 
     /// The slots, whose cells are released when their thread ends.
-    private static let newerKey = makeKey()
-    private static let olderKey = makeKey()
-
-    private static func makeKey() -> pthread_key_t {
-        var key = pthread_key_t()
-        let status = pthread_key_create(&key) { stored in
-            guard let stored else { return }
-            Unmanaged<CompletionCore>.fromOpaque(stored).release()
-        }
-        precondition(status == 0, "pthread_key_create failed")
-        return key
-    }
+    private static let newerKey = ThreadLocalObjectKey.make()
+    private static let olderKey = ThreadLocalObjectKey.make()
 }
