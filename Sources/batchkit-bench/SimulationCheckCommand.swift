@@ -72,7 +72,8 @@ struct SimulationCheckCommand: AsyncParsableCommand {
             let measurement = CostTableMeasurement(
                 scheduler: scheduler, secondsPerSize: 0, saturatedDuration: .seconds(duration))
             let suite = VerdictSuite(table: table)
-            let capacity = suite.simulatedCapacity()
+            let capacityRun = suite.simulatedCapacityRun()
+            let capacity = capacityRun.achievedPerSecond
             // The capacity the loads are fractions of, measured as well: a simulator that misplaces it
             // offers every load at the wrong fraction of what the processor can do.
             var closed: [ClosedLoop.Run] = []
@@ -87,7 +88,7 @@ struct SimulationCheckCommand: AsyncParsableCommand {
                 "\n\(name): capacity (greedy, 64 closed-loop callers) real \(Format.rate(realCapacity)) / simulated "
                     + "\(Format.rate(capacity)) items/s, ratio \(Format.fixed(capacityRatio, 3))\(capacityMet ? "" : "!"); "
                     + "batch real \(Format.fixed(WakeLatency.median(closed.map(\.meanBatch)), 1)) / simulated "
-                    + "\(Format.fixed(suite.simulatedCapacityRun().meanBatch, 1)); loads below are fractions of the simulated"
+                    + "\(Format.fixed(capacityRun.meanBatch, 1)); loads below are fractions of the simulated"
             )
             print(
                 Format.left("  setting", 14) + Format.right("load", 6) + Format.right("p50 real/sim ms", 20)
