@@ -180,7 +180,9 @@ import Testing
     /// Submits `item` and waits for it from this thread; returns its cell's identity and the result,
     /// with the future gone, so that only the thread's spare slot may still hold the cell.
     static func predictBlocking(_ processor: BatchProcessor<Tagged, Int>, _ item: Int) -> (ObjectIdentifier, Int?) {
-        guard let future = try? processor.enqueuePredict(Tagged(value: item)) else { return (ObjectIdentifier(Self.self), nil) }
+        guard let future = try? processor.enqueuePredict(Tagged(value: item)) else {
+            return (ObjectIdentifier(Self.self), nil)
+        }
         return (ObjectIdentifier(future.cell), try? future.result())
     }
 
@@ -188,7 +190,9 @@ import Testing
     static func predictAwaiting(_ processor: BatchProcessor<Tagged, Int>, _ item: Int) async -> (
         ObjectIdentifier, Int?
     ) {
-        guard let future = try? await processor.enqueuePredict(Tagged(value: item)) else { return (ObjectIdentifier(Self.self), nil) }
+        guard let future = try? await processor.enqueuePredict(Tagged(value: item)) else {
+            return (ObjectIdentifier(Self.self), nil)
+        }
         let identity = ObjectIdentifier(future.cell)
         return (identity, try? await future.value)
     }
