@@ -33,7 +33,7 @@ struct AllocationBenchmark {
         let syncMallocs = await offPool {
             ClosedLoop.threads(processor, items: items, producers: producers, count: count / 4) { $0() }
             var counted = 0
-            ClosedLoop.threads(processor, items: items, producers: producers, count: count) { body in
+            ClosedLoop.threads(processor, items: items, producers: producers, count: count, warmUp: 4) { body in
                 counted = ProcessMallocCounter.mallocs(body)
             }
             return counted

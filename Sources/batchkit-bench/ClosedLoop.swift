@@ -161,11 +161,16 @@ enum ClosedLoop {
 
     /// Exactly `count` items from `producers` threads; `around` brackets the run once every thread is
     /// ready (for counting allocations per item without counting thread start-up).
+    ///
+    /// Each thread first runs `warmUp` items of its own, before `around` and not among the `count`:
+    /// what a thread makes once, on its first items (its blocking waiter, its spare request cells), is
+    /// then not charged to the items counted.
     static func threads<Item: Sendable, Output: Sendable>(
         _ processor: BatchProcessor<Item, Output>,
         items: [Item],
         producers: Int,
         count: Int,
+        warmUp: Int = 0,
         around: (() -> Void) -> Void
     ) {
         let gate = StartGate(parties: producers)
@@ -173,6 +178,7 @@ enum ClosedLoop {
             let share = count / producers + (producer < count % producers ? 1 : 0)
             return WorkerThread(name: "bench-producer") {
                 var index = producer % items.count
+                for _ in 0..<warmUp { _ = try? processor.enqueuePredict(items[index]).result() }
                 _ = gate.arrive()
                 for _ in 0..<share {
                     _ = try? processor.enqueuePredict(items[index]).result()

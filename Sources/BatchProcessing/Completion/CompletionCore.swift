@@ -112,6 +112,18 @@ struct CompletionWake {
         self.waiters = waiters
     }
 
+    /// Publishes the value and moves its waiters to the end of `waiters`, for the caller to wake
+    /// (``CompletionWaiter/wake()``) once it has let go of the cell.
+    func publish(into waiters: inout [CompletionWaiter]) {
+        let late = core.publish()
+        switch self.waiters {
+        case .pendingOne(let waiter): waiters.append(waiter)
+        case .pendingMany(let all): waiters.append(contentsOf: all)
+        case .pending, .claimed, .done: break
+        }
+        if !late.isEmpty { waiters.append(contentsOf: late) }
+    }
+
     /// Publishes the value and resumes every waiter.
     func run() {
         let late = core.publish()

@@ -33,6 +33,8 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
     var memoryPressure = false
     /// Completed with `true` once the machine reaches `.stopped`.
     let stoppedSignal = ResultCell<Bool>(placeholder: false)
+    /// Resumes the tasks awaiting a batch's items from the cooperative pool (closed once stopped).
+    let relay = ContinuationRelay()
 
     let lock = ConditionLock()
     private let workAvailable = Condition()
@@ -121,8 +123,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
     private func workerLoop(_ runner: any BatchRunner<Item, Output>) {
         lock.lock()
         var wasWaiting = false
-        var wakes: [Wake] = []
-        var succeededSubmissions: [Int64] = []
+        var scratch = WorkerScratch()
         while true {
             switch machine.workerNext(now: now(), wasWaiting: wasWaiting) {
             case .exit:
@@ -137,7 +138,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
                 wasWaiting = false
                 lock.unlock()
                 perform(actions)
-                let outcome = execute(batch, on: runner, wakes: &wakes, succeededSubmissions: &succeededSubmissions)
+                let outcome = execute(batch, on: runner, scratch: &scratch)
                 lock.lock()
                 let completion: Machine.Actions
                 if let mismatch = outcome.mismatch {
@@ -163,13 +164,17 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
                 }
                 if completion.retireWorker {
                     lock.unlock()
+                    deliver(&scratch)
                     perform(completion)
                     logger.warning("a worker whose batch was declared stuck has returned and retires")
                     return
                 }
-                if completion.needsPerforming {
+                if completion.needsPerforming || !scratch.wakes.isEmpty {
                     lock.unlock()
-                    perform(completion)
+                    // After the machine and the recycled part list let go of the batch's requests: a
+                    // caller woken here finds its cell referenced by nobody else, free for its next item.
+                    deliver(&scratch)
+                    if completion.needsPerforming { perform(completion) }
                     lock.lock()
                 }
             }
@@ -235,15 +240,40 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         var mismatch: BatchProcessorError?
     }
 
-    /// Runs a batch and completes its items (unless it failed as a whole, which the machine handles).
-    ///
-    /// `wakes` and `succeededSubmissions` are the worker's scratch lists, empty on entry and on
-    /// return, reused so that a batch allocates no list of its own.
+    /// A worker's lists, reused batch after batch so that a batch allocates none of its own.
+    private struct WorkerScratch {
+        /// The batch's claimed items, to publish once the worker has reported the batch.
+        var wakes: [Wake] = []
+        var succeededSubmissions: [Int64] = []
+        var waiters: [CompletionWaiter] = []
+        var tasks: [ContinuationRelay.Continuation] = []
+    }
+
+    /// Publishes the results claimed by ``execute(_:on:scratch:)`` and wakes their callers: blocked
+    /// threads directly, awaiting tasks through the ``ContinuationRelay``.
+    private func deliver(_ scratch: inout WorkerScratch) {
+        guard !scratch.wakes.isEmpty else { return }
+        // Each wake-up is let go of as soon as its cell is published: a caller that finds its result
+        // published without waiting, and submits again, then finds its cell held by nobody else.
+        scratch.wakes.reverse()
+        while let wake = scratch.wakes.popLast() { wake.publish(into: &scratch.waiters) }
+        for waiter in scratch.waiters {
+            if case .task(let continuation) = waiter { scratch.tasks.append(continuation) }
+        }
+        // Tasks first: the relay resumes them on the pool while this thread signals the blocked ones.
+        relay.hand(&scratch.tasks)
+        for waiter in scratch.waiters {
+            if case .thread(let thread) = waiter { thread.signal() }
+        }
+        scratch.waiters.removeAll(keepingCapacity: true)
+    }
+
+    /// Runs a batch and claims its items' results (unless it failed as a whole, which the machine
+    /// handles), leaving their wake-ups in `scratch.wakes` for ``deliver(_:)``.
     private func execute(
         _ batch: Machine.Batch,
         on runner: any BatchRunner<Item, Output>,
-        wakes: inout [Wake],
-        succeededSubmissions: inout [Int64]
+        scratch: inout WorkerScratch
     ) -> Outcome {
         let started = nanoseconds()
         let run = runner.run(batch.parts)
@@ -270,8 +300,8 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         }
         var allSucceeded = true
         // Callers are woken only after the statistics include their item, so what they read adds up.
-        wakes.reserveCapacity(batch.parts.count)
-        succeededSubmissions.reserveCapacity(batch.parts.count)
+        scratch.wakes.reserveCapacity(batch.parts.count)
+        scratch.succeededSubmissions.reserveCapacity(batch.parts.count)
         let finishedInstant = instant(nanoseconds: finished)
         // One loop touches the results: for a type the compiler did not specialise, each generic access
         // looks up metadata, so the statistics get the succeeded items' submission times from here.
@@ -282,21 +312,17 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
             if case .success = result { isSuccess = true } else { isSuccess = false }
             if !isSuccess { allSucceeded = false }
             guard let wake = claim(element, result, at: finishedInstant) else { continue }
-            wakes.append(wake)
-            if isSuccess { succeededSubmissions.append(element.submittedAt) }
+            scratch.wakes.append(wake)
+            if isSuccess { scratch.succeededSubmissions.append(element.submittedAt) }
         }
-        defer {
-            for index in wakes.indices { wakes[index].run() }
-            wakes.removeAll(keepingCapacity: true)
-            succeededSubmissions.removeAll(keepingCapacity: true)
-        }
-        let succeeded = succeededSubmissions.count
+        defer { scratch.succeededSubmissions.removeAll(keepingCapacity: true) }
+        let succeeded = scratch.succeededSubmissions.count
         let outcome = Outcome(serviceTime: serviceTime, succeeded: allSucceeded, succeededItems: succeeded)
         let parts = batch.parts
         telemetry.recordBatch(
             reason: batch.reason, rows: batch.rows, items: parts.count, queueLength: batch.queueLength,
             dispatchedAt: batch.dispatchedAt.wholeNanoseconds, started: started, finished: finished,
-            submittedAt: { parts[$0].element.submittedAt }, succeededSubmissions: succeededSubmissions)
+            submittedAt: { parts[$0].element.submittedAt }, succeededSubmissions: scratch.succeededSubmissions)
         return outcome
     }
 
@@ -351,6 +377,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         if actions.stopped {
             // Logged before `stop` callers wake, so nothing they log (a restart's "started") comes first.
             logger.info("batch processor stopped")
+            relay.close()
             stoppedSignal.complete(true)
         }
     }
