@@ -115,23 +115,23 @@ struct CompletionWake {
     /// Publishes the value and moves its waiters to the end of `waiters`, for the caller to wake
     /// (``CompletionWaiter/wake()``) once it has let go of the cell.
     func publish(into waiters: inout [CompletionWaiter]) {
-        let late = core.publish()
-        switch self.waiters {
-        case .pendingOne(let waiter): waiters.append(waiter)
-        case .pendingMany(let all): waiters.append(contentsOf: all)
-        case .pending, .claimed, .done: break
-        }
-        if !late.isEmpty { waiters.append(contentsOf: late) }
+        publish { waiters.append($0) }
     }
 
     /// Publishes the value and resumes every waiter.
     func run() {
+        publish { $0.wake() }
+    }
+
+    /// Publishes the value and hands each waiter, those that came while it was claimed last, to `each`.
+    @inline(__always)
+    private func publish(_ each: (CompletionWaiter) -> Void) {
         let late = core.publish()
         switch waiters {
-        case .pendingOne(let waiter): waiter.wake()
-        case .pendingMany(let all): for waiter in all { waiter.wake() }
+        case .pendingOne(let waiter): each(waiter)
+        case .pendingMany(let all): for waiter in all { each(waiter) }
         case .pending, .claimed, .done: break
         }
-        for waiter in late { waiter.wake() }
+        for waiter in late { each(waiter) }
     }
 }
