@@ -25,7 +25,7 @@ done
 bench="${BENCH:-.build/release/batchkit-bench}"
 python="${PYTHON:-python3}"
 peer="${PEER:-../shared/bench/onnxruntime_peer.py}"
-sizes=1,2,4,8,16,32,64,256
+sizes=1,2,4,8,12,16,24,32,48,64,256
 [ -x "$bench" ] || swift build -c release --product batchkit-bench
 mkdir -p "$out"
 case "$rounds" in '' | *[!0-9]* | 0) echo "--rounds takes a whole number ≥ 1, not '$rounds'" >&2; exit 2 ;; esac

@@ -17,6 +17,20 @@
 
 #define SB_NR (SB_VW * SB_NV)
 
+// The loops over a tile's rows and vectors inside the loop over inputs must unroll completely, or the
+// accumulators cannot stay in registers: left to its heuristics, clang unrolled the 12-row tile only by
+// two and kept its 24 accumulators on the stack, a load and a store around every multiply-add. (Marking
+// the loops outside it as well made clang spill elsewhere.)
+#ifndef SB_UNROLL
+#if defined(__clang__)
+#define SB_UNROLL _Pragma("clang loop unroll(full)")
+#elif defined(__GNUC__)
+#define SB_UNROLL _Pragma("GCC unroll 64")
+#else
+#define SB_UNROLL
+#endif
+#endif
+
 SB_TARGET __attribute__((always_inline)) static inline void SB_NAME(tile)(
     const int mr, const int ku, int inputs, const float *panel, const float *bias, const float *a, float *y,
     size_t ys, int cols, int relu, int resume, int finish) {
@@ -43,17 +57,22 @@ SB_TARGET __attribute__((always_inline)) static inline void SB_NAME(tile)(
         for (int s = 0; s < ku; s++) {
             const float *w = panel + (size_t)(k + s) * SB_NR;
             SB_VEC wv[SB_NV];
+            SB_UNROLL
             for (int v = 0; v < SB_NV; v++) wv[v] = SB_LOAD(w + v * SB_VW);
+            SB_UNROLL
             for (int r = 0; r < mr; r++) {
                 SB_VEC xv = SB_BCAST(a + (size_t)(k + s) * mr + r);
+                SB_UNROLL
                 for (int v = 0; v < SB_NV; v++) acc[s][r][v] = SB_FMA(wv[v], xv, acc[s][r][v]);
             }
         }
     }
     for (; k < inputs; k++) {
         const float *w = panel + (size_t)k * SB_NR;
+        SB_UNROLL
         for (int r = 0; r < mr; r++) {
             SB_VEC xv = SB_BCAST(a + (size_t)k * mr + r);
+            SB_UNROLL
             for (int v = 0; v < SB_NV; v++) acc[0][r][v] = SB_FMA(SB_LOAD(w + v * SB_VW), xv, acc[0][r][v]);
         }
     }

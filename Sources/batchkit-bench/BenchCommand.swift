@@ -12,7 +12,7 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure the compute core and the batch processor on the built-in models.",
         discussion: """
-            Scenarios: kernel (DenseModel.forward at batch 1, 2, 4, 8, 16, 32, 64, 256, each against the path not \
+            Scenarios: kernel (DenseModel.forward at batch 1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 256, each against the path not \
             taken, and the single-row path), \
             processor (closed loop, async producers, against the kernel at the batch formed), sync (the same \
             from blocking threads), open-loop (Poisson arrivals at 50/80/95 % of the processor's capacity), \

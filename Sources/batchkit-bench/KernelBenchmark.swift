@@ -15,7 +15,7 @@ import DenseKernels
 struct KernelBenchmark {
     /// How long and how often to measure.
     struct Settings: Sendable {
-        var batchSizes = [1, 2, 4, 8, 16, 32, 64, 256]
+        var batchSizes = [1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 256]
         var repeats: Int
         var minRunSeconds: Double
         var warmupSeconds: Double
