@@ -27,9 +27,8 @@ extension DenseModel {
     /// Run it with the BLAS thread count the model will be served with: the packed kernel runs on as many
     /// threads (at most 2) unless `smallBatchThreads` says otherwise, as a workspace made with
     /// ``DenseModel/servingThreads`` does. Each candidate is timed both ways, seven times (each time over
-    /// enough calls to last ≥ 0.3 ms; one row fifteen times, ≥ 1 ms); OpenBLAS's timings stop at the first
-    /// size where it is clearly faster. On `mlp1024` it takes about 0.3 s, on `linear256` well
-    /// under 0.1 s.
+    /// enough calls to last ≥ 0.3 ms; one row fifteen times, ≥ 1 ms). On `mlp1024` it takes about 0.4 s,
+    /// on `linear256` well under 0.1 s.
     ///
     /// - Parameters:
     ///   - candidates: the batch sizes to try (sizes below 1 are ignored).
@@ -94,8 +93,6 @@ extension DenseModel {
         for index in measurements.indices where clock.now < start + budget {
             guard measurements[index].packed.count >= SmallBatchCrossover.minimumRuns else { break }
             measurements[index].blas = time(blas, rows: measurements[index].rows, until: start + budget)
-            // Past the first clear loss from two rows up nothing is decided (GEMM only gains with size).
-            if measurements[index].rows >= 2 && measurements[index].ratio > 1 + SmallBatchCrossover.margin { break }
         }
         return SmallBatchCrossover(measurements: measurements, prior: prior)
     }

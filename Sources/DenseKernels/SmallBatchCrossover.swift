@@ -1,10 +1,11 @@
 /// Where a model switches from the packed small-batch kernel to OpenBLAS, decided from paired timings.
 ///
 /// The decision is made so that run-to-run noise cannot move it far: each candidate batch size is timed
-/// both ways several times, and the packed kernel keeps a size unless its median time exceeds
-/// OpenBLAS's by more than ``margin``. A size where the two are that close can land on either
-/// side from one run to the next, but then either path is within the margin of the other; a size where
-/// one path is clearly faster (the 2× gaps that matter) lands on the same side every time.
+/// both ways several times, and the limit is the one whose worst size loses least to the other path,
+/// with losses within ``margin`` counted as ties that go to the kernel. A size where the two are that
+/// close can land on either side from one run to the next, but then either path is within the margin of
+/// the other; a size where one path is clearly faster (the 2× gaps that matter) lands on the same side
+/// every time the curve allows it.
 public struct SmallBatchCrossover: Sendable, Equatable {
     /// Paired timings at one batch size: seconds per forward pass, packed kernel and OpenBLAS.
     public struct Measurement: Sendable, Equatable {
@@ -65,11 +66,18 @@ public struct SmallBatchCrossover: Sendable, Equatable {
     /// Decides the limit from `measurements` (any order).
     ///
     /// One row is decided on its own (OpenBLAS's path there is `sgemv`, not `sgemm`): the kernel keeps it
-    /// unless more than ``margin`` slower. From two rows up, walking up from the smallest size, the kernel keeps every size until the first where it is more
-    /// than ``margin`` slower than OpenBLAS; GEMM's cost per row only falls as batches grow, so a loss
-    /// is not followed by wins. A size with fewer than ``minimumRuns`` timings per path ends the walk
-    /// undecided, and so do no measurements at all: then the limit is the larger of what was established
-    /// and `prior`, since the kernel never lost before the time ran out.
+    /// unless more than ``margin`` slower. From two rows up the limit is the one whose worst size costs
+    /// least: each candidate limit (every decided size, or none) sends the sizes up to it to the kernel
+    /// and the rest to OpenBLAS, and its cost is the most any decided size then loses to the other path
+    /// (chosen time over the other's). Among limits whose cost is within ``margin`` (or equal to the
+    /// least, if none is) the one whose losses past the margin sum least wins, and of those the largest —
+    /// a tie goes to the kernel. A single threshold cannot follow a curve that crosses twice (two threads
+    /// on a small layer: the kernel's hand-off loses at 2 rows and wins 2–4× from 4 up), and stopping at
+    /// the first loss would then hand every size to the slower path; this rule takes the smaller loss.
+    ///
+    /// Sizes are decided in order from the smallest: one with fewer than ``minimumRuns`` timings per path
+    /// ends the decided sizes (the budget ran out), and so do no measurements at all. If the kernel kept
+    /// every decided size, the limit is the larger of the largest of them and `prior`.
     public init(measurements: [Measurement], prior: Int) {
         let sorted = measurements.sorted { $0.rows < $1.rows }
         let one = sorted.first { $0.rows == 1 }
@@ -78,24 +86,37 @@ public struct SmallBatchCrossover: Sendable, Equatable {
         } else {
             singleRow = nil
         }
-        var limit = 0
-        var decided = true
-        var lost = false
+        var decided: [Measurement] = []
+        var complete = true
         for measurement in sorted where measurement.rows >= 2 {
             guard measurement.packed.count >= Self.minimumRuns, measurement.blas.count >= Self.minimumRuns else {
-                decided = false
+                complete = false
                 break
             }
-            guard measurement.ratio <= 1 + Self.margin else {
-                lost = true
-                break
-            }
-            limit = measurement.rows
+            decided.append(measurement)
         }
-        if !sorted.contains(where: { $0.rows >= 2 }) { decided = false }
+        if decided.isEmpty { complete = false }
+        let ratios = decided.map(\.ratio)
+        // Sending the first `count` decided sizes to the kernel and the rest to OpenBLAS: the largest loss
+        // (chosen time over the other's, 1 if none) and the losses past the margin, summed.
+        func cost(keeping count: Int) -> (worst: Double, excess: Double) {
+            var (worst, excess) = (1.0, 0.0)
+            for (index, ratio) in ratios.enumerated() {
+                let loss = index < count ? ratio : 1 / ratio
+                worst = max(worst, loss)
+                excess += max(0, loss - 1 - Self.margin)
+            }
+            return (worst, excess)
+        }
+        let costs = (0...ratios.count).map { cost(keeping: $0) }
+        let acceptable = max(costs.map(\.worst).min() ?? 1, 1 + Self.margin)
+        let candidates = costs.indices.filter { costs[$0].worst <= acceptable }
+        let leastExcess = candidates.map { costs[$0].excess }.min() ?? 0
+        let kept = candidates.last { costs[$0].excess <= leastExcess } ?? 0
+        let limit = kept == 0 ? 0 : decided[kept - 1].rows
         self.measurements = sorted
-        self.complete = decided
-        self.limit = decided || lost ? limit : max(limit, prior)
+        self.complete = complete
+        self.limit = !complete && kept == ratios.count ? max(limit, prior) : limit
     }
 
     /// A line such as `1: 0.61, 2: 0.48, …, 256: 1.20 → packed up to 128 rows`.

@@ -16,13 +16,33 @@ import Testing
             Self.measurement(rows: 1, packed: 1, blas: 3),
             Self.measurement(rows: 8, packed: 1, blas: 1.5),
             Self.measurement(rows: 32, packed: 1.2, blas: 1),
-            // A win past a loss is noise (GEMM's cost per row only falls with size): not taken.
+            // A small win past a loss is not taken: keeping 64 rows would keep 32, a larger loss.
             Self.measurement(rows: 64, packed: 1, blas: 1.1),
         ]
         let crossover = SmallBatchCrossover(measurements: measurements.shuffled(), prior: 100)
         #expect(crossover.limit == 8)
         #expect(crossover.complete)
         #expect(crossover.measurements.map(\.rows) == [1, 8, 32, 64])
+    }
+
+    @Test func aCurveThatCrossesTwiceLosesAtTheSmallerGap() {
+        // Two threads on a small layer: the kernel's hand-off loses at 2 rows, then it wins 2–4× up to
+        // 128 rows. Stopping at the first loss would send 4–128 rows to a path 2–4× slower.
+        let measurements = [
+            Self.measurement(rows: 2, packed: 1.8, blas: 1),
+            Self.measurement(rows: 4, packed: 1, blas: 1.2),
+            Self.measurement(rows: 8, packed: 1, blas: 4),
+            Self.measurement(rows: 16, packed: 1, blas: 2.3),
+            Self.measurement(rows: 128, packed: 1, blas: 1.2),
+            Self.measurement(rows: 256, packed: 1.4, blas: 1),
+        ]
+        let crossover = SmallBatchCrossover(measurements: measurements, prior: 0)
+        #expect(crossover.limit == 128)
+        #expect(crossover.complete)
+        // The same curve with the loss at 2 rows larger than every win after it: OpenBLAS from 2 rows.
+        var deeper = measurements
+        deeper[0] = Self.measurement(rows: 2, packed: 5, blas: 1)
+        #expect(SmallBatchCrossover(measurements: deeper, prior: 0).limit == 0)
     }
 
     @Test func oneRowIsDecidedApart() {
