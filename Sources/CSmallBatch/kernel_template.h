@@ -133,36 +133,73 @@ SB_TARGET static void SB_NAME(block)(
 // every tile of it. Each tile's slice of the inputs is first copied input-major (`a[k][r]`), as BLIS packs
 // its A operand: rows of 1024 floats lie 4 KiB apart, so a tile's rows read in place all fall into one
 // L1 set and evict each other (on mlp1024 that halved the kernel's speed from 8 rows up).
+//
+// The copies of the whole input, laid end to end in the order the loops below read them, are what
+// `pack_inputs` writes: chunk by chunk, in each chunk slice by slice, in each slice tile by tile. With
+// `prepacked` the forward pass reads them from there (two threads sharing one call copy the inputs once,
+// not once per claim of panels); without, it copies each chunk's slice into a buffer on the stack.
+#define SB_CHUNKS(rows) (((rows) + SB_CHUNK - 1) / SB_CHUNK)
+#define SB_CHUNK_ROWS(rows, chunk_start, c, chunks) (((rows) - (chunk_start) + ((chunks) - (c)) - 1) / ((chunks) - (c)))
+#define SB_TILE_ROWS(chunk_rows, done, t, tiles) (((chunk_rows) - (done) + ((tiles) - (t)) - 1) / ((tiles) - (t)))
+
+SB_TARGET static void SB_NAME(pack_slice)(
+    int chunk_rows, int kc, const float *x, size_t xs, float *a) {
+    const int tiles = (chunk_rows + SB_MR - 1) / SB_MR;
+    int packed_rows = 0;
+    for (int t = 0; t < tiles; t++) {
+        const int mr = SB_TILE_ROWS(chunk_rows, packed_rows, t, tiles);
+        float *tile = a + (size_t)packed_rows * (size_t)kc;
+        for (int r = 0; r < mr; r++) {
+            const float *source = x + (size_t)(packed_rows + r) * xs;
+            for (int k = 0; k < kc; k++) tile[(size_t)k * (size_t)mr + (size_t)r] = source[k];
+        }
+        packed_rows += mr;
+    }
+}
+
+SB_TARGET static void SB_NAME(pack_inputs)(int rows, int inputs, const float *x, int x_stride, float *a) {
+    const size_t xs = (size_t)x_stride;
+    const int chunks = SB_CHUNKS(rows);
+    int chunk_start = 0;
+    for (int c = 0; c < chunks; c++) {
+        const int chunk_rows = SB_CHUNK_ROWS(rows, chunk_start, c, chunks);
+        for (int k0 = 0; k0 < inputs; k0 += SB_KC) {
+            const int kc = inputs - k0 < SB_KC ? inputs - k0 : SB_KC;
+            SB_NAME(pack_slice)(
+                chunk_rows, kc, x + (size_t)chunk_start * xs + (size_t)k0, xs,
+                a + (size_t)chunk_start * (size_t)inputs + (size_t)chunk_rows * (size_t)k0);
+        }
+        chunk_start += chunk_rows;
+    }
+}
+
 SB_TARGET static void SB_NAME(forward)(
-    int rows, int outputs, int inputs, const float *packed, const float *x, int x_stride, float *y, int y_stride,
-    int relu, int first_panel, int end_panel) {
+    int rows, int outputs, int inputs, const float *packed, const float *x, int x_stride, const float *prepacked,
+    float *y, int y_stride, int relu, int first_panel, int end_panel) {
     const int panels = (outputs + SB_NR - 1) / SB_NR;
     const float *biases = packed + (size_t)panels * SB_NR * (size_t)inputs;
     const size_t xs = (size_t)x_stride, ys = (size_t)y_stride;
-    const int chunks = (rows + SB_CHUNK - 1) / SB_CHUNK;
-    float a[SB_CHUNK * SB_KC] __attribute__((aligned(64)));
+    const int chunks = SB_CHUNKS(rows);
+    float local[SB_CHUNK * SB_KC] __attribute__((aligned(64)));
     int chunk_start = 0;
     for (int c = 0; c < chunks; c++) {
-        const int chunk_rows = (rows - chunk_start + (chunks - c) - 1) / (chunks - c);
+        const int chunk_rows = SB_CHUNK_ROWS(rows, chunk_start, c, chunks);
         const int tiles = (chunk_rows + SB_MR - 1) / SB_MR;
         for (int k0 = 0; k0 < inputs; k0 += SB_KC) {
             const int kc = inputs - k0 < SB_KC ? inputs - k0 : SB_KC;
-            int packed_rows = 0;
-            for (int t = 0; t < tiles; t++) {
-                const int mr = (chunk_rows - packed_rows + (tiles - t) - 1) / (tiles - t);
-                float *tile = a + (size_t)packed_rows * (size_t)kc;
-                for (int r = 0; r < mr; r++) {
-                    const float *source = x + (size_t)(chunk_start + packed_rows + r) * xs + (size_t)k0;
-                    for (int k = 0; k < kc; k++) tile[(size_t)k * (size_t)mr + (size_t)r] = source[k];
-                }
-                packed_rows += mr;
+            const float *a;
+            if (prepacked) {
+                a = prepacked + (size_t)chunk_start * (size_t)inputs + (size_t)chunk_rows * (size_t)k0;
+            } else {
+                SB_NAME(pack_slice)(chunk_rows, kc, x + (size_t)chunk_start * xs + (size_t)k0, xs, local);
+                a = local;
             }
             for (int p = first_panel; p < end_panel; p++) {
                 const float *panel = packed + ((size_t)p * (size_t)inputs + (size_t)k0) * SB_NR;
                 const int cols = outputs - p * SB_NR < SB_NR ? outputs - p * SB_NR : SB_NR;
                 int start = 0;
                 for (int t = 0; t < tiles; t++) {
-                    const int mr = (chunk_rows - start + (tiles - t) - 1) / (tiles - t);
+                    const int mr = SB_TILE_ROWS(chunk_rows, start, t, tiles);
                     const size_t row = (size_t)(chunk_start + start);
                     SB_NAME(block)(
                         mr, kc, panel, biases + (size_t)p * SB_NR, a + (size_t)start * (size_t)kc,
@@ -175,4 +212,7 @@ SB_TARGET static void SB_NAME(forward)(
     }
 }
 
+#undef SB_CHUNKS
+#undef SB_CHUNK_ROWS
+#undef SB_TILE_ROWS
 #undef SB_NR

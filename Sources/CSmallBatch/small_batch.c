@@ -1,4 +1,5 @@
 #include "CSmallBatch.h"
+#include "small_batch_internal.h"
 
 // Why these kernels exist: OpenBLAS packs the weights on every sgemm call, so a GEMM of a few rows on a
 // 1024 × 1024 layer costs several times a row's sgemv, and sgemv row by row streams the weights once per
@@ -150,21 +151,44 @@ int small_batch_best_isa(void) {
     return SMALL_BATCH_PORTABLE;
 }
 
-void small_batch_forward(
-    int isa, int rows, int outputs, int inputs, const float *packed, const float *x, int x_stride, float *y,
-    int y_stride, int relu, int first_panel, int end_panel) {
+static void forward_any(
+    int isa, int rows, int outputs, int inputs, const float *packed, const float *x, int x_stride,
+    const float *prepacked, float *y, int y_stride, int relu, int first_panel, int end_panel) {
     if (rows <= 0 || first_panel >= end_panel) return;
     switch (isa) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
     case SMALL_BATCH_AVX512:
-        forward_avx512(rows, outputs, inputs, packed, x, x_stride, y, y_stride, relu, first_panel, end_panel);
+        forward_avx512(
+            rows, outputs, inputs, packed, x, x_stride, prepacked, y, y_stride, relu, first_panel, end_panel);
         return;
     case SMALL_BATCH_AVX2:
-        forward_avx2(rows, outputs, inputs, packed, x, x_stride, y, y_stride, relu, first_panel, end_panel);
+        forward_avx2(rows, outputs, inputs, packed, x, x_stride, prepacked, y, y_stride, relu, first_panel, end_panel);
         return;
 #endif
     default:
         portable_forward(rows, outputs, inputs, packed, x, x_stride, y, y_stride, relu, first_panel, end_panel);
         return;
     }
+}
+
+void small_batch_forward(
+    int isa, int rows, int outputs, int inputs, const float *packed, const float *x, int x_stride, float *y,
+    int y_stride, int relu, int first_panel, int end_panel) {
+    forward_any(isa, rows, outputs, inputs, packed, x, x_stride, NULL, y, y_stride, relu, first_panel, end_panel);
+}
+
+int small_batch_pack_inputs(int isa, int rows, int inputs, const float *x, int x_stride, float *a) {
+    switch (isa) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    case SMALL_BATCH_AVX512: pack_inputs_avx512(rows, inputs, x, x_stride, a); return 1;
+    case SMALL_BATCH_AVX2: pack_inputs_avx2(rows, inputs, x, x_stride, a); return 1;
+#endif
+    default: return 0;
+    }
+}
+
+void small_batch_forward_prepacked(
+    int isa, int rows, int outputs, int inputs, const float *packed, const float *a, float *y, int y_stride,
+    int relu, int first_panel, int end_panel) {
+    forward_any(isa, rows, outputs, inputs, packed, NULL, inputs, a, y, y_stride, relu, first_panel, end_panel);
 }

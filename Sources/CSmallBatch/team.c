@@ -1,4 +1,5 @@
 #include "CSmallBatch.h"
+#include "small_batch_internal.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -40,6 +41,11 @@ struct small_batch_team {
     int isa, rows, outputs, inputs, x_stride, y_stride, relu, chunk;
     const float *packed, *x;
     float *y;
+    // The call's inputs as the kernel reads them, copied once by the caller (NULL: read `x` in place).
+    const float *prepacked;
+    // Owned by the caller's side: grown (never shrunk) to the largest call's `rows · inputs` floats.
+    float *buffer;
+    size_t capacity;
     _Atomic uint64_t work;
     // The latest call posted, which wakes the helper; the helper's finished panels as (call << 32 | count).
     _Atomic uint64_t posted;
@@ -72,9 +78,15 @@ static int claim(small_batch_team *team, uint64_t call, int chunk, int *first) {
 }
 
 static void run_panels(small_batch_team *team, int first, int count) {
-    small_batch_forward(
-        team->isa, team->rows, team->outputs, team->inputs, team->packed, team->x, team->x_stride, team->y,
-        team->y_stride, team->relu, first, first + count);
+    if (team->prepacked) {
+        small_batch_forward_prepacked(
+            team->isa, team->rows, team->outputs, team->inputs, team->packed, team->prepacked, team->y,
+            team->y_stride, team->relu, first, first + count);
+    } else {
+        small_batch_forward(
+            team->isa, team->rows, team->outputs, team->inputs, team->packed, team->x, team->x_stride, team->y,
+            team->y_stride, team->relu, first, first + count);
+    }
 }
 
 static void *helper_main(void *argument) {
@@ -140,6 +152,7 @@ void small_batch_team_destroy(small_batch_team *team) {
     pthread_join(team->thread, NULL);
     pthread_cond_destroy(&team->wake);
     pthread_mutex_destroy(&team->mutex);
+    free(team->buffer);
     free(team);
 }
 
@@ -161,6 +174,20 @@ void small_batch_team_forward(
     team->y = y;
     team->y_stride = y_stride;
     team->relu = relu;
+    // Both threads read every input row, so the caller copies them into the kernel's order once here,
+    // instead of each claim copying them again (eight claims a call: eight copies).
+    const size_t count = (size_t)rows * (size_t)inputs;
+    if (count > team->capacity) {
+        float *grown = aligned_alloc(64, (count * sizeof(float) + 63) / 64 * 64);
+        if (grown) {
+            free(team->buffer);
+            team->buffer = grown;
+            team->capacity = count;
+        }
+    }
+    team->prepacked = count <= team->capacity && small_batch_pack_inputs(isa, rows, inputs, x, x_stride, team->buffer)
+                          ? team->buffer
+                          : NULL;
     // About eight chunks a call: few enough claims to keep the shared line quiet, enough to balance.
     team->chunk = panels / 8 > 1 ? panels / 8 : 1;
     const uint64_t call = (atomic_load_explicit(&team->posted, memory_order_relaxed) + 1) & 0xffffffffULL;
@@ -172,10 +199,10 @@ void small_batch_team_forward(
     pthread_mutex_lock(&team->mutex);
     pthread_cond_signal(&team->wake);
     pthread_mutex_unlock(&team->mutex);
-    int mine = 0, first, count;
-    while ((count = claim(team, call, team->chunk, &first)) > 0) {
-        small_batch_forward(isa, rows, outputs, inputs, packed, x, x_stride, y, y_stride, relu, first, first + count);
-        mine += count;
+    int mine = 0, first, claimed;
+    while ((claimed = claim(team, call, team->chunk, &first)) > 0) {
+        run_panels(team, first, claimed);
+        mine += claimed;
     }
     if (mine < panels) {
         const uint64_t expected = (call << 32) | (uint64_t)(panels - mine);
