@@ -16,9 +16,12 @@
 #define SPIN_PAUSE() ((void)0)
 #endif
 
-// Multiply-adds below which one thread does the whole product: a hand-off costs about a microsecond
-// (two cache-line transfers and the slower thread's finish), as much as ~30 k multiply-adds.
-#define TEAM_MIN_WORK 32768.0
+// Multiply-adds below which one thread does the whole product. Splitting work W pays only if the hand-off
+// h costs less than the half it saves, W > 2·h·rate: on 2-vCPU guests h measured ~3 µs (the post, the
+// helper's first claim, the slower thread's finish, on cores the hypervisor shares), and the kernel runs
+// ~50 G multiply-adds/s, so ~300 k. linear256 (65 k a row) lost with two threads up to 4 rows and won
+// from 6; one row of a 1024 × 1024 layer (1 M) wins.
+#define TEAM_MIN_WORK 300000.0
 // How long the helper spins for the next call before it sleeps on the condition variable.
 #define TEAM_SPIN_NS 200000
 
