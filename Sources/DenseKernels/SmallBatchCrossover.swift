@@ -71,8 +71,8 @@ public struct SmallBatchCrossover: Sendable, Equatable {
     /// and the rest to OpenBLAS, and its cost is the most any decided size then loses to the other path
     /// (chosen time over the other's). Among limits whose cost is within ``margin`` (or equal to the
     /// least, if none is) the one whose losses past the margin sum least wins, and of those the largest —
-    /// a tie goes to the kernel. A single threshold cannot follow a curve that crosses twice (two threads
-    /// on a small layer: the kernel's hand-off loses at 2 rows and wins 2–4× from 4 up), and stopping at
+    /// a tie goes to the kernel. A single threshold cannot follow a curve that crosses twice (a kernel
+    /// with a fixed cost per call that loses at the smallest sizes and wins above them), and stopping at
     /// the first loss would then hand every size to the slower path; this rule takes the smaller loss.
     ///
     /// Sizes are decided in order from the smallest: one with fewer than ``minimumRuns`` timings per path
