@@ -141,6 +141,9 @@ SB_TARGET static void SB_NAME(block)(
 #define SB_CHUNKS(rows) (((rows) + SB_CHUNK - 1) / SB_CHUNK)
 #define SB_CHUNK_ROWS(rows, chunk_start, c, chunks) (((rows) - (chunk_start) + ((chunks) - (c)) - 1) / ((chunks) - (c)))
 #define SB_TILE_ROWS(chunk_rows, done, t, tiles) (((chunk_rows) - (done) + ((tiles) - (t)) - 1) / ((tiles) - (t)))
+// Where `pack_inputs` puts, and `forward` finds, the copy of one chunk's slice of inputs starting at k0.
+#define SB_SLICE_OFFSET(chunk_start, chunk_rows, k0, inputs)                                                \
+    ((size_t)(chunk_start) * (size_t)(inputs) + (size_t)(chunk_rows) * (size_t)(k0))
 
 SB_TARGET static void SB_NAME(pack_slice)(
     int chunk_rows, int kc, const float *x, size_t xs, float *a) {
@@ -167,7 +170,7 @@ SB_TARGET static void SB_NAME(pack_inputs)(int rows, int inputs, const float *x,
             const int kc = inputs - k0 < SB_KC ? inputs - k0 : SB_KC;
             SB_NAME(pack_slice)(
                 chunk_rows, kc, x + (size_t)chunk_start * xs + (size_t)k0, xs,
-                a + (size_t)chunk_start * (size_t)inputs + (size_t)chunk_rows * (size_t)k0);
+                a + SB_SLICE_OFFSET(chunk_start, chunk_rows, k0, inputs));
         }
         chunk_start += chunk_rows;
     }
@@ -189,7 +192,7 @@ SB_TARGET static void SB_NAME(forward)(
             const int kc = inputs - k0 < SB_KC ? inputs - k0 : SB_KC;
             const float *a;
             if (prepacked) {
-                a = prepacked + (size_t)chunk_start * (size_t)inputs + (size_t)chunk_rows * (size_t)k0;
+                a = prepacked + SB_SLICE_OFFSET(chunk_start, chunk_rows, k0, inputs);
             } else {
                 SB_NAME(pack_slice)(chunk_rows, kc, x + (size_t)chunk_start * xs + (size_t)k0, xs, local);
                 a = local;
@@ -215,4 +218,5 @@ SB_TARGET static void SB_NAME(forward)(
 #undef SB_CHUNKS
 #undef SB_CHUNK_ROWS
 #undef SB_TILE_ROWS
+#undef SB_SLICE_OFFSET
 #undef SB_NR

@@ -26,8 +26,8 @@ import Testing
     }
 
     @Test func aCurveThatCrossesTwiceLosesAtTheSmallerGap() {
-        // Two threads on a small layer: the kernel's hand-off loses at 2 rows, then it wins 2–4× up to
-        // 128 rows. Stopping at the first loss would send 4–128 rows to a path 2–4× slower.
+        // A kernel with a fixed cost per call loses at 2 rows, then wins 2–4× up to 128 rows. Stopping at
+        // the first loss would send 4–128 rows to a path 2–4× slower.
         let measurements = [
             Self.measurement(rows: 2, packed: 1.8, blas: 1),
             Self.measurement(rows: 4, packed: 1, blas: 1.2),
