@@ -67,7 +67,10 @@ struct WorkloadCommand: AsyncParsableCommand {
             failed = await drive(processor, inputs: Array(0..<64))
             await processor.stop()
         } else {
-            let dense = DenseModel.builtIn(named: model)!
+            // The small-batch kernel for every batch, not a calibrated crossover: under callgrind the
+            // calibration's timings are distorted, and a path that flips between the N and 2N runs
+            // would swamp the scheduler's cost in the difference.
+            let dense = DenseModel.builtIn(named: model)!.with(smallBatchLimit: 256)
             BLAS.setThreadCount(1)
             let processor = try BatchProcessor<[Float], [Float]>(configuration: configuration)
             try processor.start(model: dense, options: .init { $0.blasThreading = .perWorker })
