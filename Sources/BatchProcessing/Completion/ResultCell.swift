@@ -80,7 +80,7 @@ class ResultCell<Value: Sendable>: CompletionCore, @unchecked Sendable {
     }
 
     /// The value once published; only for a waiter that was woken or found the cell done.
-    private final var published: Value {
+    final var published: Value {
         locked { _ in stored }
     }
 

@@ -288,16 +288,19 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         fireAndForget: Bool
     ) async throws(BatchProcessorError) -> Accepted {
         let (accepted, wait) = try offer(item, timeout: timeout, priority: priority, fireAndForget: fireAndForget)
-        if let wait {
-            do throws(BatchProcessorError) { try await accepted.0.wait(wait) } catch { throw refused(error) }
-            if Task.isCancelled {
-                // Cancelled just as room was found: withdraw the item. A worker may have computed it in
-                // the meantime; then its result stands, so the future (not a thrown error) tells the
-                // caller which one won, and the statistics count the same outcome the caller sees.
-                accepted.0.cancel(accepted.1.cell(Item.self, Output.self))
-            }
-        }
+        if let wait { try await waitForSpace(accepted, wait) }
         return accepted
+    }
+
+    /// Suspends until an item queued while the queue was full has room, or withdraws it.
+    private func waitForSpace(_ accepted: Accepted, _ wait: SpaceWait) async throws(BatchProcessorError) {
+        do throws(BatchProcessorError) { try await accepted.0.wait(wait) } catch { throw refused(error) }
+        if Task.isCancelled {
+            // Cancelled just as room was found: withdraw the item. A worker may have computed it in
+            // the meantime; then its result stands, so the future (not a thrown error) tells the
+            // caller which one won, and the statistics count the same outcome the caller sees.
+            accepted.0.cancel(accepted.1.cell(Item.self, Output.self))
+        }
     }
 
     func refused(_ error: BatchProcessorError) -> BatchProcessorError {
@@ -313,12 +316,16 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     #if compiler(>=6.3)
         @specialized(where Item == [Float], Output == [Float])
     #endif
-    public func predict(
+    nonisolated(nonsending) public func predict(
         _ item: Item,
         priority: BatchPriority = .normal,
         timeout: Duration? = nil
     ) async throws(BatchProcessorError) -> Output {
-        try await enqueuePredict(item, timeout: timeout, priority: priority).value
+        // The submission inline rather than through `enqueuePredict`: every async frame between the
+        // caller and its continuation costs task-allocator work and an executor check per item.
+        let (accepted, wait) = try offer(item, timeout: timeout, priority: priority, fireAndForget: false)
+        if let wait { try await waitForSpace(accepted, wait) }
+        return try await future(accepted.1, accepted.0).awaitValue()
     }
 
     func future(_ element: QueuedRequest, _ storage: SchedulerStorage<Item, Output>)
