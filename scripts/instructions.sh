@@ -9,6 +9,8 @@
 # Each workload runs twice under callgrind, with N and 2N items after a warm-up; the difference divided
 # by N is the steady-state cost of one item, with start-up and shutdown cancelled out. It counts every
 # thread of the process: callers, scheduler, workers and the GEMM itself (for the dense models).
+# floor:tasks and floor:threads are the bare hand-off (callers park, worker threads wake them, nothing
+# else): what any scheduler of this shape pays per item, to read the others against.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +24,7 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 if [[ ${#workloads[@]} -eq 0 ]]; then
-    workloads=(identity:tasks identity:threads linear256:tasks linear256:threads linear256:seed)
+    workloads=(floor:tasks floor:threads identity:tasks identity:threads linear256:tasks linear256:threads linear256:seed)
 fi
 
 scripts/bootstrap.sh valgrind bc

@@ -169,6 +169,10 @@ public struct BenchReport: Codable, Sendable {
         /// The difference, paired run by run (median): the CPU scheduling costs per item. Steadier than
         /// `overhead_ns_per_item` on a busy machine, since waiting for a core is not counted.
         public var cpuOverheadNanosecondsPerItem: Double
+        /// CPU time per item of the bare hand-off (callers park one item at a time, worker threads wake
+        /// them, nothing else) with the same callers and workers, median over the runs: the part of the
+        /// scheduling cost no scheduler of this shape avoids. Absent in files from before it was measured.
+        public var floorCPUNanosecondsPerItem: Double?
         /// Per-item latency, submit to result, as the caller saw it, over all runs.
         public var p50Milliseconds: Double
         /// 99th-percentile latency, in milliseconds.
@@ -200,6 +204,7 @@ public struct BenchReport: Codable, Sendable {
             case cpuNanosecondsPerItem = "cpu_ns_per_item"
             case kernelCPUNanosecondsPerRow = "kernel_cpu_ns_per_row"
             case cpuOverheadNanosecondsPerItem = "cpu_overhead_ns_per_item"
+            case floorCPUNanosecondsPerItem = "floor_cpu_ns_per_item"
             case p50Milliseconds = "p50_ms"
             case p99Milliseconds = "p99_ms"
             case p999Milliseconds = "p999_ms"
@@ -226,6 +231,7 @@ public struct BenchReport: Codable, Sendable {
             cpuNanosecondsPerItem: Double,
             kernelCPUNanosecondsPerRow: Double,
             cpuOverheadNanosecondsPerItem: Double,
+            floorCPUNanosecondsPerItem: Double? = nil,
             p50Milliseconds: Double,
             p99Milliseconds: Double,
             p999Milliseconds: Double,
@@ -249,6 +255,7 @@ public struct BenchReport: Codable, Sendable {
             self.cpuNanosecondsPerItem = cpuNanosecondsPerItem
             self.kernelCPUNanosecondsPerRow = kernelCPUNanosecondsPerRow
             self.cpuOverheadNanosecondsPerItem = cpuOverheadNanosecondsPerItem
+            self.floorCPUNanosecondsPerItem = floorCPUNanosecondsPerItem
             self.p50Milliseconds = p50Milliseconds
             self.p99Milliseconds = p99Milliseconds
             self.p999Milliseconds = p999Milliseconds

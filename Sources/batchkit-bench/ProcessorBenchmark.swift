@@ -27,6 +27,7 @@ struct ProcessorBenchmark {
 
         var runs: [ClosedLoop.Run] = []
         var kernels: [ParallelKernel.Sample] = []
+        var floors: [HandoffFloor.Run] = []
         for index in 1...settings.repeats {
             let run = await closedLoop(processor, items: items, callers: callers, duration: settings.runDuration)
             let batch = max(1, Int(run.meanBatch.rounded()))
@@ -35,14 +36,19 @@ struct ProcessorBenchmark {
             let kernel = await offPool {
                 ParallelKernel.measure(model: model, batch: batch, threads: workers, duration: duration)
             }
+            let floor = await HandoffFloor.closedLoop(
+                blocking: callers == .threads, producers: producers, workers: workers,
+                batchLimit: scheduler.maxBatchSize, duration: settings.runDuration)
             runs.append(run)
             kernels.append(kernel)
+            floors.append(floor)
             Console.progress(
                 "[\(callers.rawValue)] \(name) run \(index)/\(settings.repeats): \(Format.rate(run.itemsPerSecond)) "
                     + "items/s, mean batch \(Format.fixed(run.meanBatch, 1)), kernel \(Format.rate(kernel.rowsPerSecond)) "
                     + "rows/s at \(batch) × \(workers) threads, ratio "
                     + "\(Format.fixed(run.itemsPerSecond / kernel.rowsPerSecond, 3)), CPU/item "
-                    + "\(Format.fixed(run.cpuNanosecondsPerItem, 0)) ns (kernel \(Format.fixed(kernel.cpuNanosecondsPerRow, 0)) ns/row), "
+                    + "\(Format.fixed(run.cpuNanosecondsPerItem, 0)) ns (kernel \(Format.fixed(kernel.cpuNanosecondsPerRow, 0)) ns/row, "
+                    + "bare hand-off \(Format.fixed(floor.cpuNanosecondsPerItem, 0)) ns/item), "
                     + "p50 \(Format.fixed(run.latency.milliseconds(atPercentile: 50), 3)) ms, "
                     + "p99 \(Format.fixed(run.latency.milliseconds(atPercentile: 99), 3)) ms"
                     + (run.errors > 0 ? ", \(run.errors) ERRORS" : ""))
@@ -67,6 +73,7 @@ struct ProcessorBenchmark {
             cpuOverheadNanosecondsPerItem: Spread(
                 zip(runs, kernels).map { $0.cpuNanosecondsPerItem - $1.cpuNanosecondsPerRow }
             ).median,
+            floorCPUNanosecondsPerItem: Spread(floors.map(\.cpuNanosecondsPerItem)).median,
             p50Milliseconds: latency.milliseconds(atPercentile: 50),
             p99Milliseconds: latency.milliseconds(atPercentile: 99),
             p999Milliseconds: latency.milliseconds(atPercentile: 99.9),
@@ -96,7 +103,8 @@ struct ProcessorBenchmark {
         var lines = [
             Format.left("  model", 12) + Format.right("items/s (min – max)", 26) + Format.right("batch", 8)
                 + Format.right("kernel rows/s (min – max)", 28) + Format.right("ratio", 8)
-                + Format.right("ns/item", 10) + Format.right("CPU ns/item (sched.)", 22) + Format.right("p50 ms", 9)
+                + Format.right("ns/item", 10) + Format.right("CPU ns/item (sched.)", 22) + Format.right("floor", 8)
+                + Format.right("p50 ms", 9)
                 + Format.right("p99 ms", 9)
         ]
         for (name, result) in results {
@@ -114,6 +122,7 @@ struct ProcessorBenchmark {
                     + Format.right(
                         "\(Format.fixed(result.cpuNanosecondsPerItem, 0)) (\(Format.fixed(result.cpuOverheadNanosecondsPerItem, 0)))",
                         22)
+                    + Format.right(result.floorCPUNanosecondsPerItem.map { Format.fixed($0, 0) } ?? "—", 8)
                     + Format.right(Format.fixed(result.p50Milliseconds, 3), 9)
                     + Format.right(Format.fixed(result.p99Milliseconds, 3), 9))
         }

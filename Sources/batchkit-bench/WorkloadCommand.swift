@@ -3,6 +3,7 @@ import BatchKitCore
 import BatchProcessing
 import DenseBatching
 import DenseKernels
+import Dispatch
 
 /// `batchkit-bench workload`: exactly `--items` items through a processor and nothing else, for counting
 /// instructions under `valgrind --tool=callgrind` (`scripts/instructions.sh`).
@@ -43,8 +44,11 @@ struct WorkloadCommand: AsyncParsableCommand {
     var producers = 64
 
     func validate() throws {
-        guard model == "identity" || DenseModel.builtIn(named: model) != nil else {
-            throw ValidationError("--model: unknown model '\(model)'; use identity or a built-in model")
+        guard model == "identity" || model == "floor" || DenseModel.builtIn(named: model) != nil else {
+            throw ValidationError("--model: unknown model '\(model)'; use identity, floor or a built-in model")
+        }
+        guard model != "floor" || callers == .tasks || callers == .threads else {
+            throw ValidationError("--model floor: use --callers tasks or threads")
         }
         guard (1...100_000_000).contains(items) else { throw ValidationError("--items: give 1…100000000") }
         guard (1...4096).contains(producers) else { throw ValidationError("--producers: give 1…4096") }
@@ -61,7 +65,10 @@ struct WorkloadCommand: AsyncParsableCommand {
         // they would charge items for the slowness of the instrument.
         configuration.health.enabled = false
         let failed: Int
-        if model == "identity" {
+        let cpuBefore = ProcessCPU.seconds()
+        if model == "floor" {
+            failed = await driveFloor()
+        } else if model == "identity" {
             let processor = try BatchProcessor<Int, Int>(configuration: configuration)
             try processor.start { $0 }
             failed = await drive(processor, inputs: Array(0..<64))
@@ -77,8 +84,43 @@ struct WorkloadCommand: AsyncParsableCommand {
             failed = await drive(processor, inputs: BenchInputs.rows(count: 64, width: dense.inputWidth))
             await processor.stop()
         }
-        print("workload \(model) \(callers.rawValue): \(items) items, \(failed) failed")
+        // Start-up and warm-up included: the figure is for comparing runs of equal size side by side.
+        let cpuNanoseconds = (ProcessCPU.seconds() - cpuBefore) * 1e9 / Double(items + items / 4)
+        print(
+            "workload \(model) \(callers.rawValue): \(items) items, \(failed) failed, "
+                + "\(Format.fixed(cpuNanoseconds, 0)) ns CPU per item"
+        )
         if failed > 0 { throw ExitCode.failure }
+    }
+
+    /// The bare hand-off (``HandoffFloor``) with the processor's callers, workers and batch limit.
+    private func driveFloor() async -> Int {
+        let configuration = BenchCommand.benchDefaults.configuration
+        let floor = HandoffFloor(
+            workers: configuration.workers.count, batchLimit: configuration.batching.maxSize)
+        let (count, producers) = (items + items / 4, producers)
+        switch callers {
+        case .tasks:
+            await withTaskGroup(of: Void.self) { group in
+                for producer in 0..<producers {
+                    let share = count / producers + (producer < count % producers ? 1 : 0)
+                    group.addTask { for _ in 0..<share { await floor.submit() } }
+                }
+            }
+        case .threads, .seed, .bulk:
+            await offPool {
+                let threads = (0..<producers).map { producer in
+                    let share = count / producers + (producer < count % producers ? 1 : 0)
+                    return WorkerThread(name: "floor-producer") {
+                        let semaphore = DispatchSemaphore(value: 0)
+                        for _ in 0..<share { floor.submitBlocking(semaphore) }
+                    }
+                }
+                for thread in threads { thread.join() }
+            }
+        }
+        await offPool { floor.close() }
+        return 0
     }
 
     /// Warms up, then runs exactly `items` items; returns how many failed.
