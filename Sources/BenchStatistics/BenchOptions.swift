@@ -81,6 +81,14 @@ public struct BenchOptions: ParsableArguments {
         transform: { try FlagValue.integer($0, range: 1...100_000) })
     public var producers = 64
 
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Rows in each item of the processor and sync scenarios (the others submit single rows): a caller "
+                + "that already holds a matrix submits a block of rows as one item (default: 1).", valueName: "rows"),
+        transform: { try FlagValue.integer($0, range: 1...4096) })
+    public var rowsPerItem = 1
+
     @OptionGroup(title: "Processor configuration (every processor scenario)")
     public var scheduler: SchedulerOptions
 
@@ -96,6 +104,14 @@ public struct BenchOptions: ParsableArguments {
         if let adaptiveRounds, adaptiveRounds < 1 { throw ValidationError("--adaptive-rounds must be at least 1") }
         if let blasThreads, blasThreads < 1 { throw ValidationError("--blas-threads must be at least 1") }
         if producers < 1 { throw ValidationError("--producers must be at least 1") }
+        // The open loop and the adaptive loads are fractions of a capacity in single-row items.
+        if rowsPerItem > 1, let scenarios = try? BenchScenario.parseList(scenarios),
+            let other = scenarios.first(where: { $0 == .openLoop || $0 == .adaptive })
+        {
+            throw ValidationError(
+                "--rows-per-item: \(other.rawValue) offers single rows at fractions of the single-row capacity; "
+                    + "run it without --rows-per-item")
+        }
         if let smallBatchLimit, smallBatchLimit < 0 {
             throw ValidationError("--small-batch-limit must be 0 (OpenBLAS throughout) or more")
         }

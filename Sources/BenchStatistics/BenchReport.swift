@@ -179,6 +179,9 @@ public struct BenchReport: Codable, Sendable {
         public var p99Milliseconds: Double
         /// 99.9th-percentile latency, in milliseconds.
         public var p999Milliseconds: Double
+        /// Rows in each item (`--rows-per-item`); `nil` in files from before it could be set, meaning 1.
+        /// Items per second and CPU per item count items; the batch, the kernel and the ratio count rows.
+        public var rowsPerItem: Int?
         /// Concurrent callers, timed runs and their length.
         public var producers: Int
         /// Timed runs.
@@ -208,6 +211,7 @@ public struct BenchReport: Codable, Sendable {
             case p50Milliseconds = "p50_ms"
             case p99Milliseconds = "p99_ms"
             case p999Milliseconds = "p999_ms"
+            case rowsPerItem = "rows_per_item"
             case producers
             case runs
             case runSeconds = "run_s"
@@ -235,6 +239,7 @@ public struct BenchReport: Codable, Sendable {
             p50Milliseconds: Double,
             p99Milliseconds: Double,
             p999Milliseconds: Double,
+            rowsPerItem: Int? = nil,
             producers: Int,
             runs: Int,
             runSeconds: Double,
@@ -259,6 +264,7 @@ public struct BenchReport: Codable, Sendable {
             self.p50Milliseconds = p50Milliseconds
             self.p99Milliseconds = p99Milliseconds
             self.p999Milliseconds = p999Milliseconds
+            self.rowsPerItem = rowsPerItem
             self.producers = producers
             self.runs = runs
             self.runSeconds = runSeconds

@@ -80,7 +80,8 @@ struct BenchCommand: AsyncParsableCommand {
         var report = BenchReport(
             machine: machine, date: Date.now.ISO8601Format(), configuration: reportConfiguration, models: [:])
         var kernel = KernelBenchmark(settings: settings.kernel)
-        let processors = ProcessorBenchmark(settings: settings, scheduler: scheduler, producers: producers)
+        let processors = ProcessorBenchmark(
+            settings: settings, scheduler: scheduler, producers: producers, rowsPerItem: options.rowsPerItem)
         var tables: [BenchScenario: [String]] = [:]
         var closedLoops: [ProcessorBenchmark.Callers: [(String, BenchReport.ClosedLoop)]] = [:]
         var openLoops: [(String, [BenchReport.OpenLoopPoint])] = []
@@ -175,6 +176,7 @@ struct BenchCommand: AsyncParsableCommand {
                 print(
                     "== \(callers.rawValue): closed loop, \(producers) "
                         + (callers == .tasks ? "async tasks awaiting predict" : "threads blocking on futures")
+                        + (options.rowsPerItem > 1 ? ", \(options.rowsPerItem) rows per item" : "")
                         + "; kernel = \(scheduler.workers) threads calling forward at the mean batch")
                 print(ProcessorBenchmark.table(callers, closedLoops[callers, default: []]).joined(separator: "\n"))
             case .openLoop:

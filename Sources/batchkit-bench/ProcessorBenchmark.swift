@@ -16,20 +16,25 @@ struct ProcessorBenchmark {
     let settings: BenchSettings
     let scheduler: SchedulerSettings
     let producers: Int
+    /// Rows in each item: `1`, or a block of rows a caller submits as one item.
+    var rowsPerItem = 1
 
     /// Runs one scenario on `model`, printing a progress line per run.
     func run(name: String, model: DenseModel, callers: Callers) async throws -> BenchReport.ClosedLoop {
         let processor = try BatchProcessor<[Float], [Float]>(
             configuration: scheduler.configuration, logger: BatchKitLog.logger)
         try processor.start(model: model, options: scheduler.denseOptions)
-        let items = BenchInputs.rows(count: 64, width: model.inputWidth)
+        let items = BenchInputs.rows(count: 64, width: model.inputWidth * rowsPerItem)
+        let rowsPerItem = rowsPerItem
         _ = await closedLoop(processor, items: items, callers: callers, duration: settings.warmup)
 
         var runs: [ClosedLoop.Run] = []
         var kernels: [ParallelKernel.Sample] = []
         var floors: [HandoffFloor.Run] = []
         for index in 1...settings.repeats {
-            let run = await closedLoop(processor, items: items, callers: callers, duration: settings.runDuration)
+            var run = await closedLoop(processor, items: items, callers: callers, duration: settings.runDuration)
+            // The statistics count items; each holds `rowsPerItem` rows of the batches formed.
+            run.rows *= rowsPerItem
             let batch = max(1, Int(run.meanBatch.rounded()))
             let workers = scheduler.workers
             let duration = settings.kernelDuration
@@ -46,7 +51,7 @@ struct ProcessorBenchmark {
                 "[\(callers.rawValue)] \(name) run \(index)/\(settings.repeats): \(Format.rate(run.itemsPerSecond)) "
                     + "items/s, mean batch \(Format.fixed(run.meanBatch, 1)), kernel \(Format.rate(kernel.rowsPerSecond)) "
                     + "rows/s at \(batch) × \(workers) threads, ratio "
-                    + "\(Format.fixed(run.itemsPerSecond / kernel.rowsPerSecond, 3)), CPU/item "
+                    + "\(Format.fixed(run.itemsPerSecond * Double(rowsPerItem) / kernel.rowsPerSecond, 3)), CPU/item "
                     + "\(Format.fixed(run.cpuNanosecondsPerItem, 0)) ns (kernel \(Format.fixed(kernel.cpuNanosecondsPerRow, 0)) ns/row, "
                     + "bare hand-off \(Format.fixed(floor.cpuNanosecondsPerItem, 0)) ns/item), "
                     + "p50 \(Format.fixed(run.latency.milliseconds(atPercentile: 50), 3)) ms, "
@@ -57,7 +62,8 @@ struct ProcessorBenchmark {
 
         let rates = Spread(runs.map(\.itemsPerSecond))
         let kernel = Spread(kernels.map(\.rowsPerSecond))
-        let ratio = Spread(zip(runs, kernels).map { $0.itemsPerSecond / $1.rowsPerSecond })
+        let rows = Double(rowsPerItem)
+        let ratio = Spread(zip(runs, kernels).map { $0.itemsPerSecond * rows / $1.rowsPerSecond })
         var latency = LatencyHistogram()
         for run in runs { latency.merge(run.latency) }
         let meanBatch = Spread(runs.map(\.meanBatch)).median
@@ -67,16 +73,17 @@ struct ProcessorBenchmark {
             kernelRowsPerSecondAtMeanBatch: kernel.median, kernelRowsPerSecondMin: kernel.min,
             kernelRowsPerSecondMax: kernel.max,
             ratioToKernel: ratio.median, ratioToKernelMin: ratio.min, ratioToKernelMax: ratio.max,
-            overheadNanosecondsPerItem: (1 / rates.median - 1 / kernel.median) * 1e9,
+            overheadNanosecondsPerItem: (1 / rates.median - rows / kernel.median) * 1e9,
             cpuNanosecondsPerItem: Spread(runs.map(\.cpuNanosecondsPerItem)).median,
             kernelCPUNanosecondsPerRow: Spread(kernels.map(\.cpuNanosecondsPerRow)).median,
             cpuOverheadNanosecondsPerItem: Spread(
-                zip(runs, kernels).map { $0.cpuNanosecondsPerItem - $1.cpuNanosecondsPerRow }
+                zip(runs, kernels).map { $0.cpuNanosecondsPerItem - rows * $1.cpuNanosecondsPerRow }
             ).median,
             floorCPUNanosecondsPerItem: Spread(floors.map(\.cpuNanosecondsPerItem)).median,
             p50Milliseconds: latency.milliseconds(atPercentile: 50),
             p99Milliseconds: latency.milliseconds(atPercentile: 99),
             p999Milliseconds: latency.milliseconds(atPercentile: 99.9),
+            rowsPerItem: rowsPerItem,
             producers: producers, runs: settings.repeats, runSeconds: settings.runDuration.inSeconds,
             errors: runs.reduce(0) { $0 + $1.errors })
     }

@@ -21,6 +21,25 @@ import Testing
         #expect(throws: (any Error).self) { try BenchOptions.parse(["--small-batch-limit", "-1"]) }
     }
 
+    @Test func rowsPerItemIsForTheClosedLoopsOnly() throws {
+        #expect(try BenchOptions.parse([]).rowsPerItem == 1)
+        let closedLoops = try BenchOptions.parse(["--scenarios", "processor,sync,kernel", "--rows-per-item", "16"])
+        #expect(closedLoops.rowsPerItem == 16)
+        // Their loads are fractions of a single-row capacity.
+        for scenario in ["open-loop", "adaptive", "processor,adaptive"] {
+            #expect(throws: (any Error).self, "\(scenario)") {
+                try BenchOptions.parse(["--scenarios", scenario, "--rows-per-item", "16"])
+            }
+        }
+        // The default scenarios include both.
+        #expect(throws: (any Error).self) { try BenchOptions.parse(["--rows-per-item", "16"]) }
+        for bad in ["0", "-2", "4097", "x"] {
+            #expect(throws: (any Error).self, "\(bad)") {
+                try BenchOptions.parse(["--scenarios", "processor", "--rows-per-item", bad])
+            }
+        }
+    }
+
     @Test func adaptiveSettingsNeedABatchSizeThatCanRun() throws {
         #expect(try BenchOptions.parse(["--adaptive-settings", "adaptive,fixed-1,fixed-256"]).adaptiveSettings != nil)
         for bad in ["fixed-0", "fixed--3", "fixed-257", "fixed-x", "", "slow"] {
