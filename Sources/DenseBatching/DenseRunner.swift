@@ -42,6 +42,9 @@ final class DenseRunner: BatchRunner {
             rows += part.rowCount
         }
         model.forward(input.view(rows: rows), into: output.view(rows: rows), workspace: workspace)
+        // Filled as a local: appending to the stored property paid a dynamic exclusivity check per item.
+        var results: [Result<Output, BatchProcessorError>?] = []
+        swap(&results, &self.results)
         results.removeAll(keepingCapacity: true)
         results.reserveCapacity(parts.count)
         var row = 0
@@ -57,6 +60,7 @@ final class DenseRunner: BatchRunner {
             }
             row += part.rowCount
         }
+        self.results = results
         return .completed(results)
     }
 }
