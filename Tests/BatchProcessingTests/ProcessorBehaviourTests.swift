@@ -413,6 +413,52 @@ import Testing
         await processor.stop()
     }
 
+    /// `predict` queues inline and waits for queue space on its own path: the same outcomes as
+    /// `enqueuePredict` followed by `value`.
+    @Test func predictWaitsForRoomFailsFastOrIsWithdrawn() async throws {
+        let processor = try BatchProcessor<Int, Int>(
+            configuration: Self.config {
+                $0.queue.capacity = 1
+                $0.batching.initialSize = 1
+            })
+        try processor.start { $0.map { $0 * 2 } }
+        processor.pause()
+        let first = try await processor.enqueuePredict(1)
+        #expect(await Self.code { _ = try await processor.predict(2, timeout: .zero) } == .queueFull)
+        // Cancelled while waiting for room: the item never enters the queue.
+        let cancelled = Task { try await processor.predict(3) }
+        #expect(await Self.eventually { processor.stats().waitingProducers == 1 })
+        cancelled.cancel()
+        #expect(await Self.code { _ = try await cancelled.value } == .cancelled)
+        #expect(processor.stats().waitingProducers == 0)
+        // Waiting for room, then computed once dispatch frees it.
+        async let waiting = processor.predict(4)
+        #expect(await Self.eventually { processor.stats().waitingProducers == 1 })
+        processor.resume()
+        #expect(try await waiting == 8)
+        #expect(try await first.value == 2)
+        await processor.stop()
+        #expect(processor.stats().window.totalItems == 2)
+    }
+
+    /// `predict` runs on the caller's executor: from an actor it queues the item without leaving it.
+    @Test func predictFromAnActorReturnsEachOutput() async throws {
+        actor Caller {
+            var outputs: [Int] = []
+            func run(_ processor: BatchProcessor<Int, Int>, _ items: Range<Int>) async throws {
+                for item in items {
+                    outputs.append(try await processor.predict(item))
+                }
+            }
+        }
+        let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.batching.initialSize = 4 })
+        try processor.start { $0.map { $0 + 1 } }
+        let caller = Caller()
+        try await caller.run(processor, 0..<50)
+        #expect(await caller.outputs == Array(1...50))
+        await processor.stop()
+    }
+
     @Test func fireAndForgetItemsAreProcessedAndCounted() async throws {
         let seen = Locked(0)
         let processor = try BatchProcessor<Int, Int>(configuration: Self.config { $0.batching.initialSize = 4 })

@@ -312,7 +312,11 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     /// Submits an item and awaits its output.
     ///
     /// `timeout` bounds the wait for queue space as in ``enqueuePredict(_:timeout:priority:)-9bjgj``:
-    /// `nil` waits for room, `.zero` fails at once with `queueFull` when the queue is full. Cancelling the task withdraws the item if it has not been dispatched and ends with `cancelled`.
+    /// `nil` waits for room, `.zero` fails at once with `queueFull` when the queue is full. Cancelling the
+    /// task withdraws the item if it has not been dispatched and ends with `cancelled`.
+    ///
+    /// It runs on the caller's executor (`nonisolated(nonsending)`): called from an actor, it queues the
+    /// item without leaving the actor, and resumes there with the output.
     #if compiler(>=6.3)
         @specialized(where Item == [Float], Output == [Float])
     #endif
