@@ -91,12 +91,13 @@ extension SchedulerStateMachine {
         parts.reserveCapacity(Swift.min(limit, queuedItems))
         var taken = 0
         while taken < limit, let level = nextLevel(now: now) {
-            let entry = levels[level][levels[level].startIndex]
-            let remaining = entry.rows - entry.dispatchedRows
+            // The front's row counts only: copying the entry would retain and release its request.
+            let front = levels[level].startIndex
+            let remaining = levels[level][front].rows - levels[level][front].dispatchedRows
             let space = limit - taken
             if remaining <= space || (taken == 0 && remaining <= settings.rowCap) || !settings.splitsItems {
                 if !parts.isEmpty && remaining > space { break }
-                levels[level].removeFirst()
+                let entry = levels[level].removeFirst()
                 queuedItems -= 1
                 queuedRows -= remaining
                 parts.append(part(of: entry, rows: remaining))
@@ -104,9 +105,9 @@ extension SchedulerStateMachine {
             } else if remaining > settings.rowCap {
                 // An item larger than any batch: send a cap-sized piece now, keep the rest at the front.
                 let count = taken == 0 ? settings.rowCap : space
-                levels[level][levels[level].startIndex].dispatchedRows += count
+                parts.append(part(of: levels[level][front], rows: count))
+                levels[level][front].dispatchedRows += count
                 queuedRows -= count
-                parts.append(part(of: entry, rows: count))
                 taken += count
                 break
             } else {
@@ -149,7 +150,7 @@ extension SchedulerStateMachine {
         return earliest
     }
 
-    private func part(of entry: Entry, rows: Int) -> Part {
+    private func part(of entry: consuming Entry, rows: Int) -> Part {
         Part(
             element: entry.element, sequence: entry.sequence, arrival: entry.arrival, deadline: entry.deadline,
             rowOffset: entry.dispatchedRows, rowCount: rows, itemRows: entry.rows)
