@@ -70,10 +70,12 @@ extension SchedulerStateMachine {
         precondition(rows > 0, "an item has at least one row")
         nextSequence += 1
         let wasEmpty = queuedItems == 0
-        let entry = Entry(
-            element: element, sequence: nextSequence, priority: priority, arrival: now,
-            deadline: now + settings.itemTimeout, rows: rows)
-        levels[settings.priorities ? priority.rawValue : 0].append(entry)
+        let deadline = now + settings.itemTimeout
+        // Built in place: a named entry read after the append would be copied, request and all.
+        levels[settings.priorities ? priority.rawValue : 0].append(
+            Entry(
+                element: element, sequence: nextSequence, priority: priority, arrival: now, deadline: deadline,
+                rows: rows))
         queuedItems += 1
         queuedRows += rows
         policy.itemArrived(queuedRows: queuedRows, now: now)
@@ -82,7 +84,7 @@ extension SchedulerStateMachine {
         // timer event forward; and a batch due now needs no timer to be sent.
         if wasEmpty {
             let dueNow = readiness(now: now, spareWorkers: spareWorkersBesidesWoken).reason != nil
-            armTimer(for: dueNow ? entry.deadline : min(now + settings.batchTimeout, entry.deadline), &actions)
+            armTimer(for: dueNow ? deadline : min(now + settings.batchTimeout, deadline), &actions)
         }
         wakeWorkerIfReady(now: now, &actions)
         return actions
