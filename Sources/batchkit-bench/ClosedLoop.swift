@@ -138,6 +138,11 @@ enum ClosedLoop {
         }
     }
 
+    /// Producer `producer`'s part of `count` items split as evenly as possible over `producers`.
+    static func share(of count: Int, producer: Int, producers: Int) -> Int {
+        count / producers + (producer < count % producers ? 1 : 0)
+    }
+
     /// Exactly `count` items from `producers` tasks (for counting allocations per item).
     static func tasks<Item: Sendable, Output: Sendable>(
         _ processor: BatchProcessor<Item, Output>,
@@ -147,7 +152,7 @@ enum ClosedLoop {
     ) async {
         await withTaskGroup(of: Void.self) { group in
             for producer in 0..<producers {
-                let share = count / producers + (producer < count % producers ? 1 : 0)
+                let share = share(of: count, producer: producer, producers: producers)
                 group.addTask {
                     var index = producer % items.count
                     for _ in 0..<share {
@@ -175,7 +180,7 @@ enum ClosedLoop {
     ) {
         let gate = StartGate(parties: producers)
         let threads = (0..<producers).map { producer in
-            let share = count / producers + (producer < count % producers ? 1 : 0)
+            let share = share(of: count, producer: producer, producers: producers)
             return WorkerThread(name: "bench-producer") {
                 var index = producer % items.count
                 for _ in 0..<warmUp { _ = try? processor.enqueuePredict(items[index]).result() }

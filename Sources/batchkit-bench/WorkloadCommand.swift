@@ -103,14 +103,14 @@ struct WorkloadCommand: AsyncParsableCommand {
         case .tasks:
             await withTaskGroup(of: Void.self) { group in
                 for producer in 0..<producers {
-                    let share = count / producers + (producer < count % producers ? 1 : 0)
+                    let share = ClosedLoop.share(of: count, producer: producer, producers: producers)
                     group.addTask { for _ in 0..<share { await floor.submit() } }
                 }
             }
         case .threads, .seed, .bulk:
             await offPool {
                 let threads = (0..<producers).map { producer in
-                    let share = count / producers + (producer < count % producers ? 1 : 0)
+                    let share = ClosedLoop.share(of: count, producer: producer, producers: producers)
                     return WorkerThread(name: "floor-producer") {
                         let semaphore = DispatchSemaphore(value: 0)
                         for _ in 0..<share { floor.submitBlocking(semaphore) }
