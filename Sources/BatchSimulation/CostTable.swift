@@ -19,11 +19,14 @@ public struct CostTable: Codable, Sendable, Equatable {
     public var noise: NoiseModel
     /// Workers the scheduling costs were fitted with (the processor's `workers.count`).
     public var workers: Int
+    /// The machine's cores, which workers and closed-loop callers share (`nil`: as many as ``workers``,
+    /// which is what `batchkit-bench` runs by default).
+    public var cores: Int?
 
     /// A cost table from its parts; `kernel` is sorted by rows.
     public init(
         model: String, shape: String, rowCap: Int, kernel: [KernelPoint], scheduling: SchedulingCosts,
-        noise: NoiseModel, workers: Int
+        noise: NoiseModel, workers: Int, cores: Int? = nil
     ) {
         self.model = model
         self.shape = shape
@@ -32,6 +35,7 @@ public struct CostTable: Codable, Sendable, Equatable {
         self.scheduling = scheduling
         self.noise = noise
         self.workers = workers
+        self.cores = cores
     }
 
     /// The median kernel time of a batch of `rows` rows, in seconds.

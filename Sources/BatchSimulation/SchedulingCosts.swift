@@ -30,11 +30,21 @@ public struct SchedulingCosts: Codable, Sendable, Equatable {
     /// callers and charged to the worker per item in closed-loop runs only. `nil` (read as 0) in tables
     /// measured before it was.
     public var closedLoopPerItem: Double?
+    /// The CPU a closed-loop caller spends per item, from its resumption to its next submit, in
+    /// seconds, on the cores it shares with the workers (``CostTable/cores``): the closed-loop model of
+    /// runs with ``SimulationConfiguration/sharedCores``, where ``closedLoopPerItem`` is not charged.
+    /// Fitted to greedy's throughput with 64 closed-loop callers (``CallerCPUFit``); `nil` in tables
+    /// measured before it was.
+    public var callerCPU: Double?
+    /// How long a runnable caller's pool thread waits for a core while workers hold every one before the
+    /// kernel's scheduler gives it one of theirs, in seconds (`nil`: at once).
+    public var callerPreemptAfter: Double?
 
     /// Scheduling costs from each figure.
     public init(
         perBatch: Double, perItem: Double, workerWake: Double, timerWake: Double, submitQuantum: Double,
-        generatorWake: Double, callerResume: Double, closedLoopPerItem: Double? = nil
+        generatorWake: Double, callerResume: Double, closedLoopPerItem: Double? = nil, callerCPU: Double? = nil,
+        callerPreemptAfter: Double? = nil
     ) {
         self.perBatch = perBatch
         self.perItem = perItem
@@ -44,6 +54,8 @@ public struct SchedulingCosts: Codable, Sendable, Equatable {
         self.generatorWake = generatorWake
         self.callerResume = callerResume
         self.closedLoopPerItem = closedLoopPerItem
+        self.callerCPU = callerCPU
+        self.callerPreemptAfter = callerPreemptAfter
     }
 
     /// No costs and instant wake-ups: the scheduler's rules alone, against the kernel's times.

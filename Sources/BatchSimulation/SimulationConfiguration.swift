@@ -8,6 +8,14 @@ public struct SimulationConfiguration: Sendable {
     public var workload: Workload
     /// Worker threads (defaults to the table's).
     public var workers: Int
+    /// Cores the workers and closed-loop callers share (defaults to the table's, or its workers); used
+    /// with ``sharedCores``.
+    public var cores: Int
+    /// Whether closed-loop callers share the cores with the workers, spending
+    /// ``SchedulingCosts/callerCPU`` each (the table must have it); otherwise their cost is charged to
+    /// the workers as ``SchedulingCosts/closedLoopPerItem``. Off by default: `simulate-check` finds
+    /// neither model predicts how the settings rank with closed-loop callers (see AdaptiveComparison).
+    public var sharedCores = false
     /// The batch timeout (`batching.timeout`; `batchkit-bench` uses 2 ms).
     public var batchTimeout: Duration = .milliseconds(2)
     /// Queue capacity; an open loop's item is refused when it is full (`batchkit-bench`: 65 536).
@@ -34,5 +42,6 @@ public struct SimulationConfiguration: Sendable {
         self.setting = setting
         self.workload = workload
         self.workers = table.workers
+        self.cores = table.cores ?? table.workers
     }
 }

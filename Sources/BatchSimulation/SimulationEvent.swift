@@ -5,8 +5,15 @@ struct SimulationEvent {
         case arrival(scheduled: Int64)
         /// Closed-loop caller `caller` submits its next item.
         case callerSubmit(caller: Int)
+        /// Closed-loop caller `caller` is runnable and needs a core (shared cores only).
+        case callerReady(caller: Int)
         /// A signalled worker runs again.
         case workerWake(worker: Int)
+        /// A pool thread that has waited its time for a core takes a worker's (ignored unless `token` is
+        /// still the current one).
+        case callerPreempts(token: UInt64)
+        /// A worker on shared cores ended a step of its batch (ignored unless `token` is still its own).
+        case workerStep(worker: Int, token: UInt64)
         /// A worker finished its batch and the work around it.
         case batchDone(worker: Int)
         /// The timer thread wakes (ignored unless `token` is still the current one).

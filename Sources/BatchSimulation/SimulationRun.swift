@@ -9,9 +9,16 @@ import BatchProcessing
 ///   if asked); given a batch, it performs the batch's wake-ups, spends ``SchedulingCosts/perBatch``,
 ///   computes for the table's `t(rows)` with noise (the items' results are set at its end, which is
 ///   when their latency ends), spends ``SchedulingCosts/perItem`` per item completing them (plus
-///   ``SchedulingCosts/closedLoopPerItem`` with closed-loop callers, each resuming when its item's turn
-///   in that comes), reports
-///   `batchCompleted` with the computing time as the service time, and asks again;
+///   ``SchedulingCosts/closedLoopPerItem`` with closed-loop callers unless they run on shared cores),
+///   each caller resuming when its item's turn in that comes, reports
+///   `batchCompleted` with the computing time as the service time, and asks again; it holds a core from
+///   taking the batch to asking again;
+/// - a **closed-loop caller** on shared cores (``SimulationConfiguration/sharedCores``), once resumed, runs on one
+///   of the cooperative pool's threads (one per core; first come, first served), spends that CPU and
+///   submits. Callers share the cores with the workers and take precedence, as a woken thread does over
+///   one that has computed for a while: the busy workers progress at the speed of the cores no caller
+///   holds, shared equally. So a worker computes more slowly while its callers resubmit, and the items
+///   a greedy worker finds are those whose callers ran in the meantime;
 /// - a **signal** wakes the longest-idle worker ``SchedulingCosts/workerWake`` later (a signal with no
 ///   idle worker is lost, as a condition variable's is); signalling the sleeping timer wakes it as soon;
 /// - the **timer** asks `nextDeadline`, fires while something is due, then sleeps towards what
@@ -32,6 +39,17 @@ struct SimulationRun {
         var service: Duration
     }
 
+    /// A busy worker's progress on shared cores: the batch, the step it is on (0: computing; `i`: has
+    /// answered `i − 1` items), the work left in that step at full speed, and the token of its event.
+    private struct Progress {
+        var batch: Running
+        var items: [UInt64]
+        var computeStart: Int64
+        var step: Int
+        var remaining: Double
+        var token: UInt64
+    }
+
     private let configuration: SimulationConfiguration
     private let table: CostTable
     private var core: SchedulerSimulationCore
@@ -46,6 +64,24 @@ struct SimulationRun {
     private var workers: [WorkerState]
     private var idle: [Int] = []
     private var running: [Running?]
+    /// Shared cores (closed-loop callers with a CPU cost only): workers holding one, callers running on
+    /// one, and callers waiting for one in order.
+    private let sharedCores: Int?
+    private var busyWorkers = 0
+    private var runningCallers = 0
+    private var readyCallers: [Int] = []
+    private var readyHead = 0
+    private let callerCPU: Int64
+    private let preemptAfter: Int64
+    /// When a pool thread waiting for a core takes a worker's, and the token of that event.
+    private var preemptDue: Int64?
+    private var preemptToken: UInt64 = 0
+    private var progress: [Progress?]
+    /// The speed of each busy worker (1: a core of its own), and when the progress was last brought up
+    /// to date.
+    private var speed = 1.0
+    private var progressedAt: Int64 = 0
+    private var progressToken: UInt64 = 0
     private var timerToken: UInt64 = 0
     private var timerAsleep = false
     private var timerWakeAt: Int64?
@@ -94,6 +130,7 @@ struct SimulationRun {
             rowCap: setting.rowCap(table.rowCap))
         workers = Array(repeating: .busy, count: configuration.workers)
         running = Array(repeating: nil, count: configuration.workers)
+        progress = Array(repeating: nil, count: configuration.workers)
         noiseRandom = SimulationRandom(seed: configuration.seed, stream: 2)
         stallRandom = (0..<configuration.workers).map {
             SimulationRandom(seed: configuration.seed, stream: 10 + UInt64($0))
@@ -101,9 +138,20 @@ struct SimulationRun {
         nextStall = Array(repeating: (0, 0), count: configuration.workers)
         let costs = table.scheduling
         perBatch = Self.nanoseconds(costs.perBatch)
-        if case .closed = configuration.workload {
+        if case .closed = configuration.workload, configuration.sharedCores, let cpu = costs.callerCPU {
+            sharedCores = max(configuration.cores, 1)
+            callerCPU = Self.nanoseconds(cpu)
+            preemptAfter = Self.nanoseconds(costs.callerPreemptAfter ?? 0)
+            perItem = Self.nanoseconds(costs.perItem)
+        } else if case .closed = configuration.workload {
+            sharedCores = nil
+            callerCPU = 0
+            preemptAfter = 0
             perItem = Self.nanoseconds(costs.perItem + (costs.closedLoopPerItem ?? 0))
         } else {
+            sharedCores = nil
+            callerCPU = 0
+            preemptAfter = 0
             perItem = Self.nanoseconds(costs.perItem)
         }
         workerWake = Self.nanoseconds(costs.workerWake)
@@ -137,7 +185,7 @@ struct SimulationRun {
             arrivals = ArrivalGenerator(process, random: SimulationRandom(seed: configuration.seed, stream: 1))
             scheduleNextArrival()
         case .closed(let callers, _):
-            for caller in 0..<callers { queue.schedule(.callerSubmit(caller: caller), at: 0) }
+            for caller in 0..<callers { resumeCaller(caller, at: 0) }
         }
         if configuration.traceEvery != nil { queue.schedule(.sample, at: measureFrom) }
         while let event = queue.pop(), event.time <= endTime {
@@ -148,9 +196,36 @@ struct SimulationRun {
                 submit(scheduled: scheduled, caller: -1)
                 scheduleNextArrival()
             case .callerSubmit(let caller):
+                guard sharedCores != nil else {
+                    submit(scheduled: now, caller: Int32(caller))
+                    continue
+                }
+                advanceProgress()
                 submit(scheduled: now, caller: Int32(caller))
+                // The pool thread keeps its core for the next runnable caller, if there is one.
+                if readyHead < readyCallers.count { runCaller() } else { runningCallers -= 1 }
+                startCallers()
+                rescheduleProgress()
+            case .callerPreempts(let token):
+                guard token == preemptToken, preemptDue != nil else { continue }
+                advanceProgress()
+                preemptDue = nil
+                startCallers(preempting: true)
+                rescheduleProgress()
+            case .callerReady(let caller):
+                advanceProgress()
+                readyCallers.append(caller)
+                startCallers()
+                rescheduleProgress()
+            case .workerStep(let worker, let token):
+                guard progress[worker]?.token == token else { continue }
+                advanceProgress()
+                step(worker)
+                rescheduleProgress()
             case .workerWake(let worker):
+                advanceProgress()
                 ask(worker, wasWaiting: true)
+                rescheduleProgress()
             case .batchDone(let worker):
                 finish(worker)
             case .timerWake(let token):
@@ -210,12 +285,12 @@ struct SimulationRun {
             latencies.append(.infinity)
         }
         let caller = callerOf[index]
-        if caller >= 0 { queue.schedule(.callerSubmit(caller: Int(caller)), at: now + resume + think) }
+        if caller >= 0 { resumeCaller(Int(caller), at: now + resume + think) }
     }
 
     /// Item `item`'s result set at `end` (its latency ends there); its caller, if closed-loop, resumed
-    /// from `answered` on.
-    private mutating func complete(_ item: UInt64, at end: Int64, answered: Int64) {
+    /// from `answered` on (`nil`: later, by ``answer(_:)``).
+    private mutating func complete(_ item: UInt64, at end: Int64, answered: Int64?) {
         let index = Int(item)
         let time = scheduled[index]
         if isMeasured(time) {
@@ -228,8 +303,52 @@ struct SimulationRun {
             }
         }
         if end >= measureFrom && end < measureTo { completedInWindow += 1 }
-        let caller = callerOf[index]
-        if caller >= 0 { queue.schedule(.callerSubmit(caller: Int(caller)), at: answered + resume + think) }
+        if let answered { answer(item, at: answered) }
+    }
+
+    /// Item `item`'s caller, if closed-loop, told of its result at `answered`.
+    private mutating func answer(_ item: UInt64, at answered: Int64) {
+        let caller = callerOf[Int(item)]
+        if caller >= 0 { resumeCaller(Int(caller), at: answered + resume + think) }
+    }
+
+    /// Caller `caller` resumes at `time`: it submits then, or with shared cores first waits for a core.
+    private mutating func resumeCaller(_ caller: Int, at time: Int64) {
+        queue.schedule(sharedCores == nil ? .callerSubmit(caller: caller) : .callerReady(caller: caller), at: time)
+    }
+
+    /// Starts runnable callers on the pool's idle threads (call between ``advanceProgress()`` and
+    /// ``rescheduleProgress()``: it changes the workers' speed): at once on a core no busy worker or
+    /// running caller holds, otherwise one thread takes a worker's core once it has waited
+    /// ``SchedulingCosts/callerPreemptAfter`` (or now, when `preempting`).
+    private mutating func startCallers(preempting: Bool = false) {
+        guard let cores = sharedCores else { return }
+        var preempting = preempting || preemptAfter == 0
+        while readyHead < readyCallers.count, runningCallers < cores {
+            guard busyWorkers + runningCallers < cores || preempting else {
+                if preemptDue == nil {
+                    preemptToken += 1
+                    preemptDue = now + preemptAfter
+                    queue.schedule(.callerPreempts(token: preemptToken), at: now + preemptAfter)
+                }
+                return
+            }
+            preempting = preemptAfter == 0
+            runningCallers += 1
+            runCaller()
+        }
+        preemptDue = nil
+    }
+
+    /// The next runnable caller runs on a pool thread that holds a core.
+    private mutating func runCaller() {
+        let caller = readyCallers[readyHead]
+        readyHead += 1
+        queue.schedule(.callerSubmit(caller: caller), at: now + callerCPU)
+        if readyHead > 4096, readyHead * 2 > readyCallers.count {
+            readyCallers.removeFirst(readyHead)
+            readyHead = 0
+        }
     }
 
     // MARK: Threads
@@ -291,6 +410,21 @@ struct SimulationRun {
             perform(effects)
             let median = table.kernelTime(rows: batch.rows)
             let kernel = configuration.noise ? table.noise.jittered(median: median, using: &noiseRandom) : median
+            if isMeasured(now) {
+                batches += 1
+                rows += batch.rows
+                reasons[batch.reason, default: 0] += 1
+            }
+            if sharedCores != nil {
+                busyWorkers += 1
+                // On shared cores the batch is played step by step at the speed the callers leave it.
+                let end = stretch(worker, from: now, to: now + perBatch + Self.nanoseconds(kernel))
+                progressToken += 1
+                progress[worker] = Progress(
+                    batch: Running(id: batch.id, rows: batch.rows, items: batch.items.count, service: .zero),
+                    items: batch.items, computeStart: now, step: 0, remaining: Double(end - now), token: progressToken)
+                return
+            }
             let start = stretch(worker, from: now, to: now + perBatch)
             let end = stretch(worker, from: start, to: start + Self.nanoseconds(kernel))
             // The worker answers the items one after another, so closed-loop callers come back spread
@@ -298,11 +432,6 @@ struct SimulationRun {
             // round to whichever worker woke first).
             for (index, item) in batch.items.enumerated() {
                 complete(item, at: end, answered: end + perItem * Int64(index + 1))
-            }
-            if isMeasured(now) {
-                batches += 1
-                rows += batch.rows
-                reasons[batch.reason, default: 0] += 1
             }
             running[worker] = Running(
                 id: batch.id, rows: batch.rows, items: batch.items.count, service: .nanoseconds(end - start))
@@ -339,6 +468,54 @@ struct SimulationRun {
             core.batchCompleted(
                 id: batch.id, rows: batch.rows, items: batch.items, serviceTime: batch.service, now: clock))
         ask(worker, wasWaiting: false)
+    }
+
+    // MARK: Shared cores
+
+    /// Brings every busy worker's progress up to now at the speed it has had since the last change.
+    private mutating func advanceProgress() {
+        guard sharedCores != nil else { return }
+        let elapsed = Double(now - progressedAt) * speed
+        progressedAt = now
+        guard elapsed > 0 else { return }
+        for worker in progress.indices where progress[worker] != nil { progress[worker]!.remaining -= elapsed }
+    }
+
+    /// Sets the busy workers' speed from how many cores the running callers leave them, and schedules
+    /// when each one's step ends at that speed.
+    private mutating func rescheduleProgress() {
+        guard let cores = sharedCores else { return }
+        speed = busyWorkers == 0 ? 1 : min(1, Double(max(cores - runningCallers, 0)) / Double(busyWorkers))
+        for worker in progress.indices {
+            guard let current = progress[worker] else { continue }
+            progressToken += 1
+            progress[worker]!.token = progressToken
+            guard speed > 0 else { continue }
+            let left = Int64((max(current.remaining, 0) / speed).rounded(.up))
+            queue.schedule(.workerStep(worker: worker, token: progressToken), at: now + left)
+        }
+    }
+
+    /// `worker` ended a step of its batch: the computation (every item's result is set) or answering an
+    /// item; after the last item, the batch completes and the worker asks again.
+    private mutating func step(_ worker: Int) {
+        guard var current = progress[worker] else { return }
+        if current.step == 0 {
+            current.batch.service = .nanoseconds(now - current.computeStart)
+            for item in current.items { complete(item, at: now, answered: nil) }
+        } else {
+            answer(current.items[current.step - 1], at: now)
+        }
+        current.step += 1
+        if current.step <= current.items.count {
+            current.remaining = Double(perItem)
+            progress[worker] = current
+            return
+        }
+        progress[worker] = nil
+        busyWorkers -= 1
+        running[worker] = current.batch
+        finish(worker)
     }
 
     private mutating func sample() {

@@ -19,6 +19,10 @@ public struct VerdictReport: Sendable {
     public var burstDescription: String
     /// Adaptive through the step.
     public var step: SimulatedStep
+    /// Every setting with ``closedCallers`` closed-loop callers, on shared cores or not.
+    public var closedLoop: [SimulationResult]
+    public var closedCallers: Int
+    public var sharedCores: Bool
     /// The targets, checked.
     public var checks: [VerdictCheck]
     /// Loads whose p50, p99.9 and mean batch the text shows too.
@@ -84,12 +88,26 @@ public struct VerdictReport: Sendable {
         for result in saturation { batches += cell(String(format3: (result.meanBatch * 10).rounded() / 10), 10) }
         lines.append(batches)
         if let adaptive = saturation.first(where: { $0.setting == .adaptive }) {
+            lines.append("adaptive saturated: " + Self.describeBatches(adaptive))
+        }
+        if !closedLoop.isEmpty {
+            let cpu =
+                sharedCores
+                ? table.scheduling.callerCPU.map { "\(String(format3: $0 * 1e6)) µs of CPU each on shared cores" } : nil
             lines.append(
-                "adaptive saturated: batches by reason "
-                    + adaptive.batchesByReason.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }
-                    .joined(separator: ", ")
-                    + (adaptive.controller.map { ", target \($0.target) (\($0.reason)), limit \($0.batchLimit)" } ?? "")
-            )
+                "\(closedCallers) closed-loop callers (\(cpu ?? "their cost charged to the workers")), items/s and mean batch "
+                    + "(not a target: simulate-check finds real closed loops rank the settings otherwise):")
+            var rate = cell("c/s", 6)
+            var batch = cell("batch", 6)
+            for result in closedLoop {
+                rate += cell("\(String(format3: (result.achievedPerSecond / 100).rounded() / 10)) k", 10)
+                batch += cell(String(format3: (result.meanBatch * 10).rounded() / 10), 10)
+            }
+            lines.append(rate)
+            lines.append(batch)
+            if let adaptive = closedLoop.first(where: { $0.setting == .adaptive }) {
+                lines.append("adaptive closed-loop: " + Self.describeBatches(adaptive))
+            }
         }
         var burst = cell("burst", 6)
         for result in bursts { burst += cell(ms(result.p99), 10) }
@@ -103,5 +121,13 @@ public struct VerdictReport: Sendable {
         for check in checks { lines.append("  " + check.description) }
         lines.append(allMet ? "all targets met" : "\(misses.count) of \(checks.count) targets missed")
         return lines
+    }
+
+    /// A run's batches by reason, and where its controller ended.
+    static func describeBatches(_ result: SimulationResult) -> String {
+        "batches by reason "
+            + result.batchesByReason.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }
+            .joined(separator: ", ")
+            + (result.controller.map { ", target \($0.target) (\($0.reason)), limit \($0.batchLimit)" } ?? "")
     }
 }

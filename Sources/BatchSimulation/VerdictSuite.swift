@@ -1,5 +1,7 @@
 /// The comparison, run in the simulator: adaptive against greedy and every fixed size at
-/// 10…95 % of capacity, under overload, under bursts, and through a 20 → 90 % load step.
+/// 10…95 % of capacity, under overload, under bursts, and through a 20 → 90 % load step; and, shown but
+/// not judged, with closed-loop callers (`simulate-check` finds the simulator does not rank the settings
+/// there as the processor does).
 ///
 /// Every setting sees the same arrivals at a load (the same seed: common random numbers), so the
 /// differences between settings are the settings', not the draws'. The targets: adaptive's p99 at most
@@ -30,6 +32,11 @@ public struct VerdictSuite: Sendable {
     public var step = (from: 0.2, to: 0.9)
     public var stepBefore = 1.0
     public var stepAfter = 2.0
+    /// Closed-loop callers in the closed-loop comparison (each submits again as soon as it is answered).
+    public var closedCallers = 64
+    /// Whether closed-loop callers share the cores with the workers (``SimulationConfiguration/sharedCores``),
+    /// in the capacity run too.
+    public var sharedCores = false
     /// The capacity the loads are fractions of (`nil`: simulated, greedy with 64 closed-loop callers).
     public var capacity: Double?
     /// Threads to run simulations on.
@@ -74,13 +81,21 @@ public struct VerdictSuite: Sendable {
 
     /// The run ``simulatedCapacity()`` measures: greedy with 64 closed-loop callers.
     public func simulatedCapacityRun() -> SimulationResult {
+        var closed = closedConfiguration(.greedy)
+        if case .closed(_, let think) = closed.workload { closed.workload = .closed(callers: 64, thinkSeconds: think) }
+        return Simulator.run(closed)
+    }
+
+    /// `setting` with ``closedCallers`` closed-loop callers and no think time.
+    private func closedConfiguration(_ setting: BatchingSetting) -> SimulationConfiguration {
         var closed = SimulationConfiguration(
-            table: table, setting: .greedy, workload: .closed(callers: 64, thinkSeconds: 0))
+            table: table, setting: setting, workload: .closed(callers: closedCallers, thinkSeconds: 0))
         closed.warmup = warmup
         closed.duration = duration
         closed.seed = seed
         closed.noise = noise
-        return Simulator.run(closed)
+        closed.sharedCores = sharedCores
+        return closed
     }
 
     /// Runs everything; `progress` hears a line per group of runs.
@@ -106,6 +121,7 @@ public struct VerdictSuite: Sendable {
             rates: [burstLevels.low * capacity, burstLevels.high * capacity],
             meanSeconds: [burstMeanSeconds, burstMeanSeconds])
         let bursts = ParallelRuns.run(all.map { configuration($0, burstProcess, seed: seed + 200) }, threads: threads)
+        let closedLoop = ParallelRuns.run(all.map { closedConfiguration($0) }, threads: threads)
         let step = runStep(capacity: capacity)
         progress("[simulate] \(table.model): saturation, bursts and step done")
 
@@ -159,7 +175,7 @@ public struct VerdictSuite: Sendable {
             bursts: bursts,
             burstDescription:
                 "\(Int(burstLevels.low * 100)) % ↔ \(Int(burstLevels.high * 100)) %, \(Int(burstMeanSeconds * 1000)) ms each on average",
-            step: step, checks: checks)
+            step: step, closedLoop: closedLoop, closedCallers: closedCallers, sharedCores: sharedCores, checks: checks)
     }
 
     private func runStep(capacity: Double) -> SimulatedStep {

@@ -114,10 +114,12 @@ struct CostTableMeasurement {
         return run
     }
 
-    /// Greedy's throughput on a fresh processor with `callers` closed-loop tasks, as the `processor`
-    /// scenario measures capacity (after a 300 ms warm-up).
-    func closedLoop(model: DenseModel, callers: Int, duration: Duration) async throws -> ClosedLoop.Run {
-        let processor = try processor(.greedy, model: model)
+    /// The throughput of `setting` (greedy unless given) on a fresh processor with `callers` closed-loop
+    /// tasks, as the `processor` scenario measures capacity (after a 300 ms warm-up).
+    func closedLoop(
+        _ setting: BatchingSetting = .greedy, model: DenseModel, callers: Int, duration: Duration
+    ) async throws -> ClosedLoop.Run {
+        let processor = try processor(setting, model: model)
         let items = BenchInputs.rows(count: 64, width: model.inputWidth)
         _ = await ClosedLoop.tasks(processor, items: items, producers: callers, duration: .milliseconds(300))
         let run = await ClosedLoop.tasks(processor, items: items, producers: callers, duration: duration)
@@ -218,6 +220,8 @@ struct CostTableMeasurement {
         let closedWall = Double(workers) * closedBatch / closed.itemsPerSecond
         let openModel = table.workerTime(rows: Int(closedBatch.rounded()), items: Int(closedBatch.rounded()))
         table.scheduling.closedLoopPerItem = max((closedWall - openModel) / closedBatch, 0)
+        // The same run fitted the other way: the callers' CPU on cores they share with the workers.
+        table.scheduling.callerCPU = CallerCPUFit.fit(table: table, measuredPerSecond: closed.itemsPerSecond)
         Console.progress(
             "[cost-table] \(name) greedy, 64 closed-loop callers: \(Format.rate(closed.itemsPerSecond)) items/s, mean "
                 + "batch \(Format.fixed(closedBatch, 1)), \(Format.fixed(closedWall * 1e6, 1)) µs per batch per worker "
@@ -225,7 +229,8 @@ struct CostTableMeasurement {
         Console.progress(
             "[cost-table] \(name) scheduling: \(Format.fixed(perBatch * 1e6, 2)) µs per batch + "
                 + "\(Format.fixed(perItem * 1e6, 2)) µs per item (closed loop: + "
-                + "\(Format.fixed((table.scheduling.closedLoopPerItem ?? 0) * 1e6, 2)) µs); wake-ups: worker \(Format.fixed(wake.signal * 1e6, 1)) µs, "
+                + "\(Format.fixed((table.scheduling.closedLoopPerItem ?? 0) * 1e6, 2)) µs, or on shared cores "
+                + "\(Format.fixed((table.scheduling.callerCPU ?? 0) * 1e6, 2)) µs of caller CPU); wake-ups: worker \(Format.fixed(wake.signal * 1e6, 1)) µs, "
                 + "timer \(Format.fixed(wake.timedWait * 1e6, 1)) µs late, generator \(Format.fixed(wake.sleep * 1e6, 1)) µs late"
         )
         return table

@@ -40,6 +40,27 @@ struct SimulateCommand: ParsableCommand {
         help: ArgumentHelp("Comma-separated loads whose p50, p99.9 and mean batch are shown.", valueName: "percents"))
     var detail = "80"
 
+    @Flag(
+        help: ArgumentHelp(
+            "Closed-loop callers share the cores with the workers, spending the table's callerCPU each (the "
+                + "capacity run too); otherwise their cost is charged to the workers."))
+    var sharedCores = false
+
+    @Option(
+        help: ArgumentHelp(
+            "Closed-loop callers' CPU per item on the shared cores, overriding the table's (e.g. an HTTP "
+                + "request's handling); implies --shared-cores.", valueName: "µs"))
+    var callerCpu: Double?
+
+    @Option(
+        help: ArgumentHelp(
+            "How long a runnable caller waits for a core the workers hold before it takes one, overriding the "
+                + "table's.", valueName: "µs"))
+    var preemptAfter: Double?
+
+    @Option(help: "Closed-loop callers in the closed-loop comparison.")
+    var callers = 64
+
     @Flag(help: "Draw no noise: every batch takes its table time (the scheduler's rules alone).")
     var noNoise = false
 
@@ -53,8 +74,12 @@ struct SimulateCommand: ParsableCommand {
         guard !percents.isEmpty else { throw ValidationError("--loads takes percentages such as 20,50,80") }
         print("simulator: cost tables \(costsPath), measured \(file.measuredAt) on \(file.machine)")
         var missed = 0
-        for table in file.tables where wanted?.contains(table.model) ?? true {
+        for var table in file.tables where wanted?.contains(table.model) ?? true {
+            if let callerCpu { table.scheduling.callerCPU = callerCpu * 1e-6 }
+            if let preemptAfter { table.scheduling.callerPreemptAfter = preemptAfter * 1e-6 }
             var suite = VerdictSuite(table: table)
+            suite.closedCallers = callers
+            suite.sharedCores = sharedCores || callerCpu != nil
             suite.loads = percents.map { $0 / 100 }
             suite.duration = duration
             suite.seed = seed

@@ -14,9 +14,10 @@ struct SimulationCheckCommand: AsyncParsableCommand {
         abstract: "Run a few settings for real and in the simulator with the same cost table; compare.",
         discussion: """
             For each model: the settings given at the loads given (Poisson, the open loop of the adaptive \
-            scenario) and at 130 % overload, each measured `--rounds` times on a fresh processor (median), and \
-            simulated with as many seeds (median). Reports measured and predicted p50, p99 and throughput. \
-            Targets: throughput within 5 %, p50 within 1.5×. Loads are fractions of the simulated capacity, \
+            scenario) and at 130 % overload, and the `--closed` settings with 64 closed-loop callers, each \
+            measured `--rounds` times on a fresh processor (median), and simulated with as many seeds \
+            (median). Reports measured and predicted p50, p99 and throughput. Targets: throughput within 5 %, \
+            p50 within 1.5×. Loads are fractions of the simulated capacity, \
             so both sides are offered the same items/s; that capacity is checked first against the real \
             processor's (greedy, 64 closed-loop callers, the same target). Run it on a quiet machine.
             """
@@ -37,6 +38,12 @@ struct SimulationCheckCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated settings whose saturated throughput is compared.")
     var saturated = "adaptive,greedy,fixed-32,fixed-256"
 
+    @Option(help: "Comma-separated settings whose throughput with 64 closed-loop callers is compared.")
+    var closed = "greedy,adaptive,fixed-8,fixed-32"
+
+    @Flag(help: "Simulate closed-loop callers on cores shared with the workers (the table's callerCPU).")
+    var sharedCores = false
+
     @Option(help: "Real runs (and simulated seeds) per point; the median is reported.")
     var rounds = 3
 
@@ -48,6 +55,7 @@ struct SimulationCheckCommand: AsyncParsableCommand {
         BLAS.setThreadCount(1)
         let compared = try CommaList.split(settings).map(Self.setting)
         let saturatedSettings = try CommaList.split(saturated).map(Self.setting)
+        let closedSettings = try CommaList.split(closed).map(Self.setting)
         let fractions = CommaList.split(loads).compactMap(Double.init).map { $0 / 100 }
         print(
             "simulate-check: cost tables \(costsPath) (\(file.machine), \(file.measuredAt)); this machine: "
@@ -71,7 +79,8 @@ struct SimulationCheckCommand: AsyncParsableCommand {
             scheduler.maxBatchSize = table.rowCap
             let measurement = CostTableMeasurement(
                 scheduler: scheduler, secondsPerSize: 0, saturatedDuration: .seconds(duration))
-            let suite = VerdictSuite(table: table)
+            var suite = VerdictSuite(table: table)
+            suite.sharedCores = sharedCores
             let capacityRun = suite.simulatedCapacityRun()
             let capacity = capacityRun.achievedPerSecond
             // The capacity the loads are fractions of, measured as well: a simulator that misplaces it
@@ -90,6 +99,44 @@ struct SimulationCheckCommand: AsyncParsableCommand {
                     + "batch real \(Format.fixed(WakeLatency.median(closed.map(\.meanBatch)), 1)) / simulated "
                     + "\(Format.fixed(capacityRun.meanBatch, 1)); loads below are fractions of the simulated"
             )
+            if !closedSettings.isEmpty {
+                let model =
+                    sharedCores
+                    ? table.scheduling.callerCPU.map { "callers' CPU \(Format.fixed($0 * 1e6, 2)) µs on shared cores" }
+                    : nil
+                print("  64 closed-loop callers (\(model ?? "callers' cost charged to the workers")):")
+                print(
+                    Format.left("  setting", 14) + Format.right("items/s real/sim", 20) + Format.right("ratio", 8)
+                        + Format.right("batch real/sim", 16))
+            }
+            for setting in closedSettings {
+                var real: [ClosedLoop.Run] = []
+                for _ in 0..<rounds {
+                    real.append(
+                        try await measurement.closedLoop(
+                            setting, model: model, callers: 64, duration: .seconds(duration)))
+                }
+                let simulated = (0..<rounds).map { round in
+                    var configuration = SimulationConfiguration(
+                        table: table, setting: setting, workload: .closed(callers: 64, thinkSeconds: 0))
+                    configuration.duration = duration
+                    configuration.seed = UInt64(round + 1)
+                    configuration.sharedCores = sharedCores
+                    return Simulator.run(configuration)
+                }
+                let measured = WakeLatency.median(real.map(\.itemsPerSecond))
+                let predicted = WakeLatency.median(simulated.map(\.achievedPerSecond))
+                let ratio = predicted / measured
+                let met = abs(ratio - 1) <= 0.05
+                if !met { misses += 1 }
+                print(
+                    Format.left("  \(setting)", 14)
+                        + Format.right("\(Format.rate(measured)) / \(Format.rate(predicted))", 20)
+                        + Format.right(Format.fixed(ratio, 3) + (met ? "" : "!"), 8)
+                        + Format.right(
+                            "\(Format.fixed(WakeLatency.median(real.map(\.meanBatch)), 1)) / "
+                                + "\(Format.fixed(WakeLatency.median(simulated.map(\.meanBatch)), 1))", 16))
+            }
             print(
                 Format.left("  setting", 14) + Format.right("load", 6) + Format.right("p50 real/sim ms", 20)
                     + Format.right("ratio", 7) + Format.right("p99 real/sim ms", 20) + Format.right("ratio", 7)
