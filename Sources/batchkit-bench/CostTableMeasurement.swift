@@ -172,7 +172,7 @@ struct CostTableMeasurement {
             scheduling: SchedulingCosts(
                 perBatch: 0, perItem: 0, workerWake: wake.signal, timerWake: wake.timedWait,
                 submitQuantum: OpenLoop.sleepQuantum.inSeconds, generatorWake: wake.sleep, callerResume: wake.signal),
-            noise: noise, workers: workers)
+            noise: noise, workers: workers, cores: SystemProbe.cpuCount)
         // Scheduling costs: each fixed size saturated (offered 1.3 × what a first run achieved); the
         // worker time per batch beyond the kernel is perBatch + perItem × rows.
         var fit: [(rows: Double, overhead: Double)] = []
