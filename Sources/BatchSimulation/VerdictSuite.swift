@@ -81,15 +81,13 @@ public struct VerdictSuite: Sendable {
 
     /// The run ``simulatedCapacity()`` measures: greedy with 64 closed-loop callers.
     public func simulatedCapacityRun() -> SimulationResult {
-        var closed = closedConfiguration(.greedy)
-        if case .closed(_, let think) = closed.workload { closed.workload = .closed(callers: 64, thinkSeconds: think) }
-        return Simulator.run(closed)
+        Simulator.run(closedConfiguration(.greedy, callers: 64))
     }
 
-    /// `setting` with ``closedCallers`` closed-loop callers and no think time.
-    private func closedConfiguration(_ setting: BatchingSetting) -> SimulationConfiguration {
+    /// `setting` with `callers` closed-loop callers (default ``closedCallers``) and no think time.
+    private func closedConfiguration(_ setting: BatchingSetting, callers: Int? = nil) -> SimulationConfiguration {
         var closed = SimulationConfiguration(
-            table: table, setting: setting, workload: .closed(callers: closedCallers, thinkSeconds: 0))
+            table: table, setting: setting, workload: .closed(callers: callers ?? closedCallers, thinkSeconds: 0))
         closed.warmup = warmup
         closed.duration = duration
         closed.seed = seed
