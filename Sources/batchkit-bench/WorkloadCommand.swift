@@ -67,7 +67,7 @@ struct WorkloadCommand: AsyncParsableCommand {
         let failed: Int
         let cpuBefore = ProcessCPU.seconds()
         if model == "floor" {
-            failed = await driveFloor()
+            failed = await driveFloor(configuration)
         } else if model == "identity" {
             let processor = try BatchProcessor<Int, Int>(configuration: configuration)
             try processor.start { $0 }
@@ -85,7 +85,7 @@ struct WorkloadCommand: AsyncParsableCommand {
             await processor.stop()
         }
         // Start-up and warm-up included: the figure is for comparing runs of equal size side by side.
-        let cpuNanoseconds = (ProcessCPU.seconds() - cpuBefore) * 1e9 / Double(items + items / 4)
+        let cpuNanoseconds = (ProcessCPU.seconds() - cpuBefore) * 1e9 / Double(itemsWithWarmUp)
         print(
             "workload \(model) \(callers.rawValue): \(items) items, \(failed) failed, "
                 + "\(Format.fixed(cpuNanoseconds, 0)) ns CPU per item"
@@ -93,12 +93,14 @@ struct WorkloadCommand: AsyncParsableCommand {
         if failed > 0 { throw ExitCode.failure }
     }
 
+    /// Every item a run submits: a quarter of `--items` to warm up, then `--items`.
+    private var itemsWithWarmUp: Int { items + items / 4 }
+
     /// The bare hand-off (``HandoffFloor``) with the processor's callers, workers and batch limit.
-    private func driveFloor() async -> Int {
-        let configuration = BenchCommand.benchDefaults.configuration
+    private func driveFloor(_ configuration: BatchProcessorConfiguration) async -> Int {
         let floor = HandoffFloor(
             workers: configuration.workers.count, batchLimit: configuration.batching.maxSize)
-        let (count, producers) = (items + items / 4, producers)
+        let (count, producers) = (itemsWithWarmUp, producers)
         switch callers {
         case .tasks:
             await withTaskGroup(of: Void.self) { group in
