@@ -109,10 +109,19 @@ public struct VerdictReport: Sendable {
                 lines.append("adaptive closed-loop: " + Self.describeBatches(adaptive))
             }
         }
-        var burst = cell("burst", 6)
-        for result in bursts { burst += cell(ms(result.p99), 10) }
-        lines.append("bursts (\(burstDescription)), p99 ms:")
-        lines.append(burst)
+        var burst = cell("p99", 6)
+        var burstMedian = cell("p50", 6)
+        var burstBatch = cell("batch", 6)
+        for result in bursts {
+            burst += cell(ms(result.p99), 10)
+            burstMedian += cell(ms(result.p50), 10)
+            burstBatch += cell(String(format3: (result.meanBatch * 10).rounded() / 10), 10)
+        }
+        lines.append("bursts (\(burstDescription)), ms and mean batch:")
+        lines.append(contentsOf: [burst, burstMedian, burstBatch])
+        if let adaptive = bursts.first(where: { $0.setting == .adaptive }) {
+            lines.append("adaptive under bursts: " + Self.describeBatches(adaptive))
+        }
         lines.append(
             "step \(Int(step.from * 100)) → \(Int(step.to * 100)) %: target \(step.targetBefore) → \(step.targetAfter), settled "
                 + (step.settleMilliseconds.map { "in \(Int($0.rounded())) ms" } ?? "never")

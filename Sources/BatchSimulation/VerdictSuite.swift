@@ -28,6 +28,9 @@ public struct VerdictSuite: Sendable {
     /// exponentially distributed time of `burstMeanSeconds` on average.
     public var burstLevels = (low: 0.2, high: 1.2)
     public var burstMeanSeconds = 0.05
+    /// On/off cycles the burst run spans at the least: its p99 is set by the few longest high phases
+    /// (their lengths are exponential), so it needs many more cycles than a steady load needs items.
+    public var burstCycles = 500
     /// The step, as fractions of capacity, and how long the load runs before and after it (seconds).
     public var step = (from: 0.2, to: 0.9)
     public var stepBefore = 1.0
@@ -39,6 +42,10 @@ public struct VerdictSuite: Sendable {
     public var sharedCores = false
     /// The capacity the loads are fractions of (`nil`: simulated, greedy with 64 closed-loop callers).
     public var capacity: Double?
+    /// Independent runs pooled per setting at every open-loop point (the loads, saturation and bursts):
+    /// one run's p99 near saturation or under bursts hinges on its few longest queues, and adaptive ÷ the
+    /// best of nine fixed sizes moved 0.8–1.3 between seeds.
+    public var replications = 1
     /// Threads to run simulations on.
     public var threads = 1
     /// Whether the runs draw the table's noise (off: every batch takes its table time, no stalls).
@@ -76,6 +83,28 @@ public struct VerdictSuite: Sendable {
         return configuration
     }
 
+    /// Every setting's run from `configuration`, ``replications`` times under independent draws, pooled.
+    ///
+    /// Replication `r` adds `r × 1000` to the seed, clear of the seeds the loads, bursts and step use.
+    private func replicated(
+        _ settings: [BatchingSetting], _ configuration: (BatchingSetting) -> SimulationConfiguration
+    ) -> [SimulationResult] {
+        let count = max(replications, 1)
+        var configurations: [SimulationConfiguration] = []
+        for setting in settings {
+            for replication in 0..<count {
+                var replicated = configuration(setting)
+                replicated.seed += UInt64(replication) * 1000
+                if replication > 0 { replicated.traceEvery = nil }
+                configurations.append(replicated)
+            }
+        }
+        let runs = ParallelRuns.run(configurations, threads: threads)
+        return settings.indices.map { index in
+            SimulationResult.pooled(Array(runs[(index * count)..<((index + 1) * count)]))
+        }
+    }
+
     /// The capacity in simulation: greedy's throughput with 64 closed-loop callers.
     public func simulatedCapacity() -> Double { simulatedCapacityRun().achievedPerSecond }
 
@@ -104,8 +133,7 @@ public struct VerdictSuite: Sendable {
         var points: [SimulatedLoad] = []
         for (index, load) in loads.enumerated() {
             let seed = seed + UInt64(index)
-            let results = ParallelRuns.run(
-                all.map { configuration($0, .poisson(rate: load * capacity), seed: seed) }, threads: threads)
+            let results = replicated(all) { configuration($0, .poisson(rate: load * capacity), seed: seed) }
             points.append(SimulatedLoad(load: load, results: results))
             let adaptive = results[0]
             progress(
@@ -113,12 +141,16 @@ public struct VerdictSuite: Sendable {
                     + "\(String(format3: adaptive.p99)) ms, best fixed "
                     + "\(points.last!.bestFixed.map { "\($0.setting) \(String(format3: $0.p99))" } ?? "-") ms")
         }
-        let saturation = ParallelRuns.run(
-            all.map { configuration($0, .poisson(rate: overload * capacity), seed: seed + 100) }, threads: threads)
+        let saturation = replicated(all) { configuration($0, .poisson(rate: overload * capacity), seed: seed + 100) }
         let burstProcess = ArrivalProcess.modulated(
             rates: [burstLevels.low * capacity, burstLevels.high * capacity],
             meanSeconds: [burstMeanSeconds, burstMeanSeconds])
-        let bursts = ParallelRuns.run(all.map { configuration($0, burstProcess, seed: seed + 200) }, threads: threads)
+        let burstSpan = Double(burstCycles) * 2 * burstMeanSeconds
+        let bursts = replicated(all) {
+            var configuration = configuration($0, burstProcess, seed: seed + 200)
+            configuration.duration = max(configuration.duration, burstSpan)
+            return configuration
+        }
         let closedLoop = ParallelRuns.run(all.map { closedConfiguration($0) }, threads: threads)
         let step = runStep(capacity: capacity)
         progress("[simulate] \(table.model): saturation, bursts and step done")

@@ -33,6 +33,12 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "The seed of the first load.")
     var seed: UInt64 = 1
 
+    @Option(
+        help: ArgumentHelp(
+            "Independent runs pooled per setting at every load, at saturation and under bursts: one run's p99 "
+                + "near saturation hinges on its few longest queues."))
+    var replications = 2
+
     @Option(help: "Threads to run simulations on.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
@@ -83,6 +89,7 @@ struct SimulateCommand: ParsableCommand {
             suite.loads = percents.map { $0 / 100 }
             suite.duration = duration
             suite.seed = seed
+            suite.replications = replications
             suite.threads = threads
             suite.noise = !noNoise
             let clock = ContinuousClock()

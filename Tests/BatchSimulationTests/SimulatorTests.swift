@@ -46,6 +46,19 @@ import Testing
         #expect(other.latencies != first.latencies)
     }
 
+    @Test func pooledRunsKeepEveryItemAndAverageTheRates() async {
+        let first = await Self.run(.adaptive, rate: 40_000)
+        let second = await Self.run(.adaptive, rate: 40_000, seed: 8)
+        let pooled = SimulationResult.pooled([first, second])
+        #expect(pooled.latencies == (first.latencies + second.latencies).sorted())
+        #expect(pooled.completed == first.completed + second.completed)
+        #expect(pooled.batches == first.batches + second.batches)
+        #expect(pooled.rows == first.rows + second.rows)
+        #expect(abs(pooled.achievedPerSecond - (first.achievedPerSecond + second.achievedPerSecond) / 2) < 1e-6)
+        #expect(pooled.batchesByReason.values.reduce(0, +) == pooled.batches)
+        #expect(pooled.p99 >= min(first.p99, second.p99) && pooled.p99 <= max(first.p99, second.p99))
+    }
+
     @Test func everyMeasuredItemIsAccountedFor() async {
         for setting in [BatchingSetting.adaptive, .greedy, .fixed(1), .fixed(64)] {
             let result = await Self.run(setting, rate: 60_000)

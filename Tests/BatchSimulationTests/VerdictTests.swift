@@ -35,6 +35,7 @@ import Testing
         // mlp1024's saturated batches take 14 ms: fewer items leave a run's throughput to how many of them
         // happen to end inside its window, and its bursts to one or two of them.
         suite.minimumItems = model == "linear256" ? 2_000 : 20_000
+        suite.burstCycles = 0
         suite.stepBefore = 0.1 * scale
         suite.stepAfter = 0.3 * scale
         suite.threads = 2
