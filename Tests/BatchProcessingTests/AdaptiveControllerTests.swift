@@ -219,6 +219,23 @@ import Testing
         #expect(abs(try #require(controller.serviceTime(rows: 1)) - 50e-6) < 1e-9)
     }
 
+    @Test func smallSizesAboveEveryMeasuredOneAreEstimatedAtTheCheapestRate() throws {
+        var controller = Self.controller()
+        // A small-batch kernel cheapest per row at 12 rows (50 µs a row), GEMM dearer above it.
+        controller.recordBatch(rows: 4, serviceTime: .microseconds(280), succeeded: true)
+        controller.recordBatch(rows: 12, serviceTime: .microseconds(600), succeeded: true)
+        for rows in [20, 30, 40, 24, 36] {
+            controller.recordBatch(rows: rows, serviceTime: .microseconds(80 * Int64(rows)), succeeded: true)
+        }
+        // 16 rows, never measured: at 12 rows' 50 µs a row, not the GEMM line's 80.
+        #expect(abs(try #require(controller.serviceTime(rows: 16)) - 800e-6) < 1e-9)
+        // So a backlog of 30 rows is tried at 16, which then gets measured.
+        #expect(controller.efficientSize(atMost: 30, atLeast: 1) == 16)
+        controller.recordBatch(rows: 16, serviceTime: .microseconds(1_500), succeeded: true)
+        // Measured dearer than 12 rows per row: the backlog goes out at 12 from then on.
+        #expect(controller.efficientSize(atMost: 30, atLeast: 1) == 12)
+    }
+
     @Test func preemptedBatchesDoNotInflateTheEstimate() throws {
         var controller = Self.controller()
         // Every tenth 4-row batch is preempted for a 4 ms time slice; the others take 100 µs.

@@ -173,11 +173,16 @@ struct AdaptiveController {
 
     /// The predicted service time of a batch of `rows` rows, once anything has been measured.
     ///
-    /// A small size not measured yet is interpolated between the nearest measured sizes around it, or
-    /// without a smaller one estimated from the nearest larger one at its cost per row — optimistic,
-    /// since the cost per row falls with size, and self-correcting: a size the controller chooses gets
-    /// measured. Past the small sizes the fit answers, or without one the largest measured small size
-    /// at its cost per row (pessimistic: batching only gets cheaper).
+    /// A small size not measured yet is interpolated between the nearest measured sizes around it;
+    /// without a smaller one, estimated from the nearest larger one at its cost per row; and above every
+    /// measured small size, at the cheapest cost per row measured among them. Both are optimistic and
+    /// self-correcting: a size the controller chooses gets measured. The fit of larger batches is no
+    /// guide there: a small-batch kernel can be cheapest per row at its largest size and the GEMM sizes
+    /// above it dearer (mlp1024 on an AVX2 guest: 61 µs per row at 16 rows, 79 at 20), and estimated
+    /// from them, 16 rows was never tried — in the simulator the controller took backlogs of 20–60 rows
+    /// by GEMM instead, and its p99 at 95 % load was 1.19–1.25 × `fixed-16`'s. Past the small sizes the
+    /// fit answers, or without one the largest measured small size at its cost per row (pessimistic:
+    /// batching only gets cheaper).
     func serviceTime(rows: Int) -> Double? {
         let n = max(rows, 1)
         if n <= Self.smallSizes {
@@ -194,6 +199,13 @@ struct AdaptiveController {
                 guard let below else { return time * Double(n) / Double(larger) }
                 let fraction = Double(n - below.rows) / Double(larger - below.rows)
                 return below.time + fraction * (time - below.time)
+            }
+            if below != nil {
+                var cheapest = Double.infinity
+                for (size, time) in smallSizeTimes.enumerated() {
+                    if let time { cheapest = min(cheapest, time / Double(size)) }
+                }
+                return cheapest * Double(n)
             }
         }
         if let (fixed, perRow) = costModel { return fixed + perRow * Double(n) }
