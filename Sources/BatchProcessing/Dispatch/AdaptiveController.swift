@@ -179,10 +179,9 @@ struct AdaptiveController {
     /// self-correcting: a size the controller chooses gets measured. The fit of larger batches is no
     /// guide there: a small-batch kernel can be cheapest per row at its largest size and the GEMM sizes
     /// above it dearer (mlp1024 on an AVX2 guest: 61 µs per row at 16 rows, 79 at 20), and estimated
-    /// from them, 16 rows was never tried — in the simulator the controller took backlogs of 20–60 rows
-    /// by GEMM instead, and its p99 at 95 % load was 1.19–1.25 × `fixed-16`'s. Past the small sizes the
-    /// fit answers, or without one the largest measured small size at its cost per row (pessimistic:
-    /// batching only gets cheaper).
+    /// from them, 16 rows was never tried, and backlogs went out as slower GEMM batches of 20–60 rows.
+    /// Past the small sizes the fit answers, or without one the largest measured small size at its cost
+    /// per row (pessimistic: batching only gets cheaper).
     func serviceTime(rows: Int) -> Double? {
         let n = max(rows, 1)
         if n <= Self.smallSizes {
