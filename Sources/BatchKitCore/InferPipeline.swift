@@ -113,7 +113,7 @@ public enum InferPipeline {
     public static func plan(model: DenseModel, settings: SchedulerSettings) throws(InferError)
         -> (rowCap: Int, window: Int)
     {
-        let estimate = model.memoryEstimate
+        let estimate = model.memoryEstimate(smallBatchThreads: settings.blasThreading.smallBatchThreads)
         var rowCap = settings.maxBatchSize
         if let memoryMB = settings.memoryMB {
             let cap = estimate.rowCap(budgetMB: Double(memoryMB))
@@ -131,7 +131,9 @@ public enum InferPipeline {
         // worker), but not more than about `windowBytes` of rows unless a batch per worker needs it.
         let perItem = (model.inputWidth + model.outputWidth) * MemoryLayout<Float>.stride + 256
         let window = max(rowCap * (workers + 1), min(4 * rowCap * workers, windowBytes / perItem))
-        let needed = MemoryBudget.needed(model: model, rowCap: rowCap, workers: workers, window: window)
+        let needed = MemoryBudget.needed(
+            model: model, rowCap: rowCap, workers: workers, window: window,
+            smallBatchThreads: settings.blasThreading.smallBatchThreads)
         let (available, source) = MemoryBudget.available()
         guard needed <= available else {
             let flag = settings.memoryMB == nil ? "--max-batch-size \(rowCap)" : "--memory-mb \(settings.memoryMB!)"

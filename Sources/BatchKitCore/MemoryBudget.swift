@@ -40,11 +40,14 @@ public enum MemoryBudget {
     }
 
     /// The bytes a run needs: the weights, each worker's batch slabs (input, intermediates, output for
-    /// `rowCap` rows, as ``DenseKernels/MemoryEstimate`` counts them), and `window` items in flight,
-    /// each holding its input and output row and some bookkeeping.
-    public static func needed(model: DenseModel, rowCap: Int, workers: Int, window: Int) -> Double {
-        let estimate = model.memoryEstimate
-        let batches = Double(workers) * Double(rowCap) * Double(estimate.bytesPerRow)
+    /// `rowCap` rows, and on two small-batch threads the input copy, as ``DenseKernels/MemoryEstimate``
+    /// counts them), and `window` items in flight, each holding its input and output row and some
+    /// bookkeeping.
+    public static func needed(
+        model: DenseModel, rowCap: Int, workers: Int, window: Int, smallBatchThreads: Int = 1
+    ) -> Double {
+        let estimate = model.memoryEstimate(smallBatchThreads: smallBatchThreads)
+        let batches = Double(workers) * Double(estimate.bytes(rows: rowCap) - estimate.weightBytes)
         let perItem = Double((model.inputWidth + model.outputWidth) * MemoryLayout<Float>.stride + 256)
         return Double(estimate.weightBytes) + batches + Double(window) * perItem
     }

@@ -212,3 +212,7 @@ void small_batch_team_forward(
         while (atomic_load_explicit(&team->helper_done, memory_order_acquire) != expected) SPIN_PAUSE();
     }
 }
+
+size_t small_batch_team_copy_bytes(const small_batch_team *team) {
+    return team && team->buffer ? (team->capacity * sizeof(float) + 63) / 64 * 64 : 0;
+}

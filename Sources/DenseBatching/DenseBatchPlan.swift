@@ -19,7 +19,7 @@ struct DenseBatchPlan: Sendable {
     {
         var rowCap = configuration.batching.maxSize
         if let budget = configuration.memory.maxBatchMB {
-            let estimate = model.memoryEstimate
+            let estimate = model.memoryEstimate(smallBatchThreads: options.blasThreading.smallBatchThreads)
             let cap = estimate.rowCap(budgetMB: Double(budget))
             guard cap >= 1 else {
                 throw .invalidConfiguration(

@@ -41,6 +41,10 @@ public final class DenseWorkspace: @unchecked Sendable {
     /// The threads a packed small-batch layer runs on: 1, or 2 with a helper thread.
     public var smallBatchThreads: Int { team == nil ? 1 : 2 }
 
+    /// The bytes the two-thread input copy holds: grown to the largest packed layer input it has copied,
+    /// 0 on one thread (what ``MemoryEstimate/teamBytesPerRow`` bounds).
+    public var teamCopyBytes: Int { small_batch_team_copy_bytes(team) }
+
     /// The bytes held by the batch intermediates (what the memory estimator counts per row).
     public var intermediateBytes: Int { intermediates.reduce(0) { $0 + $1.byteCount } }
 }

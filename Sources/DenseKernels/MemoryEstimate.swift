@@ -3,19 +3,35 @@
 /// The formula counts exactly the slabs a batched forward pass touches:
 ///
 ///     bytesPerRow = 4 · (inputWidth + Σ intermediateWidths + outputWidth)
-///     bytes(rows) = weightBytes + rows · bytesPerRow
+///     bytes(rows) = weightBytes + rows · bytesPerRow + team(rows)
 ///
 /// that is, the packed input slab, one slab per intermediate activation (``DenseWorkspace``), and the
 /// output slab, plus the model's weights and biases. The weights are shared by all batches but are
 /// counted in every batch's budget so that a budget smaller than the model is reported, not ignored.
+///
+/// A workspace made for two small-batch threads also copies each packed layer's input rows once, into
+/// the order both threads read (``teamBytesPerRow`` per row, up to ``teamRows`` rows, the copy's buffer
+/// rounded up to 64 bytes): `team(rows)` is that buffer at its largest, and 0 on one thread.
 public struct MemoryEstimate: Sendable, Equatable {
     /// Bytes one row adds to a batch.
     public let bytesPerRow: Int
     /// Bytes of the model's parameters.
     public let weightBytes: Int
+    /// Bytes one row adds to the two-thread input copy (4 × the widest layer input), 0 on one thread.
+    public let teamBytesPerRow: Int
+    /// The most rows the two-thread input copy holds: the packed kernel's row limit (0 on one thread).
+    public let teamRows: Int
+
+    /// An estimate from its parts.
+    public init(bytesPerRow: Int, weightBytes: Int, teamBytesPerRow: Int = 0, teamRows: Int = 0) {
+        self.bytesPerRow = bytesPerRow
+        self.weightBytes = weightBytes
+        self.teamBytesPerRow = teamBytesPerRow
+        self.teamRows = teamRows
+    }
 
     /// The bytes a batch of `rows` rows occupies.
-    public func bytes(rows: Int) -> Int { weightBytes + rows * bytesPerRow }
+    public func bytes(rows: Int) -> Int { weightBytes + rows * bytesPerRow + teamBytes(rows: rows) }
 
     /// The largest number of rows whose batch fits in `megabytes` MiB (1 MiB = 2²⁰ bytes); 0 if even
     /// the weights do not fit (or the budget is not a number), `Int.max` for an infinite budget.
@@ -23,18 +39,39 @@ public struct MemoryEstimate: Sendable, Equatable {
         let budget = megabytes * 1_048_576
         if budget == .infinity { return .max }
         guard budget.isFinite, budget > Double(weightBytes) else { return 0 }
-        let rows = (budget - Double(weightBytes)) / Double(bytesPerRow)
-        return rows >= Double(Int.max) ? Int.max : Int(rows)
+        let linear = (budget - Double(weightBytes)) / Double(bytesPerRow)
+        guard linear < Double(Int.max) else { return Int.max }
+        guard teamRows > 0, teamBytesPerRow > 0 else { return Int(linear) }
+        // The copy's share only grows with the rows: the largest count within the budget, by bisection.
+        var (low, high) = (0, Int(linear))
+        while low < high {
+            let middle = low + (high - low + 1) / 2
+            if Double(bytes(rows: middle)) <= budget { low = middle } else { high = middle - 1 }
+        }
+        return low
+    }
+
+    private func teamBytes(rows: Int) -> Int {
+        guard teamRows > 0, teamBytesPerRow > 0, rows > 0 else { return 0 }
+        return (min(rows, teamRows) * teamBytesPerRow + 63) / 64 * 64
     }
 }
 
 extension DenseModel {
-    /// The memory estimate for batches of this model.
-    public var memoryEstimate: MemoryEstimate {
+    /// The memory estimate for batches of this model on one small-batch thread.
+    public var memoryEstimate: MemoryEstimate { memoryEstimate(smallBatchThreads: 1) }
+
+    /// The memory estimate for batches of this model computed through a workspace made with
+    /// `smallBatchThreads` (2 or more adds the two-thread input copy: see ``MemoryEstimate``).
+    public func memoryEstimate(smallBatchThreads: Int) -> MemoryEstimate {
         let floatsPerRow = inputWidth + intermediateWidths.reduce(0, +) + outputWidth
+        let packedRows = max(effectiveSmallBatchLimit, usesPackedKernel(rows: 1) ? 1 : 0)
+        let team = smallBatchThreads >= 2 && packedRows >= 1
         return MemoryEstimate(
             bytesPerRow: floatsPerRow * MemoryLayout<Float>.stride,
-            weightBytes: layers.reduce(0) { $0 + $1.parameterBytes }
+            weightBytes: layers.reduce(0) { $0 + $1.parameterBytes },
+            teamBytesPerRow: team ? (layers.map(\.inputs).max() ?? 0) * MemoryLayout<Float>.stride : 0,
+            teamRows: team ? packedRows : 0
         )
     }
 }

@@ -72,6 +72,34 @@ import Testing
         }
     }
 
+    @Test(arguments: ["linear256", "mlp1024"])
+    func twoThreadsCountTheInputCopyTheyMake(name: String) throws {
+        let model = (name == "linear256" ? DenseModel.linear256() : .mlp1024()).with(smallBatchLimit: 64)
+        let workspace = DenseWorkspace(model: model, maxRows: 100, smallBatchThreads: 2)
+        try #require(workspace.smallBatchThreads == 2, "no helper thread")
+        let one = model.memoryEstimate
+        let two = model.memoryEstimate(smallBatchThreads: 2)
+        #expect(one.teamBytesPerRow == 0 && one.teamRows == 0)
+        #expect(two.teamBytesPerRow == 4 * model.layers.map(\.inputs).max()!)
+        #expect(two.teamRows == 64)
+        for rows in [8, 16, 64, 100] {
+            let input = Slab(rows: rows, columns: model.inputWidth)
+            let output = Slab(rows: rows, columns: model.outputWidth)
+            model.forward(input.view(rows: rows), into: output.view(rows: rows), workspace: workspace)
+            // The copy is as large as the estimate says at every size the packed kernel takes, and stops
+            // growing where GEMM takes over.
+            #expect(workspace.teamCopyBytes == two.bytes(rows: rows) - one.bytes(rows: rows), "\(name), \(rows) rows")
+        }
+        #expect(two.bytes(rows: 100) - one.bytes(rows: 100) == 64 * two.teamBytesPerRow)
+        let weights = (Double(one.weightBytes) / 1_048_576).rounded(.up)
+        for megabytes in [weights + 0.5, weights + 2, weights + 7.3] {
+            let cap = two.rowCap(budgetMB: megabytes)
+            let budget = Int(megabytes * 1_048_576)
+            #expect(two.bytes(rows: cap) <= budget && two.bytes(rows: cap + 1) > budget, "\(name), \(megabytes) MiB")
+            #expect(cap <= one.rowCap(budgetMB: megabytes))
+        }
+    }
+
     @Test func rowCapIsZeroWhenTheWeightsDoNotFit() {
         let mlp = DenseModel.mlp1024().memoryEstimate
         // mlp1024's weights take ~8.04 MiB row-major and as much again packed for the small-batch kernel.

@@ -65,4 +65,8 @@ void small_batch_team_forward(
     small_batch_team *team, int isa, int rows, int outputs, int inputs, const float *packed, const float *x,
     int x_stride, float *y, int y_stride, int relu);
 
+/// The bytes the team holds for its calls' input copy: grown to the largest `rows · inputs` floats a call
+/// copied (rounded up to 64 bytes), never shrunk; 0 for a NULL team.
+size_t small_batch_team_copy_bytes(const small_batch_team *team);
+
 #endif
