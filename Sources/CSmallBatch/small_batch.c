@@ -6,14 +6,23 @@
 // row. Here the weights are packed once, when the layer is made, into panels the kernel streams front to
 // back (as MLAS and BLIS lay out their packed operand), and each panel is read once per tile of rows.
 
-// Rows whose inputs one pass over the panels keeps cache-resident: 48 rows of 1024 floats are 192 KiB.
-#define SB_CHUNK 48
+#define SB_CHUNK SMALL_BATCH_CHUNK
 #define PORTABLE_NR 16
 #define PORTABLE_MR 4
+#define AVX2_MR 6
+#define AVX512_MR 12
 
 static int panel_width(int isa) { return isa == SMALL_BATCH_AVX512 ? 32 : 16; }
 
 int small_batch_panel_width(int isa) { return panel_width(isa); }
+
+int small_batch_tile_rows(int isa) {
+    switch (isa) {
+    case SMALL_BATCH_AVX512: return AVX512_MR;
+    case SMALL_BATCH_AVX2: return AVX2_MR;
+    default: return PORTABLE_MR;
+    }
+}
 
 int small_batch_panel_count(int isa, int outputs) {
     const int width = panel_width(isa);
@@ -95,7 +104,7 @@ static int cpu_has(int isa) {
 #define SB_VEC __m256
 #define SB_VW 8
 #define SB_NV 2
-#define SB_MR 6
+#define SB_MR AVX2_MR
 #define SB_KC 256
 #define SB_LOAD(p) _mm256_loadu_ps(p)
 #define SB_STORE(p, v) _mm256_storeu_ps(p, v)
@@ -126,7 +135,7 @@ static int cpu_has(int isa) {
 #define SB_VEC __m512
 #define SB_VW 16
 #define SB_NV 2
-#define SB_MR 12
+#define SB_MR AVX512_MR
 #define SB_KC 128
 #define SB_LOAD(p) _mm512_loadu_ps(p)
 #define SB_STORE(p, v) _mm512_storeu_ps(p, v)

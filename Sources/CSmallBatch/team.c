@@ -24,13 +24,21 @@
 #define TEAM_MIN_WORK 300000.0
 // How long the helper spins for the next call before it sleeps on the condition variable.
 #define TEAM_SPIN_NS 200000
+// A call is shared out by rows — each thread computes every output of its rows, copying its own inputs —
+// from this many rows, or at any size when the layer's weights stay in a core's L2 cache (so the second
+// thread's reading of all of them costs no memory traffic). Below it, by panels: each thread reads half
+// the weights, which matters when a few rows cannot amortise streaming all of a large layer's weights,
+// but the caller must first copy every input row into the order both threads read, alone (a helper
+// descheduled mid-copy would hold every panel up).
+#define TEAM_ROWS_MIN 8
+#define TEAM_L2_WEIGHT_BYTES (512.0 * 1024)
 
-// The work of a call is shared out dynamically: both threads claim chunks of panels from `work`, so a
-// helper that is asleep, or descheduled (two cores shared with OpenBLAS's spinning threads), leaves its
-// share to the caller instead of holding the call up. `work` packs the call's number (24 bits), its panel
-// count and the next unclaimed panel (20 bits each), so a late helper can never claim a chunk of a call
-// that has moved on. The call's other fields are read by the helper only after a successful claim, and
-// the caller cannot finish a call (and overwrite them) before every claimed chunk is done.
+// The work of a call is shared out dynamically: both threads claim units — ranges of panels, or blocks of
+// rows — from `work`, so a helper that is asleep, or descheduled (two cores shared with OpenBLAS's spinning
+// threads), leaves its share to the caller instead of holding the call up. `work` packs the call's number
+// (24 bits), its unit count and the next unclaimed unit (20 bits each), so a late helper can never claim a
+// unit of a call that has moved on. The call's other fields are read by the helper only after a successful
+// claim, and the caller cannot finish a call (and overwrite them) before every claimed unit is done.
 #define CALL_BITS 24
 #define PANEL_BITS 20
 #define PANEL_MASK ((1ULL << PANEL_BITS) - 1)
@@ -42,6 +50,8 @@ struct small_batch_team {
     pthread_cond_t wake;
     // The call: written by the caller before it publishes `work`.
     int isa, rows, outputs, inputs, x_stride, y_stride, relu, chunk;
+    // Units are blocks of rows (see `unit_rows`), `row_units` of them; 0: units are panels.
+    int row_units;
     const float *packed, *x;
     float *y;
     // The call's inputs as the kernel reads them, copied once by the caller (NULL: read `x` in place).
@@ -62,8 +72,8 @@ static long long now_ns(void) {
     return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
-// Claims the next chunk of `call`'s panels; returns its size (0 when none is left or the call is over)
-// and its first panel in `first`.
+// Claims the next chunk of `call`'s units; returns its size (0 when none is left or the call is over)
+// and its first unit in `first`.
 static int claim(small_batch_team *team, uint64_t call, int chunk, int *first) {
     uint64_t current = atomic_load_explicit(&team->work, memory_order_acquire);
     for (;;) {
@@ -80,8 +90,70 @@ static int claim(small_batch_team *team, uint64_t call, int chunk, int *first) {
     }
 }
 
-static void run_panels(small_batch_team *team, int first, int count) {
-    if (team->prepacked) {
+static int chunk_count(int rows) { return (rows + SMALL_BATCH_CHUNK - 1) / SMALL_BATCH_CHUNK; }
+
+// The units of a call of `rows` rows shared by rows: the one-thread kernel's chunks, and when their count
+// is odd (one chunk, or three…) the last split in two, so the threads finish together.
+static int row_unit_count(int rows) {
+    const int chunks = chunk_count(rows);
+    return chunks % 2 == 0 ? chunks : chunks + 1;
+}
+
+// The fewest rows in any tile when the kernel splits `rows` rows of one chunk into tiles (evenly, larger
+// first).
+static int smallest_tile(int isa, int rows) {
+    const int tiles = (rows + small_batch_tile_rows(isa) - 1) / small_batch_tile_rows(isa);
+    return rows / tiles;
+}
+
+// Where to split a chunk of `size` rows in two so that each row is summed in the same order as on one
+// thread. A tile's sums run input by input, the same for every tile size from 4 rows up; tiles of 1–3 rows
+// split their inputs over several accumulators. So the split nearest the middle whose halves tile into
+// tiles of 4 rows or more, when the one-thread split has none smaller either; otherwise the boundary
+// between the one-thread split's tiles nearest the middle.
+static int chunk_split(int isa, int size) {
+    if (smallest_tile(isa, size) >= 4) {
+        for (int offset = 0; offset <= size / 2; offset++) {
+            for (int sign = 1; sign >= -1; sign -= 2) {
+                const int first = (size + 1) / 2 + sign * offset;
+                if (first > 0 && first < size && smallest_tile(isa, first) >= 4 &&
+                    smallest_tile(isa, size - first) >= 4)
+                    return first;
+            }
+        }
+    }
+    const int tiles = (size + small_batch_tile_rows(isa) - 1) / small_batch_tile_rows(isa);
+    const int first_tiles = (tiles + 1) / 2;
+    return first_tiles * (size / tiles) + (first_tiles < size % tiles ? first_tiles : size % tiles);
+}
+
+// The rows `*start ..< *end` of one unit: a whole chunk of the one-thread kernel's split (chunks of at most
+// SMALL_BATCH_CHUNK rows, larger first), or one side of the last chunk's `chunk_split`.
+static void unit_rows(int isa, int rows, int unit, int *start, int *end) {
+    const int chunks = chunk_count(rows);
+    const int split = chunks % 2 == 0 ? chunks : chunks - 1;
+    const int chunk = unit < split ? unit : split;
+    const int base = rows / chunks, extra = rows % chunks;
+    *start = chunk * base + (chunk < extra ? chunk : extra);
+    const int size = base + (chunk < extra ? 1 : 0);
+    *end = *start + size;
+    if (unit < split) return;
+    const int middle = *start + chunk_split(isa, size);
+    if (unit == split) *end = middle; else *start = middle;
+}
+
+static void run_units(small_batch_team *team, int first, int count) {
+    if (team->row_units > 0) {
+        const int panels = small_batch_panel_count(team->isa, team->outputs);
+        for (int unit = first; unit < first + count; unit++) {
+            int start, end;
+            unit_rows(team->isa, team->rows, unit, &start, &end);
+            small_batch_forward(
+                team->isa, end - start, team->outputs, team->inputs, team->packed,
+                team->x + (size_t)start * (size_t)team->x_stride, team->x_stride,
+                team->y + (size_t)start * (size_t)team->y_stride, team->y_stride, team->relu, 0, panels);
+        }
+    } else if (team->prepacked) {
         small_batch_forward_prepacked(
             team->isa, team->rows, team->outputs, team->inputs, team->packed, team->prepacked, team->y,
             team->y_stride, team->relu, first, first + count);
@@ -120,7 +192,7 @@ static void *helper_main(void *argument) {
         int count = claim(team, posted, 1, &first);
         while (count > 0) {
             const int chunk = team->chunk;
-            run_panels(team, first, count);
+            run_units(team, first, count);
             done += (uint64_t)count;
             atomic_store_explicit(&team->helper_done, (posted << 32) | done, memory_order_release);
             count = claim(team, posted, chunk, &first);
@@ -159,6 +231,26 @@ void small_batch_team_destroy(small_batch_team *team) {
     free(team);
 }
 
+// Prepares a call shared by panels: both threads read every input row, so the caller copies them into the
+// kernel's order once here, instead of each claim copying them again (eight claims a call: eight copies).
+static void share_panels(
+    small_batch_team *team, int isa, int rows, int inputs, const float *x, int x_stride, int panels) {
+    const size_t count = isa == SMALL_BATCH_PORTABLE ? 0 : (size_t)rows * (size_t)inputs;
+    if (count > team->capacity) {
+        float *grown = aligned_alloc(64, (count * sizeof(float) + 63) / 64 * 64);
+        if (grown) {
+            free(team->buffer);
+            team->buffer = grown;
+            team->capacity = count;
+        }
+    }
+    const int copied = count > 0 && count <= team->capacity &&
+                       small_batch_pack_inputs(isa, rows, inputs, x, x_stride, team->buffer);
+    team->prepacked = copied ? team->buffer : NULL;
+    // About eight chunks a call: few enough claims to keep the shared line quiet, enough to balance.
+    team->chunk = panels / 8 > 1 ? panels / 8 : 1;
+}
+
 void small_batch_team_forward(
     small_batch_team *team, int isa, int rows, int outputs, int inputs, const float *packed, const float *x,
     int x_stride, float *y, int y_stride, int relu) {
@@ -177,25 +269,20 @@ void small_batch_team_forward(
     team->y = y;
     team->y_stride = y_stride;
     team->relu = relu;
-    // Both threads read every input row, so the caller copies them into the kernel's order once here,
-    // instead of each claim copying them again (eight claims a call: eight copies).
-    const size_t count = (size_t)rows * (size_t)inputs;
-    if (count > team->capacity) {
-        float *grown = aligned_alloc(64, (count * sizeof(float) + 63) / 64 * 64);
-        if (grown) {
-            free(team->buffer);
-            team->buffer = grown;
-            team->capacity = count;
-        }
+    int units;
+    if (small_batch_team_splits_rows(isa, rows, outputs, inputs)) {
+        units = row_unit_count(rows);
+        team->row_units = units;
+        team->prepacked = NULL;
+        team->chunk = 1;
+    } else {
+        units = panels;
+        team->row_units = 0;
+        share_panels(team, isa, rows, inputs, x, x_stride, panels);
     }
-    team->prepacked = count <= team->capacity && small_batch_pack_inputs(isa, rows, inputs, x, x_stride, team->buffer)
-                          ? team->buffer
-                          : NULL;
-    // About eight chunks a call: few enough claims to keep the shared line quiet, enough to balance.
-    team->chunk = panels / 8 > 1 ? panels / 8 : 1;
     const uint64_t call = (atomic_load_explicit(&team->posted, memory_order_relaxed) + 1) & 0xffffffffULL;
     atomic_store_explicit(
-        &team->work, ((call & CALL_MASK) << (2 * PANEL_BITS)) | ((uint64_t)panels << PANEL_BITS),
+        &team->work, ((call & CALL_MASK) << (2 * PANEL_BITS)) | ((uint64_t)units << PANEL_BITS),
         memory_order_release);
     atomic_store_explicit(&team->posted, call, memory_order_release);
     // Taking the mutex orders this signal after a helper that is about to sleep has re-checked `posted`.
@@ -204,13 +291,27 @@ void small_batch_team_forward(
     pthread_mutex_unlock(&team->mutex);
     int mine = 0, first, claimed;
     while ((claimed = claim(team, call, team->chunk, &first)) > 0) {
-        run_panels(team, first, claimed);
+        run_units(team, first, claimed);
         mine += claimed;
     }
-    if (mine < panels) {
-        const uint64_t expected = (call << 32) | (uint64_t)(panels - mine);
+    if (mine < units) {
+        const uint64_t expected = (call << 32) | (uint64_t)(units - mine);
         while (atomic_load_explicit(&team->helper_done, memory_order_acquire) != expected) SPIN_PAUSE();
     }
+}
+
+int small_batch_team_splits_rows(int isa, int rows, int outputs, int inputs) {
+    // One tile cannot be split without changing how its rows are summed; the portable kernel tiles
+    // otherwise, and copies nothing either way.
+    if (isa == SMALL_BATCH_PORTABLE || rows <= small_batch_tile_rows(isa)) return 0;
+    return rows >= TEAM_ROWS_MIN || 4.0 * outputs * inputs <= TEAM_L2_WEIGHT_BYTES;
+}
+
+int small_batch_team_copy_rows(int isa, int outputs, int inputs) {
+    if (isa == SMALL_BATCH_PORTABLE) return 0;
+    const int tile = small_batch_tile_rows(isa);
+    if (4.0 * outputs * inputs <= TEAM_L2_WEIGHT_BYTES) return tile;
+    return tile > TEAM_ROWS_MIN - 1 ? tile : TEAM_ROWS_MIN - 1;
 }
 
 size_t small_batch_team_copy_bytes(const small_batch_team *team) {

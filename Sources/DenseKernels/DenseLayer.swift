@@ -1,3 +1,5 @@
+internal import CSmallBatch
+
 /// One fully connected layer, `y = act(x·Wᵀ + b)`, with weights in PyTorch `nn.Linear` layout `[out, in]`.
 ///
 /// The weights live in an aligned ``Slab`` that is never written after initialisation, which is why a
@@ -58,6 +60,10 @@ public struct DenseLayer: Sendable {
 
     /// The bytes of the packed copy the small-batch kernel reads (part of ``parameterBytes``).
     public var packedBytes: Int { packed.byteCount }
+
+    /// The most rows of a two-thread call on this layer whose inputs the team copies before sharing the
+    /// call out by panels (0 if it never copies them).
+    var teamCopyRows: Int { Int(small_batch_team_copy_rows(packed.kernel.code, Int32(outputs), Int32(inputs))) }
 
     /// The same layer with another activation.
     public func with(activation: Activation) -> DenseLayer {

@@ -9,17 +9,20 @@
 /// output slab, plus the model's weights and biases. The weights are shared by all batches but are
 /// counted in every batch's budget so that a budget smaller than the model is reported, not ignored.
 ///
-/// A workspace made for two small-batch threads also copies each packed layer's input rows once, into
-/// the order both threads read (``teamBytesPerRow`` per row, up to ``teamRows`` rows, the copy's buffer
-/// rounded up to 64 bytes): `team(rows)` is that buffer at its largest, and 0 on one thread.
+/// A workspace made for two small-batch threads also copies a packed layer's input rows once, into the
+/// order both threads read, when it shares a call out by panels: only calls of a few rows on layers
+/// whose weights do not stay in a core's L2 cache (``teamBytesPerRow`` per row, up to ``teamRows`` rows,
+/// the copy's buffer rounded up to 64 bytes). `team(rows)` is that buffer at its largest, and 0 on one
+/// thread or when no layer's calls are copied.
 public struct MemoryEstimate: Sendable, Equatable {
     /// Bytes one row adds to a batch.
     public let bytesPerRow: Int
     /// Bytes of the model's parameters.
     public let weightBytes: Int
-    /// Bytes one row adds to the two-thread input copy (4 × the widest layer input), 0 on one thread.
+    /// Bytes one row adds to the two-thread input copy (4 × the widest input of a layer it copies), 0 when
+    /// nothing is copied.
     public let teamBytesPerRow: Int
-    /// The most rows the two-thread input copy holds: the packed kernel's row limit (0 on one thread).
+    /// The most rows the two-thread input copy holds (0 when nothing is copied).
     public let teamRows: Int
 
     /// An estimate from its parts.
@@ -66,12 +69,14 @@ extension DenseModel {
     public func memoryEstimate(smallBatchThreads: Int) -> MemoryEstimate {
         let floatsPerRow = inputWidth + intermediateWidths.reduce(0, +) + outputWidth
         let packedRows = max(effectiveSmallBatchLimit, usesPackedKernel(rows: 1) ? 1 : 0)
-        let team = smallBatchThreads >= 2 && packedRows >= 1
+        // The layers whose small calls the team shares out by panels, after copying their inputs.
+        let copying = smallBatchThreads >= 2 ? layers.filter { $0.teamCopyRows > 0 } : []
+        let copyRows = min(packedRows, copying.map(\.teamCopyRows).max() ?? 0)
         return MemoryEstimate(
             bytesPerRow: floatsPerRow * MemoryLayout<Float>.stride,
             weightBytes: layers.reduce(0) { $0 + $1.parameterBytes },
-            teamBytesPerRow: team ? (layers.map(\.inputs).max() ?? 0) * MemoryLayout<Float>.stride : 0,
-            teamRows: team ? packedRows : 0
+            teamBytesPerRow: copyRows > 0 ? (copying.map(\.inputs).max() ?? 0) * MemoryLayout<Float>.stride : 0,
+            teamRows: copyRows
         )
     }
 }

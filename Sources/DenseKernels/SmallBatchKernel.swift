@@ -30,6 +30,9 @@ public enum SmallBatchKernel: String, Sendable, CaseIterable, CustomStringConver
     /// The number of outputs in one packed panel.
     public var panelWidth: Int { Int(small_batch_panel_width(code)) }
 
+    /// The most rows in one register tile.
+    public var tileRows: Int { Int(small_batch_tile_rows(code)) }
+
     /// A name such as `AVX2+FMA 6×16`.
     public var description: String {
         switch self {

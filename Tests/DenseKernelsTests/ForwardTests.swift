@@ -180,26 +180,33 @@ func randomRows(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
         }
     }
 
-    @Test func twoThreadsGiveTheSameBitsAsOne() {
-        // Each thread computes whole panels, summing in the same order as one thread would.
-        for model in [DenseModel.linear256().with(smallBatchLimit: 64), DenseModel.mlp1024().with(smallBatchLimit: 64)]
-        {
-            let input = Slab(rows: 64, columns: model.inputWidth)
-            _ = input.buffer.initialize(from: randomRows(64 * model.inputWidth, seed: 12))
-            let one = Slab(rows: 64, columns: model.outputWidth)
-            let two = Slab(rows: 64, columns: model.outputWidth)
-            let single = DenseWorkspace(model: model, maxRows: 64)
-            let pair = DenseWorkspace(model: model, maxRows: 64, smallBatchThreads: 2)
-            for rows in [1, 2, 7, 16, 64] {
-                model.forward(input.view(rows: rows), into: one.view(rows: rows), workspace: single)
-                // Twice: the second call finds the helper spinning rather than asleep.
-                for _ in 0..<2 {
-                    two.buffer.update(repeating: .nan)
-                    model.forward(input.view(rows: rows), into: two.view(rows: rows), workspace: pair)
-                    #expect(
-                        Array(one.buffer.prefix(rows * model.outputWidth))
-                            == Array(two.buffer.prefix(rows * model.outputWidth)))
+    /// Two threads share a call by panels (each computes some outputs of every row) or by rows (each
+    /// computes whole tiles of the one-thread split); either way each row is summed in the same order as on
+    /// one thread. Every size from 1 to 70 covers both ways, one and two chunks, an odd chunk count's split
+    /// and every tile remainder; the larger sizes take three to six chunks.
+    @Test(arguments: ["linear256", "mlp1024"], SmallBatchKernel.supported)
+    func twoThreadsGiveTheSameBitsAsOne(name: String, kernel: SmallBatchKernel) {
+        let maxRows = 256
+        let model = (name == "linear256" ? DenseModel.linear256() : .mlp1024())
+            .with(smallBatchKernel: kernel).with(smallBatchLimit: maxRows)
+        let input = Slab(rows: maxRows, columns: model.inputWidth)
+        _ = input.buffer.initialize(from: randomRows(maxRows * model.inputWidth, seed: 12))
+        let one = Slab(rows: maxRows, columns: model.outputWidth)
+        let two = Slab(rows: maxRows, columns: model.outputWidth)
+        let single = DenseWorkspace(model: model, maxRows: maxRows)
+        let pair = DenseWorkspace(model: model, maxRows: maxRows, smallBatchThreads: 2)
+        let sizes =
+            name == "linear256" ? Array(1...70) + [97, 100, 144, 145, 200, 256] : [1, 2, 7, 8, 12, 13, 25, 49, 100]
+        for rows in sizes {
+            model.forward(input.view(rows: rows), into: one.view(rows: rows), workspace: single)
+            // Twice: the second call finds the helper spinning rather than asleep.
+            for _ in 0..<2 {
+                two.buffer.update(repeating: .nan)
+                model.forward(input.view(rows: rows), into: two.view(rows: rows), workspace: pair)
+                let differing = (0..<(rows * model.outputWidth)).first {
+                    one.buffer[$0].bitPattern != two.buffer[$0].bitPattern
                 }
+                #expect(differing == nil, "\(name), \(kernel), \(rows) rows: value \(differing ?? 0) differs")
             }
         }
     }

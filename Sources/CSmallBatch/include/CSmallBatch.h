@@ -18,6 +18,9 @@ int small_batch_isa_supported(int isa);
 /// The number of outputs in one packed panel for `isa`: 16 (portable, AVX2) or 32 (AVX-512).
 int small_batch_panel_width(int isa);
 
+/// The most rows in one register tile of `isa`'s kernel: 12 (AVX-512), 6 (AVX2) or 4 (portable).
+int small_batch_tile_rows(int isa);
+
 /// The number of panels an `outputs`-wide layer packs into for `isa`.
 int small_batch_panel_count(int isa, int outputs);
 
@@ -54,9 +57,10 @@ small_batch_team *small_batch_team_create(void);
 /// Stops and joins the helper thread and frees the team. No call may be running.
 void small_batch_team_destroy(small_batch_team *team);
 
-/// `small_batch_forward` over every panel, on the caller's thread and the helper's: both claim chunks of
-/// panels until none is left, so a helper that is asleep or descheduled costs the call its help, never a
-/// wait; returns when every panel is done. Products too small to be worth a hand-off (and single-panel
+/// `small_batch_forward` over every panel, on the caller's thread and the helper's: both claim units of the
+/// call (blocks of rows, or ranges of panels: see `small_batch_team_splits_rows`) until none is left, so a
+/// helper that is asleep or descheduled costs the call its help, never a wait; returns when every unit is
+/// done. Products too small to be worth a hand-off (and single-panel
 /// layers) run on the caller's thread alone. One caller at a time per team.
 ///
 /// The helper spins for about 0.2 ms after each call before it sleeps, so back-to-back calls (the layers
@@ -64,6 +68,17 @@ void small_batch_team_destroy(small_batch_team *team);
 void small_batch_team_forward(
     small_batch_team *team, int isa, int rows, int outputs, int inputs, const float *packed, const float *x,
     int x_stride, float *y, int y_stride, int relu);
+
+/// Whether `small_batch_team_forward` shares a call of this shape out by rows (each thread computes every
+/// output of its rows) rather than by panels (each computes some outputs of every row, after the
+/// caller copies all the inputs into the order both read): from 8 rows, or at any size when the
+/// `outputs × inputs` weights fit in 512 KiB, a share of a core's L2 cache; never for a single tile of rows
+/// or the portable kernel. Either way every row gets the same bits as on one thread.
+int small_batch_team_splits_rows(int isa, int rows, int outputs, int inputs);
+
+/// The most rows of a call that `small_batch_team_forward` copies for an `outputs × inputs` layer packed
+/// for `isa`: the calls it shares out by panels (0 for the portable kernel, which reads its inputs in place).
+int small_batch_team_copy_rows(int isa, int outputs, int inputs);
 
 /// The bytes the team holds for its calls' input copy: grown to the largest `rows · inputs` floats a call
 /// copied (rounded up to 64 bytes), never shrunk; 0 for a NULL team.
