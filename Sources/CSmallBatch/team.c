@@ -2,6 +2,7 @@
 #include "small_batch_internal.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,6 +25,8 @@
 #define TEAM_MIN_WORK 300000.0
 // How long the helper spins for the next call before it sleeps on the condition variable.
 #define TEAM_SPIN_NS 200000
+// How long the caller spins for the helper's last unit before it yields its core at every check.
+#define TEAM_YIELD_AFTER_NS 20000
 // A call is shared out by rows — each thread computes every output of its rows, copying its own inputs —
 // from this many rows, or at any size when the layer's weights stay in a core's L2 cache (so the second
 // thread's reading of all of them costs no memory traffic). Below it, by panels: each thread reads half
@@ -296,7 +299,15 @@ void small_batch_team_forward(
     }
     if (mine < units) {
         const uint64_t expected = (call << 32) | (uint64_t)(units - mine);
-        while (atomic_load_explicit(&team->helper_done, memory_order_acquire) != expected) SPIN_PAUSE();
+        // A helper that is still on its unit after a while may be waiting for this very core: a helper
+        // woken from its sleep often starts on its waker's core and takes milliseconds to be moved. Spinning
+        // on would hold its unit up until the next scheduler tick, so yield the core to it.
+        const long long wait_start = now_ns();
+        int polls = 0;
+        while (atomic_load_explicit(&team->helper_done, memory_order_acquire) != expected) {
+            SPIN_PAUSE();
+            if (++polls % 64 == 0 && now_ns() - wait_start > TEAM_YIELD_AFTER_NS) sched_yield();
+        }
     }
 }
 

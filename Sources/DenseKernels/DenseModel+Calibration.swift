@@ -34,8 +34,9 @@ extension DenseModel {
     ///   - candidates: the batch sizes to try (sizes below 1 are ignored).
     ///   - budget: the most time to spend; once it is used up the search stops and the kernel's prior
     ///     fills in. It bounds how long a caller's thread is held where timing runs slow — a debug or
-    ///     sanitizer build, a busy machine. With two threads, 0.3 s more: the wait for OpenBLAS's
-    ///     threads to stop spinning before the kernel is timed.
+    ///     sanitizer build, a busy machine. With two threads, 0.36 s more: the wait for OpenBLAS's
+    ///     threads to stop spinning before the kernel is timed, and 30 ms of each path at the largest
+    ///     size before it is timed.
     ///   - smallBatchThreads: the packed kernel's threads (1 or 2); `nil` means ``DenseModel/servingThreads``.
     public func measureSmallBatchCrossover(
         candidates: [Int] = SmallBatchCrossover.defaultCandidates,
@@ -75,6 +76,12 @@ extension DenseModel {
             }
             return seconds
         }
+        func warm(_ model: DenseModel, rows: Int) {
+            guard workspace.smallBatchThreads >= 2 else { return }
+            let (source, destination) = (input.view(rows: rows), output.view(rows: rows))
+            let until = clock.now + Self.twoThreadWarmUp
+            repeat { model.forward(source, into: destination, workspace: workspace) } while clock.now < until
+        }
         // Every size with the packed kernel first, then with OpenBLAS: not alternately, because a threaded
         // OpenBLAS leaves its threads spinning for ~0.1 s after each call, and they would take the core
         // the kernel's helper thread needs. Half the budget for each path.
@@ -85,17 +92,26 @@ extension DenseModel {
             usleep(300_000)
             start = clock.now
         }
-        // Wake the helper thread and warm the caches for the first timings.
+        // Wake the helper thread and warm the caches for the first timings. A helper woken from its sleep
+        // often starts on the caller's core and is moved to its own only after some milliseconds; timed
+        // before that, two threads ran at one thread's speed, or stalled, up to 64 rows, and the crossover
+        // sent those sizes to OpenBLAS. So the largest size runs for a while first.
         _ = time(packed, rows: sizes[0], until: start)
+        warm(packed, rows: largest)
         for index in measurements.indices where clock.now < start + budget / 2 {
             measurements[index].packed = time(packed, rows: measurements[index].rows, until: start + budget / 2)
         }
+        // OpenBLAS starts its threads on its first threaded call and settles them the same way.
+        warm(blas, rows: largest)
         for index in measurements.indices where clock.now < start + budget {
             guard measurements[index].packed.count >= SmallBatchCrossover.minimumRuns else { break }
             measurements[index].blas = time(blas, rows: measurements[index].rows, until: start + budget)
         }
         return SmallBatchCrossover(measurements: measurements, prior: prior)
     }
+
+    /// How long the calibration runs each path at its largest size before timing it with two threads.
+    static let twoThreadWarmUp = Duration.milliseconds(30)
 
     /// The small-batch threads that match OpenBLAS's current thread count: 2 if OpenBLAS runs two or
     /// more threads per call, else 1. Serving code makes its workspaces with this.
