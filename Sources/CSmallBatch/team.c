@@ -28,12 +28,14 @@
 // How long the caller spins for the helper's last unit before it yields its core at every check.
 #define TEAM_YIELD_AFTER_NS 20000
 // A call is shared out by rows — each thread computes every output of its rows, copying its own inputs —
-// from this many rows, or at any size when the layer's weights stay in a core's L2 cache (so the second
-// thread's reading of all of them costs no memory traffic). Below it, by panels: each thread reads half
-// the weights, which matters when a few rows cannot amortise streaming all of a large layer's weights,
-// but the caller must first copy every input row into the order both threads read, alone (a helper
-// descheduled mid-copy would hold every panel up).
+// from this many rows, or from more than one register tile of rows when the layer's weights stay in a
+// core's L2 cache (so the second thread's reading of all of them costs no memory traffic). At least 8, so
+// that even a single tile of this many rows splits into halves of 4 rows or more (`chunk_split`). Below
+// it, by panels: each thread reads half the weights, which matters when a few rows cannot amortise
+// streaming all of a large layer's weights, but the caller must first copy every input row into the order
+// both threads read, alone (a helper descheduled mid-copy would hold every panel up).
 #define TEAM_ROWS_MIN 8
+_Static_assert(TEAM_ROWS_MIN >= 8, "one tile of TEAM_ROWS_MIN rows must split into tiles of 4 rows or more");
 #define TEAM_L2_WEIGHT_BYTES (512.0 * 1024)
 
 // The work of a call is shared out dynamically: both threads claim units — ranges of panels, or blocks of
@@ -312,17 +314,18 @@ void small_batch_team_forward(
 }
 
 int small_batch_team_splits_rows(int isa, int rows, int outputs, int inputs) {
-    // One tile cannot be split without changing how its rows are summed; the portable kernel tiles
-    // otherwise, and copies nothing either way.
-    if (isa == SMALL_BATCH_PORTABLE || rows <= small_batch_tile_rows(isa)) return 0;
-    return rows >= TEAM_ROWS_MIN || 4.0 * outputs * inputs <= TEAM_L2_WEIGHT_BYTES;
+    // The portable kernel tiles otherwise, and copies nothing either way.
+    if (isa == SMALL_BATCH_PORTABLE) return 0;
+    if (rows >= TEAM_ROWS_MIN) return 1;
+    // Fewer rows in one tile cannot be split without changing how they are summed (`chunk_split`).
+    return rows > small_batch_tile_rows(isa) && 4.0 * outputs * inputs <= TEAM_L2_WEIGHT_BYTES;
 }
 
 int small_batch_team_copy_rows(int isa, int outputs, int inputs) {
     if (isa == SMALL_BATCH_PORTABLE) return 0;
     const int tile = small_batch_tile_rows(isa);
-    if (4.0 * outputs * inputs <= TEAM_L2_WEIGHT_BYTES) return tile;
-    return tile > TEAM_ROWS_MIN - 1 ? tile : TEAM_ROWS_MIN - 1;
+    if (4.0 * outputs * inputs <= TEAM_L2_WEIGHT_BYTES && tile < TEAM_ROWS_MIN - 1) return tile;
+    return TEAM_ROWS_MIN - 1;
 }
 
 size_t small_batch_team_copy_bytes(const small_batch_team *team) {
