@@ -34,9 +34,9 @@ extension DenseModel {
     ///   - candidates: the batch sizes to try (sizes below 1 are ignored).
     ///   - budget: the most time to spend; once it is used up the search stops and the kernel's prior
     ///     fills in. It bounds how long a caller's thread is held where timing runs slow — a debug or
-    ///     sanitizer build, a busy machine. With two threads, 0.36 s more: the wait for OpenBLAS's
-    ///     threads to stop spinning before the kernel is timed, and 30 ms of each path at the largest
-    ///     size before it is timed.
+    ///     sanitizer build, a busy machine. With two threads, 0.3 s more: the wait for OpenBLAS's
+    ///     threads to stop spinning before the kernel is timed. With two threads each path also runs at
+    ///     the largest size for its first 30 ms, untimed, so its threads have settled when it is timed.
     ///   - smallBatchThreads: the packed kernel's threads (1 or 2); `nil` means ``DenseModel/servingThreads``.
     public func measureSmallBatchCrossover(
         candidates: [Int] = SmallBatchCrossover.defaultCandidates,

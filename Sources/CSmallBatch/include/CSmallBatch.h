@@ -60,8 +60,8 @@ void small_batch_team_destroy(small_batch_team *team);
 /// `small_batch_forward` over every panel, on the caller's thread and the helper's: both claim units of the
 /// call (blocks of rows, or ranges of panels: see `small_batch_team_splits_rows`) until none is left, so a
 /// helper that is asleep or descheduled costs the call its help, never a wait; returns when every unit is
-/// done. Products too small to be worth a hand-off (and single-panel
-/// layers) run on the caller's thread alone. One caller at a time per team.
+/// done. Products too small to be worth a hand-off (and single-panel layers) run on the caller's thread
+/// alone. One caller at a time per team.
 ///
 /// The helper spins for about 0.2 ms after each call before it sleeps, so back-to-back calls (the layers
 /// of one forward pass, the batches of a busy worker) wake it in well under a microsecond.
