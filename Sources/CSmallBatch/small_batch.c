@@ -130,13 +130,16 @@ static int cpu_has(int isa) {
 #undef SB_ZERO
 
 // AVX-512F: 12 rows × 32 outputs, 24 of the 32 zmm registers accumulating (the shape of MLAS's kernel).
+// Slices of 256 inputs: a panel's slice (32 KiB) fills the L1 cache rather than half of it, but a
+// 256-input layer then takes one pass instead of two (no partial sums stored and reloaded per tile), and
+// a 1024-input one four instead of eight; on Zen 4 that ran 3–5 % faster than 128 from 4 rows up.
 #define SB_NAME(x) x##_avx512
 #define SB_TARGET __attribute__((target("avx512f")))
 #define SB_VEC __m512
 #define SB_VW 16
 #define SB_NV 2
 #define SB_MR AVX512_MR
-#define SB_KC 128
+#define SB_KC 256
 #define SB_LOAD(p) _mm512_loadu_ps(p)
 #define SB_STORE(p, v) _mm512_storeu_ps(p, v)
 #define SB_BCAST(p) _mm512_set1_ps(*(p))

@@ -132,20 +132,20 @@ func randomRows(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
     /// Every kernel this CPU runs, and OpenBLAS, at every batch size from 1 to 70 and with every
     /// activation, against the double-precision reference. 70 rows cover several full tiles and every
     /// remainder of the 4-, 6- and 12-row tiles and of the 48-row chunks; 150 and 37 outputs leave a
-    /// partial last panel at every panel width, 129 inputs take two slices of the AVX-512 kernel's 128, the
-    /// first layer is large enough for two threads to share from 16 rows (the second from 55), and the
-    /// strided input and output views must be honoured.
+    /// partial last panel at every panel width, 257 inputs take two slices of both kernels' 256, the first
+    /// layer is large enough for two threads to share from 8 rows (the second from 55), and the strided
+    /// input and output views must be honoured.
     @Test(arguments: Activation.allCases)
     func everyKernelAndBatchSizeFrom1To70MatchesTheReference(activation: Activation) {
         let activations: [Activation] = activation == .softmax ? [.relu, .softmax] : [activation, activation]
-        let base = DenseModel.randomModel(widths: [129, 150, 37], activations: activations, seed: 21)
+        let base = DenseModel.randomModel(widths: [257, 150, 37], activations: activations, seed: 21)
         let maxRows = 70
-        let input = randomRows(maxRows * 129, seed: 5, scale: 2)
+        let input = randomRows(maxRows * 257, seed: 5, scale: 2)
         let expected = referenceModel(input, rows: maxRows, model: base)
-        let (inputStride, outputStride) = (131, 39)
+        let (inputStride, outputStride) = (259, 39)
         let inputSlab = Slab(rows: maxRows, columns: inputStride)
         for row in 0..<maxRows {
-            for column in 0..<129 { inputSlab.buffer[row * inputStride + column] = input[row * 129 + column] }
+            for column in 0..<257 { inputSlab.buffer[row * inputStride + column] = input[row * 257 + column] }
         }
         let outputSlab = Slab(rows: maxRows, columns: outputStride)
         let oneThread = DenseWorkspace(model: base, maxRows: maxRows)
@@ -162,7 +162,7 @@ func randomRows(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
             for rows in 1...maxRows {
                 outputSlab.buffer.update(repeating: .nan)
                 let source = MatrixView(
-                    base: inputSlab.buffer.baseAddress!, rows: rows, columns: 129, rowStride: inputStride)
+                    base: inputSlab.buffer.baseAddress!, rows: rows, columns: 257, rowStride: inputStride)
                 let destination = MatrixView(
                     base: outputSlab.buffer.baseAddress!, rows: rows, columns: 37, rowStride: outputStride)
                 model.forward(source, into: destination, workspace: workspace)
