@@ -129,11 +129,10 @@ public enum InferPipeline {
         let workers = max(1, settings.workers)
         // Enough to fill every worker's next batch while the current ones compute (four batches per
         // worker), but not more than about `windowBytes` of rows unless a batch per worker needs it.
-        let perItem = (model.inputWidth + model.outputWidth) * MemoryLayout<Float>.stride + 256
+        let perItem = MemoryBudget.bytesPerItemInFlight(model: model)
         let window = max(rowCap * (workers + 1), min(4 * rowCap * workers, windowBytes / perItem))
         let needed = MemoryBudget.needed(
-            model: model, rowCap: rowCap, workers: workers, window: window,
-            smallBatchThreads: settings.blasThreading.smallBatchThreads)
+            model: model, estimate: estimate, rowCap: rowCap, workers: workers, window: window)
         let (available, source) = MemoryBudget.available()
         guard needed <= available else {
             let flag = settings.memoryMB == nil ? "--max-batch-size \(rowCap)" : "--memory-mb \(settings.memoryMB!)"

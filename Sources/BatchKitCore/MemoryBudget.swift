@@ -40,15 +40,17 @@ public enum MemoryBudget {
     }
 
     /// The bytes a run needs: the weights, each worker's batch slabs (input, intermediates, output for
-    /// `rowCap` rows, and on two small-batch threads the input copy, as ``DenseKernels/MemoryEstimate``
-    /// counts them), and `window` items in flight, each holding its input and output row and some
-    /// bookkeeping.
+    /// `rowCap` rows, and on two small-batch threads the input copy, as `estimate` counts them), and
+    /// `window` items in flight (``bytesPerItemInFlight(model:)`` each).
     public static func needed(
-        model: DenseModel, rowCap: Int, workers: Int, window: Int, smallBatchThreads: Int = 1
+        model: DenseModel, estimate: MemoryEstimate, rowCap: Int, workers: Int, window: Int
     ) -> Double {
-        let estimate = model.memoryEstimate(smallBatchThreads: smallBatchThreads)
         let batches = Double(workers) * Double(estimate.bytes(rows: rowCap) - estimate.weightBytes)
-        let perItem = Double((model.inputWidth + model.outputWidth) * MemoryLayout<Float>.stride + 256)
-        return Double(estimate.weightBytes) + batches + Double(window) * perItem
+        return Double(estimate.weightBytes) + batches + Double(window) * Double(bytesPerItemInFlight(model: model))
+    }
+
+    /// The bytes one item in flight holds: its input and output row and some bookkeeping.
+    public static func bytesPerItemInFlight(model: DenseModel) -> Int {
+        (model.inputWidth + model.outputWidth) * MemoryLayout<Float>.stride + 256
     }
 }

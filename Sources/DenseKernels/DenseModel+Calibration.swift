@@ -113,9 +113,13 @@ extension DenseModel {
     /// How long the calibration runs each path at its largest size before timing it with two threads.
     static let twoThreadWarmUp = Duration.milliseconds(30)
 
-    /// The small-batch threads that match OpenBLAS's current thread count: 2 if OpenBLAS runs two or
-    /// more threads per call, else 1. Serving code makes its workspaces with this.
-    public static var servingThreads: Int { BLAS.threadCount >= 2 ? 2 : 1 }
+    /// The small-batch threads that match OpenBLAS's current thread count
+    /// (``smallBatchThreads(blasThreads:)``). Serving code makes its workspaces with this.
+    public static var servingThreads: Int { smallBatchThreads(blasThreads: BLAS.threadCount) }
+
+    /// The small-batch threads that match `blasThreads` OpenBLAS threads per call: 2 for two or more,
+    /// else 1.
+    public static func smallBatchThreads(blasThreads: Int) -> Int { blasThreads >= 2 ? 2 : 1 }
 
     /// This model with another ``packedSingleRow``.
     public func with(packedSingleRow: Bool?) -> DenseModel {
