@@ -322,10 +322,12 @@ int small_batch_team_splits_rows(int isa, int rows, int outputs, int inputs) {
 }
 
 int small_batch_team_copy_rows(int isa, int outputs, int inputs) {
+    // The portable kernel reads its inputs in place; the others copy for every call shared by panels,
+    // all of them below TEAM_ROWS_MIN rows.
     if (isa == SMALL_BATCH_PORTABLE) return 0;
-    const int tile = small_batch_tile_rows(isa);
-    if (4.0 * outputs * inputs <= TEAM_L2_WEIGHT_BYTES && tile < TEAM_ROWS_MIN - 1) return tile;
-    return TEAM_ROWS_MIN - 1;
+    int rows = TEAM_ROWS_MIN - 1;
+    while (rows > 0 && small_batch_team_splits_rows(isa, rows, outputs, inputs)) rows--;
+    return rows;
 }
 
 size_t small_batch_team_copy_bytes(const small_batch_team *team) {
