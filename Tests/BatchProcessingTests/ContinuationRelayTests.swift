@@ -147,8 +147,10 @@ import Testing
         }
         #expect(sums == (0..<(tasks * rounds)).reduce(0) { $0 + $1 * 10 })
         let counts = relay.counts
-        // All but the few whose result was published before their task came to wait for it.
-        #expect(counts.relayed > tasks * rounds / 2 && counts.relayed <= tasks * rounds)
+        // A task whose result was published before it came to wait takes it without suspending. How
+        // many do depends on how the two threads interleave (a full batch is published within
+        // microseconds of its last submission), so only the bounds are certain.
+        #expect(counts.relayed > 0 && counts.relayed <= tasks * rounds)
         #expect(counts.wakeUps <= processor.stats().window.totalBatches)
         // Blocked threads are signalled by the worker itself.
         let blocking = await Self.onOwnThread { (try? processor.enqueuePredict(7).result()) ?? -1 }
