@@ -130,20 +130,24 @@ import Testing
     }
 
     @Test func itemTimeoutFiresWhileTheWorkerIsBusy() async throws {
-        let release = Locked(false)
+        let (started, release) = (Locked(false), Locked(false))
         let processor = try BatchProcessor<Int, Int>(
             configuration: Self.config {
                 $0.batching.initialSize = 1
                 $0.workers.count = 1
-                $0.batching.itemTimeout = .milliseconds(100)
+                // Long enough that a loaded machine still starts the first batch before it fires.
+                $0.batching.itemTimeout = .seconds(2)
                 $0.workers.watchdogLimit = .seconds(60)
             })
         try processor.start { batch in
+            started.withLock { $0 = true }
             // Hold the only worker until the test has seen both items time out.
             while !release.withLock({ $0 }) { Thread.sleep(forTimeInterval: 0.005) }
             return batch
         }
         let running = try await processor.enqueuePredict(1)
+        // The second item is queued behind a batch known to be running, whatever the scheduling.
+        #expect(await Self.eventually { started.withLock { $0 } })
         let queued = try await processor.enqueuePredict(2)
         #expect(await Self.code { _ = try await running.value } == .timedOut)
         #expect(await Self.code { _ = try await queued.value } == .timedOut)
@@ -161,7 +165,9 @@ import Testing
             configuration: Self.config {
                 $0.batching.initialSize = 1
                 $0.workers.count = 1
-                $0.workers.watchdogLimit = .milliseconds(100)
+                // Every batch is held to it, the healthy ones on the replacement worker too: long
+                // enough that a worker descheduled mid-batch on a loaded machine does not trip it.
+                $0.workers.watchdogLimit = .seconds(1)
             })
         try processor.start { batch in
             if batch.contains(1) {

@@ -22,6 +22,9 @@ import Testing
                 $0.batching.initialSize = 16
                 $0.batching.maxSize = 64
                 $0.batching.timeout = .milliseconds(2)
+                // Far beyond the run: a starved item waits rather than fail with `timedOut`, which the
+                // checks below would take for a lost one.
+                $0.batching.itemTimeout = .seconds(120)
                 $0.queue.prioritized = true
                 $0.health.enabled = false
             })
@@ -115,8 +118,9 @@ import Testing
         let failedTotal = final.failed.values.reduce(0, +)
         #expect(final.succeeded + failedTotal + final.rejected == 8 * itemsPerProducer)
         #expect(stats.window.totalItems == final.succeeded)
-        #expect(stats.window.totalErrors == failedTotal)
-        // Starved of CPU (a loaded CI machine), a producer may wait out its enqueue timeout: a counted refusal.
+        // Refusals count as errors too: a producer starved of CPU (a loaded CI machine) may wait out its
+        // enqueue timeout.
+        #expect(stats.window.totalErrors == failedTotal + final.rejected)
         #expect(Set(final.failed.keys).isSubset(of: ["cancelled", "queueFull"]))
         #expect(final.succeeded > 8 * itemsPerProducer / 2)
         #expect(stats.queueSize == 0 && stats.activeBatches == 0)
