@@ -39,9 +39,13 @@ public enum InferPipeline {
         guard reader.columns == model.inputWidth else {
             throw .widthMismatch(path: inputPath, columns: reader.columns, expected: model.inputWidth)
         }
-        let file = try openOutput(outputPath)
-        let cleanup = file.temporaryPath.map(TemporaryFileCleanup.register)
+        // Registered before the temporary file exists: a signal at any moment finds it listed.
+        var cleanup: TemporaryFileCleanup.Registration?
         defer { cleanup.map(TemporaryFileCleanup.unregister) }
+        let file = try openOutput(outputPath) { temporary in
+            cleanup.map(TemporaryFileCleanup.unregister)
+            cleanup = TemporaryFileCleanup.register(temporary)
+        }
         func written(_ body: () throws(FileIOError) -> Void) throws(InferError) {
             do throws(FileIOError) {
                 try body()
@@ -92,11 +96,11 @@ public enum InferPipeline {
     }
 
     /// Opens `--output` by ``OutputFile``'s policy (`-` is standard output).
-    static func openOutput(_ path: String) throws(InferError) -> OutputFile {
+    static func openOutput(_ path: String, announce: (String) -> Void = { _ in }) throws(InferError) -> OutputFile {
         if path == "-" { return OutputFile(fileDescriptor: 1, name: "standard output") }
         let file: OutputFile
         do {
-            file = try OutputFile(path: path)
+            file = try OutputFile(path: path, announce: announce)
         } catch {
             throw .unwritableOutput(path: path, reason: error.reason)
         }

@@ -96,7 +96,11 @@ public final class OutputFile {
 
     /// Opens the output at `path` by the policy above (creating the temporary file, or opening the
     /// device or FIFO, which waits for a reader like any writer of a FIFO).
-    public convenience init(path: String) throws(FileIOError) {
+    ///
+    /// - Parameter announce: called with the temporary file's path before the file is created (again
+    ///   with another path in the unlikely case that one exists already), so that a caller removing it on
+    ///   a signal has it registered before it can exist.
+    public convenience init(path: String, announce: (String) -> Void = { _ in }) throws(FileIOError) {
         let (target, existing) = try Self.resolve(path)
         if existing == .special {
             let descriptor = open(target, O_WRONLY | O_CLOEXEC)
@@ -108,13 +112,18 @@ public final class OutputFile {
         }
         let (directory, name) = Self.split(target)
         let separator = directory.hasSuffix("/") ? "" : "/"
-        var template = Array("\(directory)\(separator).\(name).tmp-XXXXXX".utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        // mkstemp would name the file only once it exists; named here, it is announced first.
+        var temporary = ""
+        var descriptor: Int32 = -1
+        for _ in 0..<100 {
+            temporary = "\(directory)\(separator).\(name).tmp-\(Self.randomSuffix())"
+            announce(temporary)
+            descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            if descriptor >= 0 || errno != EEXIST { break }
+        }
         guard descriptor >= 0 else {
             throw FileIOError(reason: "cannot create a temporary file in \(directory): \(BinaryFile.systemReason())")
         }
-        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
-        let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         var mode: mode_t = 0o644
         if case .regularFile(let permissions) = existing { mode = mode_t(permissions) }
         self.init(target: target, descriptor: descriptor, temporaryPath: temporary, mode: mode)
@@ -128,6 +137,13 @@ public final class OutputFile {
     }
 
     private var ownsDescriptor = true
+
+    /// Twelve letters and digits: as unguessable a name as mkstemp's, from the system's generator.
+    private static func randomSuffix() -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<12).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+    }
 
     private init(target: String, descriptor: Int32, temporaryPath: String?, mode: mode_t) {
         self.target = target

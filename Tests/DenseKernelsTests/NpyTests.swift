@@ -277,9 +277,14 @@ private func dict(_ descr: String = "<f4", shape: String) -> String {
         let scratch = try ScratchDirectory()
         let path = scratch.file("out.npy")
         try NpyArray(vector: [7]).write(to: path)
-        let file = try OutputFile(path: path)
+        // The temporary path is announced before the file exists, so a signal handler can know it first.
+        var announced: [(path: String, existed: Bool)] = []
+        let file = try OutputFile(path: path) { announced.append(($0, FileManager.default.fileExists(atPath: $0))) }
         let temporary = try #require(file.temporaryPath)
+        #expect(announced.map(\.path) == [temporary] && announced.allSatisfy { !$0.existed })
         #expect(temporary.hasPrefix(scratch.file(".out.npy.tmp-")))
+        var info = stat()
+        #expect(stat(temporary, &info) == 0 && info.st_mode & 0o777 == 0o600)
         try [UInt8](repeating: 1, count: 3_000_000).withUnsafeBytes { try file.write($0) }
         #expect(FileManager.default.fileExists(atPath: temporary))
         file.abandon()
