@@ -97,9 +97,11 @@ public final class OutputFile {
     /// Opens the output at `path` by the policy above (creating the temporary file, or opening the
     /// device or FIFO, which waits for a reader like any writer of a FIFO).
     ///
-    /// - Parameter announce: called with the temporary file's path before the file is created (again
-    ///   with another path in the unlikely case that one exists already), so that a caller removing it on
-    ///   a signal has it registered before it can exist.
+    /// - Parameters:
+    ///   - path: where the bytes finally land.
+    ///   - announce: called with the temporary file's path before the file is created (again with another
+    ///     path in the unlikely case that one exists already), so that a caller removing it on a signal has
+    ///     it registered before it can exist.
     public convenience init(path: String, announce: (String) -> Void = { _ in }) throws(FileIOError) {
         let (target, existing) = try Self.resolve(path)
         if existing == .special {
