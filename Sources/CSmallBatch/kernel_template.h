@@ -32,8 +32,8 @@
 #endif
 
 SB_TARGET __attribute__((always_inline)) static inline void SB_NAME(tile)(
-    const int mr, const int ku, int inputs, const float *panel, const float *bias, const float *a, float *y,
-    size_t ys, int cols, int relu, int resume, int finish) {
+    const int mr, const int ku, int inputs, const float *panel, const float *bias, const float *a, const size_t ak,
+    const size_t ar, float *y, size_t ys, int cols, int relu, int resume, int finish) {
     SB_VEC acc[4][SB_MR][SB_NV];
     for (int s = 0; s < ku; s++)
         for (int r = 0; r < mr; r++)
@@ -61,7 +61,7 @@ SB_TARGET __attribute__((always_inline)) static inline void SB_NAME(tile)(
             for (int v = 0; v < SB_NV; v++) wv[v] = SB_LOAD(w + v * SB_VW);
             SB_UNROLL
             for (int r = 0; r < mr; r++) {
-                SB_VEC xv = SB_BCAST(a + (size_t)(k + s) * mr + r);
+                SB_VEC xv = SB_BCAST(a + (size_t)(k + s) * ak + (size_t)r * ar);
                 SB_UNROLL
                 for (int v = 0; v < SB_NV; v++) acc[s][r][v] = SB_FMA(wv[v], xv, acc[s][r][v]);
             }
@@ -71,7 +71,7 @@ SB_TARGET __attribute__((always_inline)) static inline void SB_NAME(tile)(
         const float *w = panel + (size_t)k * SB_NR;
         SB_UNROLL
         for (int r = 0; r < mr; r++) {
-            SB_VEC xv = SB_BCAST(a + (size_t)k * mr + r);
+            SB_VEC xv = SB_BCAST(a + (size_t)k * ak + (size_t)r * ar);
             SB_UNROLL
             for (int v = 0; v < SB_NV; v++) acc[0][r][v] = SB_FMA(SB_LOAD(w + v * SB_VW), xv, acc[0][r][v]);
         }
@@ -101,12 +101,19 @@ SB_TARGET __attribute__((always_inline)) static inline void SB_NAME(tile)(
 }
 
 // One tile of `mr` rows (1 ≤ mr ≤ SB_MR), with the accumulator split that keeps at least eight
-// independent fused multiply-add chains in flight.
+// independent fused multiply-add chains in flight. Its inputs are the rows themselves, `a_stride` floats
+// apart, when `in_place`; otherwise their copy, input-major. Each way is a tile of its own, whose
+// addressing the compiler sees whole.
 SB_TARGET static void SB_NAME(block)(
-    int mr, int inputs, const float *panel, const float *bias, const float *a, float *y, size_t ys, int cols,
-    int relu, int resume, int finish) {
+    int mr, int inputs, const float *panel, const float *bias, const float *a, int in_place, size_t a_stride,
+    float *y, size_t ys, int cols, int relu, int resume, int finish) {
 #define SB_TILE(ROWS, KU)                                                                                   \
-    case ROWS: SB_NAME(tile)(ROWS, KU, inputs, panel, bias, a, y, ys, cols, relu, resume, finish); break;
+    case ROWS:                                                                                              \
+        if (in_place)                                                                                       \
+            SB_NAME(tile)(ROWS, KU, inputs, panel, bias, a, 1, a_stride, y, ys, cols, relu, resume, finish); \
+        else                                                                                                \
+            SB_NAME(tile)(ROWS, KU, inputs, panel, bias, a, ROWS, 1, y, ys, cols, relu, resume, finish);   \
+        break;
     switch (mr) {
         SB_TILE(1, 4)
         SB_TILE(2, 2)
@@ -130,9 +137,12 @@ SB_TARGET static void SB_NAME(block)(
 // Rows in chunks of at most SB_CHUNK (whose inputs stay in the L2 cache while every panel streams past),
 // each chunk's rows split evenly into tiles: 7 rows as 4 + 3, not 6 + 1, so no tile starves the FMA units;
 // inputs in slices of at most SB_KC, each panel's slice read from memory once per chunk and from L1 by
-// every tile of it. Each tile's slice of the inputs is first copied input-major (`a[k][r]`), as BLIS packs
-// its A operand: rows of 1024 floats lie 4 KiB apart, so a tile's rows read in place all fall into one
-// L1 set and evict each other (on mlp1024 that halved the kernel's speed from 8 rows up).
+// every tile of it. Rows a multiple of 2 KiB apart (1024 floats, say) have each tile's slice of the
+// inputs first copied input-major (`a[k][r]`), as BLIS packs its A operand: read in place, a tile's rows
+// would fall into one or two L1 sets and evict each other (on mlp1024 that halved the kernel's speed from
+// 8 rows up). Rows at other strides spread over the sets and are read in place: the copy, a scalar
+// transpose, cost a 256-input layer 4–7 % of its time, since it is made once per chunk and the layer has
+// only 256 outputs to spread it over. Either way each row is summed in the same order, to the same bits.
 //
 // The copies of the whole input, laid end to end in the order the loops below read them, are what
 // `pack_inputs` writes: chunk by chunk, in each chunk slice by slice, in each slice tile by tile. With
@@ -182,6 +192,7 @@ SB_TARGET static void SB_NAME(forward)(
     const int panels = (outputs + SB_NR - 1) / SB_NR;
     const float *biases = packed + (size_t)panels * SB_NR * (size_t)inputs;
     const size_t xs = (size_t)x_stride, ys = (size_t)y_stride;
+    const int in_place = !prepacked && small_batch_reads_in_place(x_stride);
     const int chunks = SB_CHUNKS(rows);
     float local[SB_CHUNK * SB_KC] __attribute__((aligned(64)));
     int chunk_start = 0;
@@ -191,7 +202,9 @@ SB_TARGET static void SB_NAME(forward)(
         for (int k0 = 0; k0 < inputs; k0 += SB_KC) {
             const int kc = inputs - k0 < SB_KC ? inputs - k0 : SB_KC;
             const float *a;
-            if (prepacked) {
+            if (in_place) {
+                a = x + (size_t)chunk_start * xs + (size_t)k0;
+            } else if (prepacked) {
                 a = prepacked + SB_SLICE_OFFSET(chunk_start, chunk_rows, k0, inputs);
             } else {
                 SB_NAME(pack_slice)(chunk_rows, kc, x + (size_t)chunk_start * xs + (size_t)k0, xs, local);
@@ -204,8 +217,9 @@ SB_TARGET static void SB_NAME(forward)(
                 for (int t = 0; t < tiles; t++) {
                     const int mr = SB_TILE_ROWS(chunk_rows, start, t, tiles);
                     const size_t row = (size_t)(chunk_start + start);
+                    const float *tile_inputs = a + (size_t)start * (in_place ? xs : (size_t)kc);
                     SB_NAME(block)(
-                        mr, kc, panel, biases + (size_t)p * SB_NR, a + (size_t)start * (size_t)kc,
+                        mr, kc, panel, biases + (size_t)p * SB_NR, tile_inputs, in_place, xs,
                         y + row * ys + (size_t)p * SB_NR, ys, cols, relu, k0 > 0, k0 + kc >= inputs);
                     start += mr;
                 }

@@ -7,8 +7,15 @@
 // (48 rows of 1024 floats are 192 KiB).
 #define SMALL_BATCH_CHUNK 48
 
+// Whether the register-blocked kernels read input rows `x_stride` floats apart where they lie, rather
+// than from a copy: unless the rows are a multiple of 2 KiB apart, when a tile's rows would share one or
+// two sets of the (8-way, 4 KiB-per-way) L1 cache and evict each other.
+static inline int small_batch_reads_in_place(int x_stride) {
+    return ((unsigned long)x_stride * sizeof(float)) % 2048 != 0;
+}
+
 // Copies `rows × inputs` of `x` into `a` (`rows · inputs` floats) in the order `isa`'s kernel reads them
-// in one forward pass; returns 0 (and writes nothing) for a kernel that reads its inputs in place.
+// in one forward pass; returns 0 (and writes nothing) for a kernel that reads these inputs in place.
 int small_batch_pack_inputs(int isa, int rows, int inputs, const float *x, int x_stride, float *a);
 
 // `small_batch_forward` over inputs `small_batch_pack_inputs` has copied into `a`.

@@ -211,6 +211,41 @@ func randomRows(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
         }
     }
 
+    /// Input rows 2 KiB apart are copied before the kernel reads them; rows at other strides are read in
+    /// place. Both sum each row in the same order, so the two give the same bits, on one thread and two.
+    @Test(arguments: SmallBatchKernel.supported)
+    func rowsReadInPlaceGiveTheSameBitsAsTheirCopy(kernel: SmallBatchKernel) {
+        let maxRows = 100
+        let model = DenseModel.linear256().with(smallBatchKernel: kernel).with(smallBatchLimit: maxRows)
+        let width = model.inputWidth
+        let values = randomRows(maxRows * width, seed: 31)
+        // 1 KiB apart (read in place) and 2 KiB apart (copied).
+        let (near, far) = (Slab(rows: maxRows, columns: width), Slab(rows: maxRows, columns: 2 * width))
+        for row in 0..<maxRows {
+            for column in 0..<width {
+                near.buffer[row * width + column] = values[row * width + column]
+                far.buffer[row * 2 * width + column] = values[row * width + column]
+            }
+        }
+        let (one, two) = (
+            Slab(rows: maxRows, columns: model.outputWidth), Slab(rows: maxRows, columns: model.outputWidth)
+        )
+        for threads in [1, 2] {
+            let workspace = DenseWorkspace(model: model, maxRows: maxRows, smallBatchThreads: threads)
+            for rows in Array(1...20) + [47, 48, 49, 97, 100] {
+                let output = (one.view(rows: rows), two.view(rows: rows))
+                model.forward(near.view(rows: rows), into: output.0, workspace: workspace)
+                let copied = MatrixView(base: far.buffer.baseAddress!, rows: rows, columns: width, rowStride: 2 * width)
+                model.forward(copied, into: output.1, workspace: workspace)
+                let differing = (0..<(rows * model.outputWidth)).first {
+                    one.buffer[$0].bitPattern != two.buffer[$0].bitPattern
+                }
+                #expect(
+                    differing == nil, "\(kernel), \(threads) threads, \(rows) rows: value \(differing ?? 0) differs")
+            }
+        }
+    }
+
     @Test func builtInModelsMatchTheReferenceWithEveryKernel() {
         // The built-in shapes: panels that divide 1024 and 256 exactly, and a 10-wide last layer.
         for base in [DenseModel.linear256(), DenseModel.mlp1024()] {

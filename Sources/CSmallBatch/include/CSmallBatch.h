@@ -78,7 +78,9 @@ void small_batch_team_forward(
 int small_batch_team_splits_rows(int isa, int rows, int outputs, int inputs);
 
 /// The most rows of a call that `small_batch_team_forward` copies for an `outputs × inputs` layer packed
-/// for `isa`: the calls it shares out by panels (0 for the portable kernel, which reads its inputs in place).
+/// for `isa`, its input rows `inputs` floats apart: the calls it shares out by panels (0 when the kernel
+/// reads these inputs in place: always for the portable kernel, and unless the rows are a multiple of
+/// 2 KiB apart for the others).
 int small_batch_team_copy_rows(int isa, int outputs, int inputs);
 
 /// The bytes the team holds for its calls' input copy: grown to the largest `rows · inputs` floats a call
