@@ -27,8 +27,9 @@ extension DenseModel {
     /// Run it with the BLAS thread count the model will be served with: the packed kernel runs on as many
     /// threads (at most 2) unless `smallBatchThreads` says otherwise, as a workspace made with
     /// ``DenseModel/servingThreads`` does. Each candidate is timed both ways, seven times (each time over
-    /// enough calls to last ≥ 0.3 ms; one row fifteen times, ≥ 1 ms). On `mlp1024` it takes about 0.4 s,
-    /// on `linear256` well under 0.1 s.
+    /// enough calls to last ≥ 0.3 ms; one row fifteen times, ≥ 1 ms): on one thread (and one OpenBLAS
+    /// thread) the two paths alternate run by run; on two, every size with one path, then with the
+    /// other. On `mlp1024` it takes about 0.4 s, on `linear256` well under 0.1 s.
     ///
     /// - Parameters:
     ///   - candidates: the batch sizes to try (sizes below 1 are ignored).
@@ -61,31 +62,56 @@ extension DenseModel {
         // OpenBLAS's buffers (the first GEMM of a shape) and wakes the helper thread; fewer runs if the
         // deadline passes. One row gets fifteen runs of ≥ 1 ms: there the two paths are close (`sgemv`
         // against the kernel), calls are short, and seven short runs decided it either way from run to run.
-        func time(_ model: DenseModel, rows: Int, until deadline: ContinuousClock.Instant) -> [Double] {
+        func time(_ models: [DenseModel], rows: Int, until deadline: ContinuousClock.Instant) -> [[Double]] {
             let (source, destination) = (input.view(rows: rows), output.view(rows: rows))
             let (runs, runSeconds) = rows == 1 ? (15, 0.001) : (7, 0.0003)
-            let once = clock.measure { model.forward(source, into: destination, workspace: workspace) }
-            let calls = max(1, Int((runSeconds / max(once.inSeconds, 1e-9)).rounded(.up)))
-            for _ in 0..<calls { model.forward(source, into: destination, workspace: workspace) }
-            var seconds: [Double] = []
+            let calls = models.map { model in
+                let once = clock.measure { model.forward(source, into: destination, workspace: workspace) }
+                let calls = max(1, Int((runSeconds / max(once.inSeconds, 1e-9)).rounded(.up)))
+                for _ in 0..<calls { model.forward(source, into: destination, workspace: workspace) }
+                return calls
+            }
+            var seconds = models.map { _ in [Double]() }
             for _ in 0..<runs where clock.now < deadline {
-                let elapsed = clock.measure {
-                    for _ in 0..<calls { model.forward(source, into: destination, workspace: workspace) }
+                for (index, model) in models.enumerated() {
+                    // Alternating, each path first finds the caches as the other left them, which made the
+                    // kernel read 0.6 × OpenBLAS's time at one mlp1024 row where the two tie: one untimed
+                    // call brings its own weights back, as in serving, where one path runs many calls in a
+                    // row. Not for calls as long as a run, which stream more than the caches hold anyway
+                    // and would double the time the largest sizes take.
+                    if models.count > 1 && calls[index] > 1 {
+                        model.forward(source, into: destination, workspace: workspace)
+                    }
+                    let elapsed = clock.measure {
+                        for _ in 0..<calls[index] { model.forward(source, into: destination, workspace: workspace) }
+                    }
+                    seconds[index].append(elapsed.inSeconds / Double(calls[index]))
                 }
-                seconds.append(elapsed.inSeconds / Double(calls))
             }
             return seconds
         }
         func warm(_ model: DenseModel, rows: Int) {
-            guard workspace.smallBatchThreads >= 2 else { return }
             let (source, destination) = (input.view(rows: rows), output.view(rows: rows))
             let until = clock.now + Self.twoThreadWarmUp
             repeat { model.forward(source, into: destination, workspace: workspace) } while clock.now < until
         }
-        // Every size with the packed kernel first, then with OpenBLAS: not alternately, because a threaded
-        // OpenBLAS leaves its threads spinning for ~0.1 s after each call, and they would take the core
-        // the kernel's helper thread needs. Half the budget for each path.
         var measurements = sizes.map { SmallBatchCrossover.Measurement(rows: $0, packed: [], blas: []) }
+        if workspace.smallBatchThreads == 1 && BLAS.threadCount == 1 {
+            // One thread each: the two paths alternate run by run, so a slow spell of the machine (a 256-row
+            // mlp1024 call takes 10 ms, its seven runs 70 ms) slows both alike instead of whichever ran in
+            // it. Timed one path after the other, the packed kernel once read 8 % slower than OpenBLAS at
+            // 256 rows where it runs 9 % faster.
+            _ = time([packed], rows: sizes[0], until: start)
+            for index in measurements.indices where clock.now < start + budget {
+                let both = time([packed, blas], rows: measurements[index].rows, until: start + budget)
+                measurements[index].packed = both[0]
+                measurements[index].blas = both[1]
+            }
+            return SmallBatchCrossover(measurements: measurements, prior: prior)
+        }
+        // With two threads, every size with the packed kernel first, then with OpenBLAS: not alternately,
+        // because a threaded OpenBLAS leaves its threads spinning for ~0.1 s after each call, and they would
+        // take the core the kernel's helper thread needs. Half the budget for each path.
         if workspace.smallBatchThreads >= 2 {
             // OpenBLAS's threads spin for up to ~0.3 s after they start or finish a call, on the core the
             // helper thread needs: wait until they sleep, or the kernel is timed at half speed.
@@ -96,16 +122,16 @@ extension DenseModel {
         // often starts on the caller's core and is moved to its own only after some milliseconds; timed
         // before that, two threads ran at one thread's speed, or stalled, up to 64 rows, and the crossover
         // sent those sizes to OpenBLAS. So the largest size runs for a while first.
-        _ = time(packed, rows: sizes[0], until: start)
+        _ = time([packed], rows: sizes[0], until: start)
         warm(packed, rows: largest)
         for index in measurements.indices where clock.now < start + budget / 2 {
-            measurements[index].packed = time(packed, rows: measurements[index].rows, until: start + budget / 2)
+            measurements[index].packed = time([packed], rows: measurements[index].rows, until: start + budget / 2)[0]
         }
         // OpenBLAS starts its threads on its first threaded call and settles them the same way.
         warm(blas, rows: largest)
         for index in measurements.indices where clock.now < start + budget {
             guard measurements[index].packed.count >= SmallBatchCrossover.minimumRuns else { break }
-            measurements[index].blas = time(blas, rows: measurements[index].rows, until: start + budget)
+            measurements[index].blas = time([blas], rows: measurements[index].rows, until: start + budget)[0]
         }
         return SmallBatchCrossover(measurements: measurements, prior: prior)
     }
