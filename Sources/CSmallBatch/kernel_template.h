@@ -139,10 +139,9 @@ SB_TARGET static void SB_NAME(block)(
 // inputs in slices of at most SB_KC, each panel's slice read from memory once per chunk and from L1 by
 // every tile of it. Rows a multiple of 2 KiB apart (1024 floats, say) have each tile's slice of the
 // inputs first copied input-major (`a[k][r]`), as BLIS packs its A operand: read in place, a tile's rows
-// would fall into one or two L1 sets and evict each other (on mlp1024 that halved the kernel's speed from
-// 8 rows up). Rows at other strides spread over the sets and are read in place: the copy, a scalar
-// transpose, cost a 256-input layer 4–7 % of its time, since it is made once per chunk and the layer has
-// only 256 outputs to spread it over. Either way each row is summed in the same order, to the same bits.
+// would fall into one or two L1 sets and evict each other. Rows at other strides spread over the sets and
+// are read in place: the copy is a scalar transpose made once per chunk, which a layer of few outputs
+// (few panels) cannot spread thin. Either way each row is summed in the same order, to the same bits.
 //
 // The copies of the whole input, laid end to end in the order the loops below read them, are what
 // `pack_inputs` writes: chunk by chunk, in each chunk slice by slice, in each slice tile by tile. With

@@ -74,11 +74,10 @@ extension DenseModel {
             var seconds = models.map { _ in [Double]() }
             for _ in 0..<runs where clock.now < deadline {
                 for (index, model) in models.enumerated() {
-                    // Alternating, each path first finds the caches as the other left them, which made the
-                    // kernel read 0.6 × OpenBLAS's time at one mlp1024 row where the two tie: one untimed
-                    // call brings its own weights back, as in serving, where one path runs many calls in a
-                    // row. Not for calls as long as a run, which stream more than the caches hold anyway
-                    // and would double the time the largest sizes take.
+                    // Alternating, each path would find the caches as the other left them and read slower
+                    // than it serves, where one path runs many calls in a row: one untimed call brings its
+                    // own weights back. Not for calls as long as a run, which stream more than the caches
+                    // hold anyway and would double the time the largest sizes take.
                     if models.count > 1 && calls[index] > 1 {
                         model.forward(source, into: destination, workspace: workspace)
                     }
@@ -99,8 +98,7 @@ extension DenseModel {
         if workspace.smallBatchThreads == 1 && BLAS.threadCount == 1 {
             // One thread each: the two paths alternate run by run, so a slow spell of the machine (a 256-row
             // mlp1024 call takes 10 ms, its seven runs 70 ms) slows both alike instead of whichever ran in
-            // it. Timed one path after the other, the packed kernel once read 8 % slower than OpenBLAS at
-            // 256 rows where it runs 9 % faster.
+            // it, and cannot turn a size whose paths are a few per cent apart the wrong way.
             _ = time([packed], rows: sizes[0], until: start)
             for index in measurements.indices where clock.now < start + budget {
                 let both = time([packed, blas], rows: measurements[index].rows, until: start + budget)
