@@ -4,11 +4,11 @@
 /// (its own processing error, `timedOut`, `cancelled` or `shuttingDown`). Wait for it by blocking
 /// (``result()``, ``result(timeout:)``) from ordinary threads, or with `await` (``value``) from tasks.
 public struct BatchFuture<Output: Sendable>: Sendable {
-    let cell: ResultCell<Result<Output, BatchProcessorError>>
+    @usableFromInline let cell: ResultCell<Result<Output, BatchProcessorError>>
     /// Withdraws the item on cancellation. An existential of a class, not a closure: a closure
     /// capturing the storage would cost an allocation per item. `nil` for an item refused at submission,
     /// whose future is resolved from the start.
-    let canceller: (any RequestCanceller<Output>)?
+    @usableFromInline let canceller: (any RequestCanceller<Output>)?
 
     /// Whether the result is available.
     public var isDone: Bool { cell.value != nil }
@@ -24,9 +24,10 @@ public struct BatchFuture<Output: Sendable>: Sendable {
     ///
     /// Do not call this from a Swift concurrency task: it blocks a thread the cooperative pool needs.
     /// Use ``value`` there.
-    #if compiler(>=6.3)
-        @specialized(where Output == [Float])
-    #endif
+    // Inlinable, so a caller that knows `Output` gets the body compiled for it. Called generically, the
+    // entry computed `Result<Output, _>`'s metadata (a runtime cache lookup, about 330 instructions)
+    // before it checked for the `[Float]` specialisation.
+    @inlinable
     @available(*, noasync, message: "blocks the calling thread; use 'await value' in a task")
     public func result() throws(BatchProcessorError) -> Output {
         // The processor's item timeout bounds the wait.
@@ -49,14 +50,14 @@ public struct BatchFuture<Output: Sendable>: Sendable {
 
     /// The output, awaited. Cancelling the awaiting task cancels the item: it is withdrawn if it has
     /// not been dispatched, and the wait ends with `cancelled`.
+    @inlinable
     public var value: Output {
         get async throws(BatchProcessorError) { try await awaitValue() }
     }
 
-    // A getter cannot carry `@specialized` behind `#if`, so the work is in a method that can.
-    #if compiler(>=6.3)
-        @specialized(where Output == [Float])
-    #endif
+    // Inlinable, as ``result()`` is and for the same reason: a caller that knows `Output` gets the body
+    // compiled for it, with no run-time lookup of `Result<Output, _>`'s metadata.
+    @inlinable
     nonisolated(nonsending) func awaitValue() async throws(BatchProcessorError) -> Output {
         let cell = cell
         let canceller = canceller
@@ -82,6 +83,7 @@ public struct BatchFuture<Output: Sendable>: Sendable {
 }
 
 /// What a future calls to cancel its item: the scheduler storage that accepted it.
+@usableFromInline
 protocol RequestCanceller<Output>: AnyObject, Sendable {
     associatedtype Output: Sendable
     /// Withdraws the item whose result goes to `cell`, or completes it with `cancelled`.

@@ -14,6 +14,7 @@ import Dispatch
 /// sleeps and exactly one futex wake when its thread does, where glibc's condition variable added
 /// about 1.25 futex wakes per item on the blocking path. Each thread keeps one waiter and reuses it:
 /// see ``current()``.
+@usableFromInline
 final class BlockingWaiter: Sendable {
     private let semaphore = DispatchSemaphore(value: 0)
 

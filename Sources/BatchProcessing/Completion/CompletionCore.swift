@@ -13,6 +13,7 @@ import Synchronization
 ///
 /// One cell exists per request, so it is one allocation: its lock is an atomic flag held for a few
 /// instructions (register a waiter, or swap in the value), which ThreadSanitizer also understands.
+@usableFromInline
 class CompletionCore: @unchecked Sendable {
     // @unchecked: `state` (and a subclass's stored value) is only read or written between acquiring
     // `spin` (acquiring ordering) and releasing it (releasing ordering), inside `locked`.
@@ -55,6 +56,7 @@ class CompletionCore: @unchecked Sendable {
     }
 
     /// Registers a waiter; returns `true` instead if the value is already published.
+    @usableFromInline
     final func register(_ waiter: CompletionWaiter) -> Bool {
         locked { state in
             switch state {
@@ -76,6 +78,7 @@ class CompletionCore: @unchecked Sendable {
 }
 
 /// A task or thread waiting for a cell; woken with no value, it reads the published one.
+@usableFromInline
 enum CompletionWaiter {
     case task(UnsafeContinuation<Void, Never>)
     case thread(BlockingWaiter)

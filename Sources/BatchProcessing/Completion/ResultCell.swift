@@ -11,6 +11,7 @@
 /// `Value`, holding a placeholder until it is claimed, not as a `Value?`: the cell's own `Value` comes
 /// with its class metadata, while each store, read or destruction of a `Value?` looked up `Optional`'s
 /// metadata at run time (three per item).
+@usableFromInline
 class ResultCell<Value: Sendable>: CompletionCore, @unchecked Sendable {
     // @unchecked: `stored` and `completedAt` are only read or written inside `locked` (see
     // ``CompletionCore``), which is why their dynamic exclusivity checks are off: the lock already
@@ -80,6 +81,7 @@ class ResultCell<Value: Sendable>: CompletionCore, @unchecked Sendable {
     }
 
     /// The value once published; only for a waiter that was woken or found the cell done.
+    @usableFromInline
     final var published: Value {
         locked { _ in stored }
     }
@@ -96,6 +98,7 @@ class ResultCell<Value: Sendable>: CompletionCore, @unchecked Sendable {
     ///
     /// The value comes straight from the published cell, never as an optional: for a `Value` the
     /// compiler did not specialise, every copy of a `Value?` looks its metadata up at run time.
+    @usableFromInline
     final func waitBlocking() -> Value {
         let waiter = BlockingWaiter.current()
         if register(.thread(waiter)) { return published }

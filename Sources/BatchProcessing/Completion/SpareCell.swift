@@ -19,9 +19,11 @@
 /// The slots are thread-locals, touched only synchronously by their own thread (no suspension between
 /// reading and writing them), so they need no lock. They keep their thread's last two items and
 /// results alive until that thread submits again or ends.
+@usableFromInline
 enum SpareCell {
     /// Makes `cell`, whose value the calling thread has just read, this thread's newest spare; the
     /// oldest is dropped.
+    @usableFromInline
     static func keep(_ cell: CompletionCore) {
         let older = pthread_getspecific(olderKey)
         pthread_setspecific(olderKey, pthread_getspecific(newerKey))
