@@ -25,8 +25,8 @@ public struct BatchFuture<Output: Sendable>: Sendable {
     /// Do not call this from a Swift concurrency task: it blocks a thread the cooperative pool needs.
     /// Use ``value`` there.
     // Inlinable, so a caller that knows `Output` gets the body compiled for it. Called generically, the
-    // entry computed `Result<Output, _>`'s metadata (a runtime cache lookup, about 330 instructions)
-    // before it checked for the `[Float]` specialisation.
+    // entry looked `Result<Output, _>`'s metadata up at run time before it checked for a `[Float]`
+    // specialisation.
     @inlinable
     @available(*, noasync, message: "blocks the calling thread; use 'await value' in a task")
     public func result() throws(BatchProcessorError) -> Output {
