@@ -190,7 +190,7 @@ void small_batch_forward(
 }
 
 int small_batch_pack_inputs(int isa, int rows, int inputs, const float *x, int x_stride, float *a) {
-    if (small_batch_reads_in_place(x_stride)) return 0;
+    if (!small_batch_copies_inputs(isa, x_stride)) return 0;
     switch (isa) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
     case SMALL_BATCH_AVX512: pack_inputs_avx512(rows, inputs, x, x_stride, a); return 1;

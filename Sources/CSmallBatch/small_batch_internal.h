@@ -3,6 +3,8 @@
 
 // What the two-thread team shares with the kernels, and no caller outside this target needs.
 
+#include "CSmallBatch.h"
+
 // The most rows the kernels compute in one pass over the panels: a chunk, whose inputs stay cache-resident
 // (48 rows of 1024 floats are 192 KiB).
 #define SMALL_BATCH_CHUNK 48
@@ -12,6 +14,12 @@
 // two sets of the (8-way, 4 KiB-per-way) L1 cache and evict each other.
 static inline int small_batch_reads_in_place(int x_stride) {
     return ((unsigned long)x_stride * sizeof(float)) % 2048 != 0;
+}
+
+// Whether `isa`'s kernel reads input rows `x_stride` floats apart from a copy: the one rule the copy,
+// the team's buffer for it and the memory estimate of that buffer all follow.
+static inline int small_batch_copies_inputs(int isa, int x_stride) {
+    return isa != SMALL_BATCH_PORTABLE && !small_batch_reads_in_place(x_stride);
 }
 
 // Copies `rows × inputs` of `x` into `a` (`rows · inputs` floats) in the order `isa`'s kernel reads them

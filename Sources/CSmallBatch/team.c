@@ -241,8 +241,7 @@ void small_batch_team_destroy(small_batch_team *team) {
 // (eight claims a call: eight copies).
 static void share_panels(
     small_batch_team *team, int isa, int rows, int inputs, const float *x, int x_stride, int panels) {
-    const size_t count =
-        isa == SMALL_BATCH_PORTABLE || small_batch_reads_in_place(x_stride) ? 0 : (size_t)rows * (size_t)inputs;
+    const size_t count = small_batch_copies_inputs(isa, x_stride) ? (size_t)rows * (size_t)inputs : 0;
     if (count > team->capacity) {
         float *grown = aligned_alloc(64, (count * sizeof(float) + 63) / 64 * 64);
         if (grown) {
@@ -324,9 +323,9 @@ int small_batch_team_splits_rows(int isa, int rows, int outputs, int inputs) {
 }
 
 int small_batch_team_copy_rows(int isa, int outputs, int inputs) {
-    // The portable kernel reads its inputs in place, and so do the others at most strides; otherwise they
-    // copy for every call shared by panels, all of them below TEAM_ROWS_MIN rows.
-    if (isa == SMALL_BATCH_PORTABLE || small_batch_reads_in_place(inputs)) return 0;
+    // Where the kernel copies its inputs at all, it copies them for every call shared by panels, all of
+    // them below TEAM_ROWS_MIN rows.
+    if (!small_batch_copies_inputs(isa, inputs)) return 0;
     int rows = TEAM_ROWS_MIN - 1;
     while (rows > 0 && small_batch_team_splits_rows(isa, rows, outputs, inputs)) rows--;
     return rows;

@@ -10,8 +10,8 @@
 /// counted in every batch's budget so that a budget smaller than the model is reported, not ignored.
 ///
 /// A workspace made for two small-batch threads also copies a packed layer's input rows once, into the
-/// order both threads read, when it shares a call out by panels: only calls of fewer than 8 rows
-/// (``teamBytesPerRow`` per row, up to ``teamRows`` rows,
+/// order both threads read, when it shares a call out by panels: only calls of fewer than 8 rows, on
+/// layers whose input rows are a multiple of 2 KiB apart (``teamBytesPerRow`` per row, up to ``teamRows`` rows,
 /// the copy's buffer rounded up to 64 bytes). `team(rows)` is that buffer at its largest, and 0 on one
 /// thread or when no layer's calls are copied.
 public struct MemoryEstimate: Sendable, Equatable {
