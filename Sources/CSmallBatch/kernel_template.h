@@ -1,6 +1,7 @@
 // The register-blocked kernel over packed panels, written once and included by small_batch.c for each
 // instruction set, with these defined first:
 //   SB_NAME(x)   the function name for this instruction set
+//   SB_ISA       its SMALL_BATCH_* constant
 //   SB_TARGET    the `target` attribute that lets these functions use it without global -m flags
 //   SB_VEC       the vector type; SB_VW floats per vector, SB_NV vectors per panel row
 //   SB_MR        the most rows in one register tile
@@ -139,9 +140,10 @@ SB_TARGET static void SB_NAME(block)(
 // inputs in slices of at most SB_KC, each panel's slice read from memory once per chunk and from L1 by
 // every tile of it. Rows a multiple of 2 KiB apart (1024 floats, say) have each tile's slice of the
 // inputs first copied input-major (`a[k][r]`), as BLIS packs its A operand: read in place, a tile's rows
-// would fall into one or two L1 sets and evict each other. Rows at other strides spread over the sets and
-// are read in place: the copy is a scalar transpose made once per chunk, which a layer of few outputs
-// (few panels) cannot spread thin. Either way each row is summed in the same order, to the same bits.
+// would fall into one or two L1 sets and evict each other. Calls of few rows, which fit in one set, and
+// rows at other strides, which spread over the sets, are read in place (`small_batch_reads_in_place`): the
+// copy is a scalar transpose made once per chunk, which a layer of few outputs (few panels) cannot spread
+// thin. Either way each row is summed in the same order, to the same bits.
 //
 // The copies of the whole input, laid end to end in the order the loops below read them, are what
 // `pack_inputs` writes: chunk by chunk, in each chunk slice by slice, in each slice tile by tile. With
@@ -191,7 +193,7 @@ SB_TARGET static void SB_NAME(forward)(
     const int panels = (outputs + SB_NR - 1) / SB_NR;
     const float *biases = packed + (size_t)panels * SB_NR * (size_t)inputs;
     const size_t xs = (size_t)x_stride, ys = (size_t)y_stride;
-    const int in_place = !prepacked && small_batch_reads_in_place(x_stride);
+    const int in_place = !prepacked && small_batch_reads_in_place(SB_ISA, rows, x_stride);
     const int chunks = SB_CHUNKS(rows);
     float local[SB_CHUNK * SB_KC] __attribute__((aligned(64)));
     int chunk_start = 0;

@@ -100,6 +100,7 @@ static int cpu_has(int isa) {
 
 // AVX2 + FMA: 6 rows × 16 outputs, 12 of the 16 ymm registers accumulating (the Haswell shape of BLIS).
 #define SB_NAME(x) x##_avx2
+#define SB_ISA SMALL_BATCH_AVX2
 #define SB_TARGET __attribute__((target("avx2,fma")))
 #define SB_VEC __m256
 #define SB_VW 8
@@ -115,6 +116,7 @@ static int cpu_has(int isa) {
 #define SB_ZERO() _mm256_setzero_ps()
 #include "kernel_template.h"
 #undef SB_NAME
+#undef SB_ISA
 #undef SB_TARGET
 #undef SB_VEC
 #undef SB_VW
@@ -134,6 +136,7 @@ static int cpu_has(int isa) {
 // 256-input layer then takes one pass instead of two (no partial sums stored and reloaded per tile), and
 // a 1024-input one four instead of eight; on Zen 4 that ran 3–5 % faster than 128 from 4 rows up.
 #define SB_NAME(x) x##_avx512
+#define SB_ISA SMALL_BATCH_AVX512
 #define SB_TARGET __attribute__((target("avx512f")))
 #define SB_VEC __m512
 #define SB_VW 16
@@ -190,7 +193,7 @@ void small_batch_forward(
 }
 
 int small_batch_pack_inputs(int isa, int rows, int inputs, const float *x, int x_stride, float *a) {
-    if (!small_batch_copies_inputs(isa, x_stride)) return 0;
+    if (!small_batch_copies_inputs(isa, rows, x_stride)) return 0;
     switch (isa) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
     case SMALL_BATCH_AVX512: pack_inputs_avx512(rows, inputs, x, x_stride, a); return 1;

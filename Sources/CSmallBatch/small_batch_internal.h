@@ -9,17 +9,30 @@
 // (48 rows of 1024 floats are 192 KiB).
 #define SMALL_BATCH_CHUNK 48
 
-// Whether the register-blocked kernels read input rows `x_stride` floats apart where they lie, rather
-// than from a copy: unless the rows are a multiple of 2 KiB apart, when a tile's rows would share one or
-// two sets of the (8-way, 4 KiB-per-way) L1 cache and evict each other.
-static inline int small_batch_reads_in_place(int x_stride) {
-    return ((unsigned long)x_stride * sizeof(float)) % 2048 != 0;
+// The most rows of a call whose inputs `isa`'s kernel reads in place even when they are a multiple of
+// 2 KiB apart. Such rows fall into one set of the (8-way, 4 KiB-per-way) L1 cache, and a tile's rows all
+// stay there only while they are few: up to 8 on AVX-512, one set's ways. The AVX2 tile read in place
+// costs an address add per row and input, which outweighs the copy from 5 rows up.
+static inline int small_batch_in_place_rows(int isa) {
+    switch (isa) {
+    case SMALL_BATCH_AVX512: return 8;
+    case SMALL_BATCH_AVX2: return 4;
+    default: return 0;
+    }
 }
 
-// Whether `isa`'s kernel reads input rows `x_stride` floats apart from a copy: the one rule the copy,
-// the team's buffer for it and the memory estimate of that buffer all follow.
-static inline int small_batch_copies_inputs(int isa, int x_stride) {
-    return isa != SMALL_BATCH_PORTABLE && !small_batch_reads_in_place(x_stride);
+// Whether the register-blocked kernels read a call's `rows` input rows, `x_stride` floats apart, where
+// they lie rather than from a copy. A copy costs a serial pass over the inputs and, when two threads share
+// the call, every row crossing between their cores once more; it pays only where a tile's rows would
+// evict each other from the L1 cache.
+static inline int small_batch_reads_in_place(int isa, int rows, int x_stride) {
+    return ((unsigned long)x_stride * sizeof(float)) % 2048 != 0 || rows <= small_batch_in_place_rows(isa);
+}
+
+// Whether `isa`'s kernel reads a call's `rows` input rows `x_stride` floats apart from a copy: the one
+// rule the copy, the team's buffer for it and the memory estimate of that buffer all follow.
+static inline int small_batch_copies_inputs(int isa, int rows, int x_stride) {
+    return isa != SMALL_BATCH_PORTABLE && !small_batch_reads_in_place(isa, rows, x_stride);
 }
 
 // Copies `rows × inputs` of `x` into `a` (`rows · inputs` floats) in the order `isa`'s kernel reads them

@@ -241,7 +241,7 @@ void small_batch_team_destroy(small_batch_team *team) {
 // (eight claims a call: eight copies).
 static void share_panels(
     small_batch_team *team, int isa, int rows, int inputs, const float *x, int x_stride, int panels) {
-    const size_t count = small_batch_copies_inputs(isa, x_stride) ? (size_t)rows * (size_t)inputs : 0;
+    const size_t count = small_batch_copies_inputs(isa, rows, x_stride) ? (size_t)rows * (size_t)inputs : 0;
     if (count > team->capacity) {
         float *grown = aligned_alloc(64, (count * sizeof(float) + 63) / 64 * 64);
         if (grown) {
@@ -322,13 +322,12 @@ int small_batch_team_splits_rows(int isa, int rows, int outputs, int inputs) {
     return rows > small_batch_tile_rows(isa) && 4.0 * outputs * inputs <= TEAM_L2_WEIGHT_BYTES;
 }
 
-int small_batch_team_copy_rows(int isa, int outputs, int inputs) {
-    // Where the kernel copies its inputs at all, it copies them for every call shared by panels, all of
-    // them below TEAM_ROWS_MIN rows.
-    if (!small_batch_copies_inputs(isa, inputs)) return 0;
+int small_batch_team_copy_rows(int isa, int outputs, int inputs, int x_stride) {
+    // The calls shared by panels are those below TEAM_ROWS_MIN rows that are not split by rows; the copy
+    // of the largest of them, if it is copied at all, holds every smaller one's.
     int rows = TEAM_ROWS_MIN - 1;
     while (rows > 0 && small_batch_team_splits_rows(isa, rows, outputs, inputs)) rows--;
-    return rows;
+    return rows > 0 && small_batch_copies_inputs(isa, rows, x_stride) ? rows : 0;
 }
 
 size_t small_batch_team_copy_bytes(const small_batch_team *team) {

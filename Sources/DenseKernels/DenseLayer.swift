@@ -61,9 +61,11 @@ public struct DenseLayer: Sendable {
     /// The bytes of the packed copy the small-batch kernel reads (part of ``parameterBytes``).
     public var packedBytes: Int { packed.byteCount }
 
-    /// The most rows of a two-thread call on this layer whose inputs the team copies before sharing the
-    /// call out by panels (0 if it never copies them).
-    var teamCopyRows: Int { Int(small_batch_team_copy_rows(packed.kernel.code, Int32(outputs), Int32(inputs))) }
+    /// The most rows of a two-thread call on this layer, its input rows `inputStride` floats apart, whose
+    /// inputs the team copies before sharing the call out by panels (0 if it never copies them).
+    func teamCopyRows(inputStride: Int) -> Int {
+        Int(small_batch_team_copy_rows(packed.kernel.code, Int32(outputs), Int32(inputs), Int32(inputStride)))
+    }
 
     /// The same layer with another activation.
     public func with(activation: Activation) -> DenseLayer {

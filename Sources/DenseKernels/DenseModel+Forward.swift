@@ -36,7 +36,7 @@ extension DenseModel {
         for index in layers.indices {
             let layer = layers[index]
             let isLast = index == layers.count - 1
-            let destination = isLast ? output : workspace.intermediates[index].view(rows: rows)
+            let destination = isLast ? output : workspace.intermediate(index, rows: rows)
             cblas_sgemm(
                 CblasRowMajor, CblasNoTrans, CblasTrans,
                 Int32(rows), Int32(layer.outputs), Int32(layer.inputs),
@@ -59,7 +59,7 @@ extension DenseModel {
         var source = input
         for index in layers.indices {
             let layer = layers[index]
-            let destination = index == layers.count - 1 ? output : workspace.intermediates[index].view(rows: rows)
+            let destination = index == layers.count - 1 ? output : workspace.intermediate(index, rows: rows)
             let fused = layer.activation == .identity || layer.activation == .relu
             layer.packed.forward(
                 source, into: destination, inputs: layer.inputs, outputs: layer.outputs,

@@ -2,16 +2,17 @@
 ///
 /// The formula counts exactly the slabs a batched forward pass touches:
 ///
-///     bytesPerRow = 4 · (inputWidth + Σ intermediateWidths + outputWidth)
+///     bytesPerRow = 4 · (inputWidth + Σ intermediate row strides + outputWidth)
 ///     bytes(rows) = weightBytes + rows · bytesPerRow + team(rows)
 ///
-/// that is, the packed input slab, one slab per intermediate activation (``DenseWorkspace``), and the
-/// output slab, plus the model's weights and biases. The weights are shared by all batches but are
+/// that is, the packed input slab, one slab per intermediate activation (``DenseWorkspace``, its rows as
+/// wide as the activation, plus 16 floats when that is a multiple of 512 floats), and the output slab, plus the model's weights and biases. The weights are shared by all batches but are
 /// counted in every batch's budget so that a budget smaller than the model is reported, not ignored.
 ///
 /// A workspace made for two small-batch threads also copies a packed layer's input rows once, into the
-/// order both threads read, when it shares a call out by panels: only calls of fewer than 8 rows, on
-/// layers whose input rows are a multiple of 2 KiB apart (``teamBytesPerRow`` per row, up to ``teamRows`` rows,
+/// order both threads read, when it shares a call out by panels: only calls of fewer than 8 rows but more
+/// than the kernel reads in place (4 on AVX2, 8 on AVX-512), on layers whose input rows are a multiple of
+/// 2 KiB apart (``teamBytesPerRow`` per row, up to ``teamRows`` rows,
 /// the copy's buffer rounded up to 64 bytes). `team(rows)` is that buffer at its largest, and 0 on one
 /// thread or when no layer's calls are copied.
 public struct MemoryEstimate: Sendable, Equatable {
@@ -67,11 +68,19 @@ extension DenseModel {
     /// The memory estimate for batches of this model computed through a workspace made with
     /// `smallBatchThreads` (2 or more adds the two-thread input copy: see ``MemoryEstimate``).
     public func memoryEstimate(smallBatchThreads: Int) -> MemoryEstimate {
-        let floatsPerRow = inputWidth + intermediateWidths.reduce(0, +) + outputWidth
+        let floatsPerRow =
+            inputWidth + intermediateWidths.reduce(0) { $0 + DenseWorkspace.rowStride(columns: $1) } + outputWidth
         let packedRows = max(effectiveSmallBatchLimit, usesPackedKernel(rows: 1) ? 1 : 0)
-        // The layers whose small calls the team shares out by panels, after copying their inputs.
-        let copying = smallBatchThreads >= 2 ? layers.filter { $0.teamCopyRows > 0 } : []
-        let copyRows = min(packedRows, copying.map(\.teamCopyRows).max() ?? 0)
+        // The layers whose small calls the team shares out by panels, after copying their inputs: the
+        // first reads the caller's rows, `inputWidth` apart, the others the workspace's.
+        let copying: [(inputs: Int, rows: Int)] =
+            smallBatchThreads >= 2
+            ? layers.indices.map { index in
+                let layer = layers[index]
+                let stride = index == 0 ? layer.inputs : DenseWorkspace.rowStride(columns: layer.inputs)
+                return (layer.inputs, layer.teamCopyRows(inputStride: stride))
+            }.filter { $0.rows > 0 } : []
+        let copyRows = min(packedRows, copying.map(\.rows).max() ?? 0)
         return MemoryEstimate(
             bytesPerRow: floatsPerRow * MemoryLayout<Float>.stride,
             weightBytes: layers.reduce(0) { $0 + $1.parameterBytes },

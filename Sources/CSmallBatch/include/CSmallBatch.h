@@ -71,17 +71,17 @@ void small_batch_team_forward(
 
 /// Whether `small_batch_team_forward` shares a call of this shape out by rows (each thread computes every
 /// output of its rows) rather than by panels (each computes some outputs of every row, after the
-/// caller copies all the inputs into the order both read): from 8 rows, or at any size when the
+/// caller copies all the inputs into the order both read, where the kernel reads them from a copy): from 8 rows, or at any size when the
 /// `outputs × inputs` weights fit in 512 KiB, a share of a core's L2 cache, and the call is more than one
 /// register tile of rows; never for the portable kernel. Either way every row gets the same bits as on one
 /// thread.
 int small_batch_team_splits_rows(int isa, int rows, int outputs, int inputs);
 
 /// The most rows of a call that `small_batch_team_forward` copies for an `outputs × inputs` layer packed
-/// for `isa`, its input rows `inputs` floats apart: the calls it shares out by panels (0 when the kernel
-/// reads these inputs in place: always for the portable kernel, and unless the rows are a multiple of
-/// 2 KiB apart for the others).
-int small_batch_team_copy_rows(int isa, int outputs, int inputs);
+/// for `isa`, its input rows `x_stride` floats apart: the calls it shares out by panels (0 when the kernel
+/// reads these inputs in place: always for the portable kernel; for the others, when the rows are not a
+/// multiple of 2 KiB apart, or those calls have at most 8 rows on AVX-512, 4 on AVX2).
+int small_batch_team_copy_rows(int isa, int outputs, int inputs, int x_stride);
 
 /// The bytes the team holds for its calls' input copy: grown to the largest `rows · inputs` floats a call
 /// copied (rounded up to 64 bytes), never shrunk; 0 for a NULL team.
