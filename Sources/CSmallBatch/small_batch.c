@@ -24,6 +24,15 @@ int small_batch_tile_rows(int isa) {
     }
 }
 
+int small_batch_chunk_count(int rows) { return rows > 0 ? (rows + SB_CHUNK - 1) / SB_CHUNK : 0; }
+
+int small_batch_chunk_start(int rows, int index) {
+    const int chunks = small_batch_chunk_count(rows);
+    if (chunks == 0) return 0;
+    const int base = rows / chunks, extra = rows % chunks;
+    return index * base + (index < extra ? index : extra);
+}
+
 int small_batch_panel_count(int isa, int outputs) {
     const int width = panel_width(isa);
     return (outputs + width - 1) / width;

@@ -47,6 +47,15 @@ void small_batch_forward(
     int isa, int rows, int outputs, int inputs, const float *packed, const float *x, int x_stride, float *y,
     int y_stride, int relu, int first_panel, int end_panel);
 
+/// How many chunks the kernels split a call of `rows` rows into: chunks of at most 48 rows, whose inputs
+/// stay in a core's L2 cache while every panel of a layer streams past them.
+int small_batch_chunk_count(int rows);
+
+/// The first row of chunk `index` of a call of `rows` rows (`rows` for `index ==
+/// small_batch_chunk_count(rows)`). The rows are split evenly, larger chunks first, and a call of exactly
+/// one chunk's rows tiles them as the larger call does, so it gives each row the same bits.
+int small_batch_chunk_start(int rows, int index);
+
 /// A helper thread that computes half of each `small_batch_team_forward`: two threads on one batch, with
 /// nothing allocated per call (OpenBLAS allocates a job array per threaded call).
 typedef struct small_batch_team small_batch_team;
