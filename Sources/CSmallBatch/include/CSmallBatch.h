@@ -79,11 +79,11 @@ void small_batch_team_forward(
     int x_stride, float *y, int y_stride, int relu);
 
 /// Whether `small_batch_team_forward` shares a call of this shape out by rows (each thread computes every
-/// output of its rows) rather than by panels (each computes some outputs of every row, after the
-/// caller copies all the inputs into the order both read, where the kernel reads them from a copy): from 8 rows, or at any size when the
-/// `outputs × inputs` weights fit in 512 KiB, a share of a core's L2 cache, and the call is more than one
-/// register tile of rows; never for the portable kernel. Either way every row gets the same bits as on one
-/// thread.
+/// output of its rows) rather than by panels (each computes some outputs of every row, after the caller
+/// copies all the inputs into the order both read, where the kernel reads them from a copy): from 8 rows,
+/// or at any size when the `outputs × inputs` weights fit in 512 KiB, a share of a core's L2 cache, and the
+/// call is more than one register tile of rows; never for the portable kernel. Either way every row gets
+/// the same bits as on one thread.
 int small_batch_team_splits_rows(int isa, int rows, int outputs, int inputs);
 
 /// The most rows of a call that `small_batch_team_forward` copies for an `outputs × inputs` layer packed
