@@ -59,9 +59,12 @@ extension DenseModel {
     /// layer's call is shared between the caller and the workspace's helper thread.
     func forwardSmallBatch(_ input: MatrixView, into output: MatrixView, workspace: DenseWorkspace) {
         let rows = Int32(input.rows)
-        for chunk in 0..<small_batch_chunk_count(rows) {
-            let range = Int(small_batch_chunk_start(rows, chunk))..<Int(small_batch_chunk_start(rows, chunk + 1))
-            forwardChunk(input.rows(range), into: output.rows(range), workspace: workspace)
+        var start = 0
+        // Over Ints: unspecialised (debug) code iterating a range of Int32 allocates on every step.
+        for chunk in 0..<Int(small_batch_chunk_count(rows)) {
+            let end = Int(small_batch_chunk_start(rows, Int32(chunk + 1)))
+            forwardChunk(input.rows(start..<end), into: output.rows(start..<end), workspace: workspace)
+            start = end
         }
     }
 
