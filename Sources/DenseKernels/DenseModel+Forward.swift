@@ -50,7 +50,7 @@ extension DenseModel {
     }
 
     /// Computes a batch with the packed kernel, which reads each weight panel once per tile of rows (up
-    /// to 6 with AVX2, 12 with AVX-512), one of the kernel's chunks of up to 48 rows at a time.
+    /// to 6 with AVX2, 12 with AVX-512), one of the kernel's chunks of up to 48 rows at a time per thread.
     ///
     /// The kernel streams every weight panel past each chunk anyway, so taking a chunk through every
     /// layer before the next costs no weight traffic, and keeps its activations in the L2 cache where a
@@ -59,10 +59,16 @@ extension DenseModel {
     /// layer's call is shared between the caller and the workspace's helper thread.
     func forwardSmallBatch(_ input: MatrixView, into output: MatrixView, workspace: DenseWorkspace) {
         let rows = Int32(input.rows)
-        var start = 0
-        // Over Ints: unspecialised (debug) code iterating a range of Int32 allocates on every step.
-        for chunk in 0..<Int(small_batch_chunk_count(rows)) {
-            let end = Int(small_batch_chunk_start(rows, Int32(chunk + 1)))
+        let chunks = Int(small_batch_chunk_count(rows))
+        // Two threads take a chunk each, as they split a larger call by rows: halving every chunk would
+        // have each stream all the weights for half as many rows.
+        let step = workspace.smallBatchThreads
+        // A plain loop: unspecialised (debug) code iterating a stride or a range of Int32 allocates on
+        // every step.
+        var (chunk, start) = (0, 0)
+        while chunk < chunks {
+            chunk = min(chunk + step, chunks)
+            let end = Int(small_batch_chunk_start(rows, Int32(chunk)))
             forwardChunk(input.rows(start..<end), into: output.rows(start..<end), workspace: workspace)
             start = end
         }
