@@ -95,12 +95,10 @@ static int claim(small_batch_team *team, uint64_t call, int chunk, int *first) {
     }
 }
 
-static int chunk_count(int rows) { return (rows + SMALL_BATCH_CHUNK - 1) / SMALL_BATCH_CHUNK; }
-
 // The units of a call of `rows` rows shared by rows: the one-thread kernel's chunks, and when their count
 // is odd (one chunk, or three…) the last split in two, so the threads finish together.
 static int row_unit_count(int rows) {
-    const int chunks = chunk_count(rows);
+    const int chunks = small_batch_chunk_count(rows);
     return chunks % 2 == 0 ? chunks : chunks + 1;
 }
 
@@ -135,15 +133,13 @@ static int chunk_split(int isa, int size) {
 // The rows `*start ..< *end` of one unit: a whole chunk of the one-thread kernel's split (chunks of at most
 // SMALL_BATCH_CHUNK rows, larger first), or one side of the last chunk's `chunk_split`.
 static void unit_rows(int isa, int rows, int unit, int *start, int *end) {
-    const int chunks = chunk_count(rows);
+    const int chunks = small_batch_chunk_count(rows);
     const int split = chunks % 2 == 0 ? chunks : chunks - 1;
     const int chunk = unit < split ? unit : split;
-    const int base = rows / chunks, extra = rows % chunks;
-    *start = chunk * base + (chunk < extra ? chunk : extra);
-    const int size = base + (chunk < extra ? 1 : 0);
-    *end = *start + size;
+    *start = small_batch_chunk_start(rows, chunk);
+    *end = small_batch_chunk_start(rows, chunk + 1);
     if (unit < split) return;
-    const int middle = *start + chunk_split(isa, size);
+    const int middle = *start + chunk_split(isa, *end - *start);
     if (unit == split) *end = middle; else *start = middle;
 }
 

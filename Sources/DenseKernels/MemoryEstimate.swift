@@ -6,8 +6,9 @@
 ///     bytes(rows) = weightBytes + rows · bytesPerRow + team(rows)
 ///
 /// that is, the packed input slab, one slab per intermediate activation (``DenseWorkspace``, its rows as
-/// wide as the activation, plus 16 floats when that is a multiple of 512 floats), and the output slab, plus the model's weights and biases. The weights are shared by all batches but are
-/// counted in every batch's budget so that a budget smaller than the model is reported, not ignored.
+/// wide as the activation, plus 16 floats when that is a multiple of 512 floats), and the output slab,
+/// plus the model's weights and biases. The weights are shared by all batches but are counted in every
+/// batch's budget so that a budget smaller than the model is reported, not ignored.
 ///
 /// A workspace made for two small-batch threads also copies a packed layer's input rows once, into the
 /// order both threads read, when it shares a call out by panels: only calls of fewer than 8 rows but more
