@@ -244,8 +244,30 @@ import Testing
             controller.recordBatch(rows: 4, serviceTime: time, succeeded: true)
         }
         let estimate = try #require(controller.serviceTime(rows: 4))
-        // A plain mean would sit near 490 µs; clipped samples keep it within 30 % of the typical time.
-        #expect(estimate < 130e-6, "\(estimate)")
+        // A plain mean would sit near 490 µs, and samples clipped at twice the estimate near 110 µs:
+        // enough to tip a split or a trim between sizes a few per cent apart.
+        #expect(estimate < 106e-6, "\(estimate)")
+    }
+
+    @Test func aStalledFirstSampleDoesNotLockASizeOut() throws {
+        var controller = Self.controller()
+        for rows in [8, 16] {
+            controller.recordBatch(rows: rows, serviceTime: .microseconds(50 * Int64(rows)), succeeded: true)
+        }
+        // 12 rows' first batch meets a 3 ms stall. Priced at that, 12 would never be chosen again and so
+        // never measured again; clipped against its neighbours, it stays cheap enough to be tried.
+        controller.recordBatch(rows: 12, serviceTime: .milliseconds(3), succeeded: true)
+        let estimate = try #require(controller.serviceTime(rows: 12))
+        #expect(estimate <= 1.25 * 600e-6 + 1e-9, "\(estimate)")
+    }
+
+    @Test func aLastingRiseInCostGetsThroughTheClip() throws {
+        var controller = Self.controller()
+        for _ in 0..<50 { controller.recordBatch(rows: 4, serviceTime: .microseconds(100), succeeded: true) }
+        // The machine gets slower for good: every 4-row batch now takes twice as long.
+        for _ in 0..<50 { controller.recordBatch(rows: 4, serviceTime: .microseconds(200), succeeded: true) }
+        let estimate = try #require(controller.serviceTime(rows: 4))
+        #expect(estimate > 190e-6, "\(estimate)")
     }
 
     @Test func nearSaturationTheTargetStaysSteady() {

@@ -308,9 +308,17 @@ struct AdaptiveController {
         if let busyTime { overhead.record(rows: rows, seconds: (busyTime - serviceTime).inSeconds) }
         var seconds = serviceTime.inSeconds
         // A worker preempted mid-batch (other threads share the cores) measures the scheduler's time
-        // slice, not the batch: such samples are clipped to twice the expected time, so a few of them
-        // cannot double the estimate the way they would a plain mean.
-        if let expected = self.serviceTime(rows: rows), expected > 0 { seconds = min(seconds, 2 * expected) }
+        // slice, not the batch. Such a sample counts as at most a quarter above the estimate: what the
+        // controller needs is a size's typical time, and stalls, which no size avoids, inflated it by
+        // several per cent even clipped at twice the estimate, so splits held rows back for a worker
+        // predicted busier than it was and backlogs were trimmed to sizes cheaper only by that noise.
+        // A size's first sample is clipped too: priced too high, a size is never chosen again and so
+        // never corrected, while priced too low it is chosen, measured, and rises 2.5 % a batch. The
+        // exception is a size below every measured one, whose estimate scales a larger size down and
+        // leaves out the fixed cost: there the sample is the first real figure, taken as it is.
+        if !isScaledFromLarger(rows: rows), let expected = self.serviceTime(rows: rows), expected > 0 {
+            seconds = min(seconds, Self.sampleCeiling * expected)
+        }
         if rows >= 1, rows <= Self.smallSizes, seconds > 0, seconds.isFinite {
             smallSizeTimes[rows] = smallSizeTimes[rows].map { $0 + 0.1 * (seconds - $0) } ?? seconds
         } else if rows > Self.smallSizes, seconds > 0, seconds.isFinite {
@@ -329,6 +337,19 @@ struct AdaptiveController {
         } else {
             failureScale = max(failureScale * 0.5, 1 / Double(max(settings.rowCap, 1)))
         }
+    }
+
+    /// The most a batch's measured time counts for, as a multiple of the size's estimate.
+    static let sampleCeiling = 1.25
+
+    /// Whether `rows` is a small size not measured yet with no smaller one measured, so that
+    /// ``serviceTime(rows:)`` scales a larger size down in proportion (see there).
+    private func isScaledFromLarger(rows: Int) -> Bool {
+        let n = max(rows, 1)
+        guard n <= Self.smallSizes else { return false }
+        for size in 1...n where smallSizeTimes[size] != nil { return false }
+        for size in n..<(Self.smallSizes + 1) where smallSizeTimes[size] != nil { return true }
+        return false
     }
 
     /// Sets how much memory pressure scales the target (1 = none, 0.5 = halve).
