@@ -37,7 +37,7 @@ struct SimulateCommand: ParsableCommand {
         help: ArgumentHelp(
             "Independent runs pooled per setting at every load, at saturation and under bursts: one run's p99 "
                 + "near saturation hinges on its few longest queues."))
-    var replications = 2
+    var replications = 4
 
     @Option(help: "Threads to run simulations on.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
