@@ -182,10 +182,14 @@ struct AdaptiveController {
     /// from them, 16 rows was never tried, and backlogs went out as slower GEMM batches of 20–60 rows.
     /// Past the small sizes the fit answers, or without one the largest measured small size at its cost
     /// per row (pessimistic: batching only gets cheaper).
-    func serviceTime(rows: Int) -> Double? {
+    func serviceTime(rows: Int) -> Double? { estimate(rows: rows)?.seconds }
+
+    /// ``serviceTime(rows:)``, and whether it scales a larger measured size down in proportion (a small
+    /// size with no smaller one measured), which leaves out any fixed cost.
+    private func estimate(rows: Int) -> (seconds: Double, scaledFromLarger: Bool)? {
         let n = max(rows, 1)
         if n <= Self.smallSizes {
-            if let measured = smallSizeTimes[n] { return measured }
+            if let measured = smallSizeTimes[n] { return (measured, false) }
             var below: (rows: Int, time: Double)?
             for smaller in stride(from: n - 1, through: 1, by: -1) {
                 if let time = smallSizeTimes[smaller] {
@@ -195,21 +199,21 @@ struct AdaptiveController {
             }
             for larger in (n + 1)..<(Self.smallSizes + 1) {
                 guard let time = smallSizeTimes[larger] else { continue }
-                guard let below else { return time * Double(n) / Double(larger) }
+                guard let below else { return (time * Double(n) / Double(larger), true) }
                 let fraction = Double(n - below.rows) / Double(larger - below.rows)
-                return below.time + fraction * (time - below.time)
+                return (below.time + fraction * (time - below.time), false)
             }
             if below != nil {
                 var cheapest = Double.infinity
                 for (size, time) in smallSizeTimes.enumerated() {
                     if let time { cheapest = min(cheapest, time / Double(size)) }
                 }
-                return cheapest * Double(n)
+                return (cheapest * Double(n), false)
             }
         }
-        if let (fixed, perRow) = costModel { return fixed + perRow * Double(n) }
+        if let (fixed, perRow) = costModel { return (fixed + perRow * Double(n), false) }
         for smaller in stride(from: min(n, Self.smallSizes), through: 1, by: -1) {
-            if let time = smallSizeTimes[smaller] { return time * Double(n) / Double(smaller) }
+            if let time = smallSizeTimes[smaller] { return (time * Double(n) / Double(smaller), false) }
         }
         return nil
     }
@@ -316,7 +320,7 @@ struct AdaptiveController {
         // never corrected, while priced too low it is chosen, measured, and rises 2.5 % a batch. The
         // exception is a size below every measured one, whose estimate scales a larger size down and
         // leaves out the fixed cost: there the sample is the first real figure, taken as it is.
-        if !isScaledFromLarger(rows: rows), let expected = self.serviceTime(rows: rows), expected > 0 {
+        if let (expected, scaledFromLarger) = estimate(rows: rows), !scaledFromLarger, expected > 0 {
             seconds = min(seconds, Self.sampleCeiling * expected)
         }
         if rows >= 1, rows <= Self.smallSizes, seconds > 0, seconds.isFinite {
@@ -341,16 +345,6 @@ struct AdaptiveController {
 
     /// The most a batch's measured time counts for, as a multiple of the size's estimate.
     static let sampleCeiling = 1.25
-
-    /// Whether `rows` is a small size not measured yet with no smaller one measured, so that
-    /// ``serviceTime(rows:)`` scales a larger size down in proportion (see there).
-    private func isScaledFromLarger(rows: Int) -> Bool {
-        let n = max(rows, 1)
-        guard n <= Self.smallSizes else { return false }
-        for size in 1...n where smallSizeTimes[size] != nil { return false }
-        for size in n..<(Self.smallSizes + 1) where smallSizeTimes[size] != nil { return true }
-        return false
-    }
 
     /// Sets how much memory pressure scales the target (1 = none, 0.5 = halve).
     mutating func setMemoryScale(_ scale: Double) {
