@@ -53,8 +53,8 @@ public final class DenseWorkspace: @unchecked Sendable {
     ///
     /// Rows a multiple of 2 KiB apart (1024 floats, say) fall into one set of the L1 cache, so for calls of
     /// more than a few rows the packed kernel copies the next layer's inputs before reading them, in a
-    /// serial pass that two threads sharing a call must also carry across their cores. One cache line of padding spreads the rows over the sets,
-    /// and the next layer reads them where they lie.
+    /// serial pass that two threads sharing a call must also carry across their cores. One cache line of
+    /// padding spreads the rows over the sets, and the next layer reads them where they lie.
     static func rowStride(columns: Int) -> Int {
         columns * MemoryLayout<Float>.stride % 2048 == 0 && columns > 0 ? columns + 16 : columns
     }
