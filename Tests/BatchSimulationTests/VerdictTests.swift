@@ -12,7 +12,7 @@ import Testing
 /// (`Resources/`, each measured by `batchkit-bench cost-table` on the machine it names): a
 /// controller change that loses to a fixed size, falls behind under overload or stops settling fails here.
 ///
-/// Deterministic — the same seeds every run — and a few seconds per table in a debug build: fewer loads and
+/// Deterministic — the same seeds every run — and 10–20 s per table in a debug build: fewer loads and
 /// sizes and shorter runs than `batchkit-bench simulate`, which runs the full comparison.
 @Suite(.serialized) struct VerdictTests {
     /// The AVX2 tables: the default one and an older, faster guest's. The AVX-512 table is judged by
@@ -30,14 +30,14 @@ import Testing
     /// short hinge on where a few of them fall; the full, noisy comparison is `batchkit-bench simulate`'s).
     static func suite(_ model: String, in costs: CostTableFile) -> VerdictSuite {
         var suite = VerdictSuite(table: costs.table(for: model)!)
-        // linear256 runs at ~25 times mlp1024's rate: shorter spans keep its item counts alike.
+        // linear256 runs at 15–25 times mlp1024's rate: shorter spans keep its item counts alike.
         let scale = model == "linear256" ? 0.5 : 1
         suite.loads = [0.2, 0.6, 0.9]
         suite.fixedSizes = [1, 4, 16, 64, 256]
         suite.noise = false
         suite.warmup = 0.05 * scale
         suite.duration = model == "linear256" ? 0.05 : 0.02
-        // mlp1024's saturated batches take 14 ms: fewer items leave a run's throughput to how many of them
+        // mlp1024's saturated batches take 14–34 ms: fewer items leave a run's throughput to how many of them
         // happen to end inside its window, and its bursts to one or two of them.
         suite.minimumItems = model == "linear256" ? 2_000 : 20_000
         suite.burstCycles = 0
