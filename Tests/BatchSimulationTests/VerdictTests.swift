@@ -8,17 +8,15 @@ import Testing
     import Foundation
 #endif
 
-/// The simulator's verdicts at a small scale, on the AVX2 cost tables checked in beside this file
+/// The simulator's verdicts at a small scale, on every cost table checked in beside this file
 /// (`Resources/`, each measured by `batchkit-bench cost-table` on the machine it names): a
 /// controller change that loses to a fixed size, falls behind under overload or stops settling fails here.
 ///
-/// Deterministic — the same seeds every run — and 10–20 s per table in a debug build: fewer loads and
+/// Deterministic — the same seeds every run — and 10–60 s per table in a debug build: fewer loads and
 /// sizes and shorter runs than `batchkit-bench simulate`, which runs the full comparison.
 @Suite(.serialized) struct VerdictTests {
-    /// The AVX2 tables: the default one and an older, faster guest's. The AVX-512 table is judged by
-    /// `batchkit-bench simulate` only: with the noise off, as here, adaptive misses on it at linear256's
-    /// 60 and 70 % (see AdaptiveComparison).
-    static let tableFiles = ["costs.json", "costs-avx2-2026-12-03.json"]
+    /// The default AVX2 table, an older and faster AVX2 guest's, and an AVX-512 guest's.
+    static let tableFiles = ["costs.json", "costs-avx2-2026-12-03.json", "costs-avx512.json"]
 
     static func costs(_ file: String) -> CostTableFile {
         let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()

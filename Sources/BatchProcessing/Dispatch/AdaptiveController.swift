@@ -66,11 +66,12 @@ struct AdaptiveController {
         var forgetting = 0.98
         /// Optional per-item latency objective (p99 target).
         var targetLatency: Duration?
-        /// Share the queue with idle workers only when computing it on one worker is predicted to take
-        /// longer than this: waking a second worker costs a wake-up (measured: ~12 µs on this project's
-        /// guests) and a batch's work around it, more than a few cheap rows take to compute. 200 µs
-        /// left the open loop's clumps of a dozen linear256 rows on one worker while the other sat idle;
-        /// in the simulator (noise off) linear256's p99 misses at 50–90 % load went with 50 µs.
+        /// Share the queue with idle workers only when it is predicted to keep one worker (computing the
+        /// batch and answering its items) longer than this: waking a second worker costs a wake-up
+        /// (measured: ~12 µs on this project's guests) and a batch's work around it, more than a few
+        /// cheap rows take to compute. 200 µs left the open loop's clumps of a dozen linear256 rows on one
+        /// worker while the other sat idle; in the simulator (noise off) linear256's p99 misses at
+        /// 50–90 % load went with 50 µs.
         var shareAbove: Duration = .microseconds(50)
     }
 
@@ -165,9 +166,12 @@ struct AdaptiveController {
         return (fixed, perRow)
     }
 
-    /// Whether `rows` rows take long enough on one worker to be worth sharing with idle workers.
+    /// Whether `rows` rows keep one worker long enough to be worth sharing with idle workers.
+    ///
+    /// The worker's time, not the service time: answering the items is part of what a second worker
+    /// would take off the first, and on a cheap model it is most of it.
     func worthSharing(rows: Int) -> Bool {
-        guard let time = serviceTime(rows: rows) else { return false }
+        guard let time = workerTime(rows: rows) else { return false }
         return time > settings.shareAbove.inSeconds
     }
 
