@@ -236,6 +236,22 @@ import Testing
         #expect(controller.efficientSize(atMost: 30, atLeast: 1) == 12)
     }
 
+    @Test func aBacklogGoesOutAtTheSmallestSizeAsCheapPerRow() {
+        var controller = Self.controller()
+        // 100 µs + 37.5 µs a row below 8 rows, 50 µs a row from 8 rows up: flat from 8.
+        func cost(_ rows: Int) -> Duration { .nanoseconds(Int64(max(100_000 + 37_500 * rows, 50_000 * rows))) }
+        for _ in 0..<3 {
+            for rows in Array(1...16) + [20, 30, 40, 64] {
+                controller.recordBatch(rows: rows, serviceTime: cost(rows), succeeded: true)
+            }
+        }
+        // 40 rows cost no less per row than 8, and 8 are answered after 400 µs rather than 2 ms.
+        #expect(controller.efficientSize(atMost: 40, atLeast: 1) == 8)
+        #expect(controller.efficientSize(atMost: 6, atLeast: 1) == 6)
+        // The target bounds it from below.
+        #expect(controller.efficientSize(atMost: 40, atLeast: 12) == 12)
+    }
+
     @Test func preemptedBatchesDoNotInflateTheEstimate() throws {
         var controller = Self.controller()
         // Every tenth 4-row batch is preempted for a 4 ms time slice; the others take 100 µs.
@@ -381,12 +397,13 @@ import Testing
         #expect(machine.queuedItems == 0)
     }
 
-    /// Six items arrive while both workers are idle: rows costing 100 µs each are shared three and
-    /// three; rows costing 1 µs go out as one batch, since waking a second worker costs more than that.
+    /// Six items arrive while both workers are idle: rows costing 100 µs each (and 10 µs a batch) are
+    /// shared three and three; rows costing 1 µs go out as one batch, since waking a second worker costs
+    /// more than that.
     @Test(arguments: [(100e-6, 3), (1e-6, 6)])
     func adaptiveSharesALongQueueWithIdleWorkers(perRow: Double, firstBatch: Int) throws {
         var machine = Self.adaptiveMachine(workers: 2, initial: 1)
-        Self.teach(&machine.controller!, Cost(fixed: 0, perRow: perRow), sizes: [2, 4, 8])
+        Self.teach(&machine.controller!, Cost(fixed: 10e-6, perRow: perRow), sizes: [2, 4, 8])
         _ = machine.workerNext(now: .zero, wasWaiting: false)
         _ = machine.workerNext(now: .zero, wasWaiting: false)
         for index in 0..<6 {
@@ -401,18 +418,19 @@ import Testing
         #expect(machine.queuedItems == 0)
     }
 
-    /// Twenty rows queue while one of two workers computes. Rows costing 100 µs each, beside a one-row
-    /// batch that ends in 100 µs: the free worker takes ten and leaves ten for the busy one, and both
-    /// halves end about a millisecond from now instead of two. Beside a 30-row batch (3 ms) it takes all
-    /// twenty, since waiting for that worker would end later; rows costing 1 µs go out as one batch.
-    @Test(arguments: [(100e-6, 1, 10), (100e-6, 30, 20), (1e-6, 1, 20)])
+    /// Twenty rows queue while one of two workers computes. Rows costing 100 µs each (and 10 µs a
+    /// batch), beside a one-row batch that ends in 105 µs: the free worker takes eleven and leaves nine
+    /// for the busy one, and both end about 1.1 ms from now instead of 2. Beside a 30-row batch (3 ms)
+    /// it takes all twenty, since waiting for that worker would end later; rows costing 1 µs go out as
+    /// one batch.
+    @Test(arguments: [(100e-6, 1, 11), (100e-6, 30, 20), (1e-6, 1, 20)])
     func adaptiveSplitsABacklogWithABusyWorkerThatComesFreeSoon(
         perRow: Double,
         busyRows: Int,
         firstBatch: Int
     ) throws {
         var machine = Self.adaptiveMachine(workers: 2, initial: 1)
-        Self.teach(&machine.controller!, Cost(fixed: 0, perRow: perRow), sizes: [2, 4, 8])
+        Self.teach(&machine.controller!, Cost(fixed: 10e-6, perRow: perRow), sizes: [2, 4, 8])
         _ = machine.submit("running", priority: .normal, rows: busyRows, now: .zero)
         let running = try #require(SchedulerStateMachineTests.take(&machine, at: .zero, wasWaiting: false))
         #expect(running.rows == busyRows)

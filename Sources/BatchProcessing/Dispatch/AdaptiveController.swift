@@ -227,8 +227,16 @@ struct AdaptiveController {
         serviceTime(rows: rows).map { $0 + overhead.time(rows: rows) }
     }
 
-    /// The batch size of at most `rows` (and at least `floor`) rows that costs a worker the least per
-    /// row, the larger one where two are within 1 %: what drains a queue that keeps growing fastest.
+    /// The batch size of at most `rows` (and at least `floor`) rows for a worker to take from a backlog:
+    /// the smallest that costs a worker at most 1 % more per row than the cheapest size.
+    ///
+    /// Where the cost per row has flattened out, a larger batch drains the backlog no faster, but each
+    /// of its rows is answered only when the whole batch is done: the backlog a stall leaves, taken in
+    /// batches as large as it, lengthened the tail by the extra batch time. A small size above every
+    /// measured one is priced at the cheapest rate measured (see ``serviceTime(rows:)``), so it ties
+    /// with the size measured at that rate; the largest such within the 1 % (`rows` included, when
+    /// nothing it could be estimated from was measured) is taken instead, so that it gets measured
+    /// rather than passed over for good.
     ///
     /// Small sizes are measured one by one and need not cost less per row as they grow (a dense model's
     /// small-batch kernel ends at 16 rows, and the first GEMM sizes above it cost more per row — measured
@@ -236,19 +244,26 @@ struct AdaptiveController {
     /// row only falls, so `rows` itself is the one candidate there.
     func efficientSize(atMost rows: Int, atLeast floor: Int) -> Int {
         let low = max(floor, 1)
-        guard rows > low, var bestCost = workerTime(rows: rows).map({ $0 / Double(rows) }) else {
-            return max(rows, 1)
-        }
-        var best = rows
-        for size in stride(from: min(rows - 1, Self.smallSizes), through: low, by: -1) {
-            guard let time = workerTime(rows: size) else { continue }
-            let cost = time / Double(size)
-            if cost < bestCost * 0.99 {
-                best = size
-                bestCost = cost
+        let top = min(rows - 1, Self.smallSizes)
+        guard top >= low, let whole = workerTime(rows: rows) else { return max(rows, 1) }
+        let largestMeasured = smallSizeTimes.lastIndex { $0 != nil } ?? 0
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: Self.smallSizes + 1) { perRow in
+            // Each candidate's cost per row, once (infinity where none can be estimated).
+            var least = whole / Double(rows)
+            for size in low...top {
+                perRow[size] = workerTime(rows: size).map { $0 / Double(size) } ?? .infinity
+                least = min(least, perRow[size])
             }
+            let limit = least * 1.01
+            // `rows` itself counts as unmeasured above the small sizes until batches there are fitted.
+            let rowsUnmeasured = rows > largestMeasured && (rows <= Self.smallSizes || batchesMeasured < 3)
+            if rowsUnmeasured, whole / Double(rows) <= limit { return rows }
+            for size in stride(from: top, to: max(largestMeasured, low - 1), by: -1) where perRow[size] <= limit {
+                return size
+            }
+            for size in low...top where perRow[size] <= limit { return size }
+            return rows
         }
-        return best
     }
 
     /// The smallest queue at which waiting for one more row stops paying (see the type's discussion);
