@@ -131,7 +131,13 @@ struct AdaptiveController {
     }
 
     /// The fitted cost model: fixed seconds per batch and seconds per row.
-    var costModel: (fixed: Double, perRow: Double)? {
+    var costModel: (fixed: Double, perRow: Double)? { fittedModel }
+
+    /// ``costModel``, worked out when a batch above the small sizes is measured: a dispatch reads it
+    /// for every size its split and trim weigh, a few dozen times under the scheduler's lock.
+    private var fittedModel: (fixed: Double, perRow: Double)?
+
+    private func fitCostModel() -> (fixed: Double, perRow: Double)? {
         guard batchesMeasured >= 3, weight > 0 else { return nil }
         let meanN = sumN / weight
         let meanT = sumT / weight
@@ -354,6 +360,7 @@ struct AdaptiveController {
             sumNT = sumNT * decay + n * seconds
             batchesMeasured += 1
             if batchesMeasured >= 3, let fit = currentFit() { lastFit = fit }
+            fittedModel = fitCostModel()
         }
         if succeeded {
             failureScale = min(1, failureScale * 1.1)
