@@ -262,7 +262,7 @@ struct AdaptiveController {
             }
             let limit = least * 1.01
             // `rows` itself counts as unmeasured above the small sizes until batches there are fitted.
-            let rowsUnmeasured = rows > largestMeasured && (rows <= Self.smallSizes || batchesMeasured < 3)
+            let rowsUnmeasured = rows > largestMeasured && (rows <= Self.smallSizes || costModel == nil)
             if rowsUnmeasured, whole / Double(rows) <= limit { return rows }
             for size in stride(from: top, to: max(largestMeasured, low - 1), by: -1) where perRow[size] <= limit {
                 return size
