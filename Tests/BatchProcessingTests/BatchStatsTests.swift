@@ -43,6 +43,35 @@ import Testing
         #expect(abs(snapshot.p99Latency.seconds - 0.001) < 0.00001)
     }
 
+    /// One item per batch at each latency from 50 µs to 50 ms in steps of 0.3 %, then one of two
+    /// minutes: each percentile lies within 1 % of the exact (nearest-rank) value, and a latency past
+    /// the minute the histogram starts with still counts at its own size.
+    @Test func latencyPercentilesAreWithinOnePercent() {
+        var latencies: [Int64] = []
+        var microseconds = 50.0
+        while microseconds < 50_000 {
+            latencies.append(Int64(microseconds))
+            microseconds *= 1.003
+        }
+        let stats = BatchStats(windowSize: latencies.count)
+        for latency in latencies.shuffled() {
+            stats.update(
+                processingTime: .microseconds(10), batchSize: 1, queueTime: .zero, latency: .microseconds(latency))
+        }
+        let snapshot = stats.snapshot()
+        let sorted = latencies.sorted()
+        func exact(_ percent: Int) -> Double { Double(sorted[(sorted.count * percent + 99) / 100 - 1]) * 1e-6 }
+        for (reported, percent) in [(snapshot.p50Latency, 50), (snapshot.p95Latency, 95), (snapshot.p99Latency, 99)] {
+            #expect(
+                abs(reported.seconds / exact(percent) - 1) <= 0.01,
+                "p\(percent): \(reported) against \(exact(percent)) s")
+        }
+
+        let slow = BatchStats(windowSize: 10)
+        slow.update(processingTime: .microseconds(10), batchSize: 1, queueTime: .zero, latency: .seconds(120))
+        #expect(abs(slow.snapshot().p99Latency.seconds / 120 - 1) <= 0.01, "\(slow.snapshot().p99Latency)")
+    }
+
     @Test func errorRateCountsItems() {
         let stats = BatchStats(windowSize: 10)
         stats.update(processingTime: .milliseconds(1), batchSize: 9, queueTime: .zero)

@@ -120,7 +120,7 @@ extension SchedulerStateMachine {
         inFlight[nextBatchID] = InFlight(
             parts: parts, dispatchedAt: now, rows: taken, attempt: 0, expiredThrough: .zero, nextDeadline: deadline)
         return Batch(
-            id: nextBatchID, parts: parts, rows: taken, reason: reason, dispatchedAt: now, queueLength: queuedItems)
+            id: nextBatchID, parts: parts, rows: taken, reason: reason, dispatchedAt: now)
     }
 
     /// Takes the retry batch that has been due longest.
@@ -135,7 +135,7 @@ extension SchedulerStateMachine {
             nextDeadline: deadline)
         var batch = Batch(
             id: nextBatchID, parts: retry.parts, rows: rows, reason: .retry,
-            dispatchedAt: now, queueLength: queuedItems)
+            dispatchedAt: now)
         batch.attempt = retry.attempt
         return batch
     }

@@ -79,8 +79,6 @@ package struct SchedulerStateMachine<Element, Waiter> {
         let rows: Int
         let reason: DispatchReason
         let dispatchedAt: Duration
-        /// Items left in the queue when this batch was taken.
-        let queueLength: Int
         /// How many times these items were retried after a failure.
         var attempt = 0
     }

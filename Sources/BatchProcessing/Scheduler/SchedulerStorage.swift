@@ -320,7 +320,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         let outcome = Outcome(serviceTime: serviceTime, succeeded: allSucceeded, succeededItems: succeeded)
         let parts = batch.parts
         telemetry.recordBatch(
-            reason: batch.reason, rows: batch.rows, items: parts.count, queueLength: batch.queueLength,
+            reason: batch.reason, rows: batch.rows, items: parts.count,
             dispatchedAt: batch.dispatchedAt.wholeNanoseconds, started: started, finished: finished,
             submittedAt: { parts[$0].element.submittedAt }, succeededSubmissions: scratch.succeededSubmissions)
         return outcome

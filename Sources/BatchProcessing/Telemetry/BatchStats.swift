@@ -6,7 +6,8 @@ import Locking
 /// What each figure means:
 /// - averages (processing time, batch size, queue time) are over the last `windowSize` batches;
 /// - latency percentiles are **per item** (arrival to result), from an HdrHistogram covering between
-///   `windowSize` and `2 × windowSize` recent batches (two histograms rotate, so old figures age out);
+///   `windowSize` and `2 × windowSize` recent batches (two histograms rotate, so old figures age out),
+///   each within 1 % of the exact value;
 /// - batch sizes are in rows (a k-row item counts k); their largest value and percentiles (nearest
 ///   rank) are over the last `windowSize` batches;
 /// - throughput is the items of the windowed batches divided by the wall-clock time from the start of
@@ -16,21 +17,22 @@ import Locking
 ///
 /// Each batch is recorded once; idle time is never recorded as a batch.
 public final class BatchStats: Sendable {
+    /// One batch, in whole nanoseconds: durations and instants are another module's types, and summed
+    /// over the window for every snapshot they cost a call each.
     private struct Record {
-        var processingTime: Duration
+        var processingNanoseconds: Int64
         var batchSize: Int
         var items: Int
-        var queueTime: Duration
-        var latency: Duration
-        var queueLength: Int
-        var start: ContinuousClock.Instant
+        var queueNanoseconds: Int64
+        /// Since ``BatchStats/origin``.
+        var startNanoseconds: Int64
     }
 
     private struct State {
         var ring: [Record] = []
         var next = 0
-        var current = Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
-        var previous = Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
+        var current = BatchStats.latencyHistogram()
+        var previous = BatchStats.latencyHistogram()
         var batchesInCurrent = 0
         var items = 0
         var errors = 0
@@ -39,12 +41,26 @@ public final class BatchStats: Sendable {
         var batchesByReason: [DispatchReason: Int] = [:]
     }
 
+    /// An empty latency histogram, in microseconds: two significant digits (each percentile within
+    /// 1 %), covering a minute and growing when a latency goes beyond it.
+    ///
+    /// At three digits and an hour a histogram took 188 KB: every snapshot copied and merged two of
+    /// them under the lock each batch's recording takes, and every `windowSize` batches one was zeroed
+    /// on a worker's path. At two digits and a minute it is 20 KB.
+    private static func latencyHistogram() -> Histogram<UInt64> {
+        var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .two)
+        histogram.autoResize = true
+        return histogram
+    }
+
     /// The number of batches the window holds.
     public let windowSize: Int
     /// The number of workers that process batches in parallel (for ``BatchStatsSnapshot/systemLoad``).
     public let parallelism: Int
     private let state: Locked<State>
     private let clock = ContinuousClock()
+    /// When the window was created: records' start times count from here.
+    private let origin = ContinuousClock.now
 
     /// Creates an empty window of `windowSize` batches for `parallelism` concurrent workers.
     public init(windowSize: Int, parallelism: Int = 1) {
@@ -53,13 +69,12 @@ public final class BatchStats: Sendable {
         self.parallelism = parallelism
         var initial = State()
         initial.ring.reserveCapacity(windowSize)
-        initial.current.autoResize = true
-        initial.previous.autoResize = true
         state = Locked(initial)
     }
 
-    /// Records one batch: its processing time, size, mean queue time, mean latency and the queue
-    /// length when it finished. The mean latency also goes into the percentiles as one value per item.
+    /// Records one batch: its processing time, size, mean queue time and mean latency, which goes into
+    /// the percentiles as one value per item. `queueLength` is taken as the original's `update` takes
+    /// it; no figure of the window derives from it.
     public func update(
         processingTime: Duration,
         batchSize: Int,
@@ -68,9 +83,7 @@ public final class BatchStats: Sendable {
         queueLength: Int = 0
     ) {
         record(
-            processingTime: processingTime, batchSize: batchSize, items: batchSize, queueTime: queueTime,
-            meanLatency: latency,
-            queueLength: queueLength, reason: nil
+            processingTime: processingTime, batchSize: batchSize, items: batchSize, queueTime: queueTime, reason: nil
         ) { record in
             let microseconds = latency.microseconds
             for _ in 0..<batchSize { record(microseconds) }
@@ -98,16 +111,14 @@ public final class BatchStats: Sendable {
         batchSize: Int,
         items: Int,
         queueTime: Duration,
-        meanLatency: Duration,
-        queueLength: Int,
         reason: DispatchReason?,
         latencies: ((Int64) -> Void) -> Void
     ) {
-        let end = clock.now
+        let processing = processingTime.wholeNanoseconds
         let entry = Record(
-            processingTime: processingTime, batchSize: batchSize, items: items, queueTime: queueTime,
-            latency: meanLatency,
-            queueLength: queueLength, start: end - processingTime)
+            processingNanoseconds: processing, batchSize: batchSize, items: items,
+            queueNanoseconds: queueTime.wholeNanoseconds,
+            startNanoseconds: (clock.now - origin).wholeNanoseconds - processing)
         state.withLock { state in
             if state.ring.count < windowSize {
                 state.ring.append(entry)
@@ -132,8 +143,9 @@ public final class BatchStats: Sendable {
 
     /// The figures of the current window.
     public func snapshot() -> BatchStatsSnapshot {
-        let now = clock.now
+        let now = (clock.now - origin).wholeNanoseconds
         var sizes: [Int] = []
+        var latencies: Histogram<UInt64>?
         var snapshot: BatchStatsSnapshot = state.withLock { state in
             var snapshot = BatchStatsSnapshot()
             snapshot.totalItems = state.items
@@ -145,38 +157,39 @@ public final class BatchStats: Sendable {
             snapshot.errorRate = finished == 0 ? 0 : Double(state.errors) / Double(finished)
             guard !state.ring.isEmpty else { return snapshot }
             let count = Double(state.ring.count)
-            var processing = Duration.zero
-            var queueing = Duration.zero
+            var processing: Int64 = 0
+            var queueing: Int64 = 0
             var items = 0
             var rows = 0
-            var earliest = state.ring[0].start
+            var earliest = state.ring[0].startNanoseconds
             sizes.reserveCapacity(state.ring.count)
             for record in state.ring {
                 sizes.append(record.batchSize)
-                processing += record.processingTime
-                queueing += record.queueTime
+                processing &+= record.processingNanoseconds
+                queueing &+= record.queueNanoseconds
                 items += record.items
                 rows += record.batchSize
-                earliest = min(earliest, record.start)
+                earliest = min(earliest, record.startNanoseconds)
             }
             snapshot.windowBatches = state.ring.count
-            snapshot.avgProcessingTime = processing / count
-            snapshot.avgQueueTime = queueing / count
+            snapshot.avgProcessingTime = .nanoseconds(Int64((Double(processing) / count).rounded()))
+            snapshot.avgQueueTime = .nanoseconds(Int64((Double(queueing) / count).rounded()))
             snapshot.avgBatchSize = Double(rows) / count
-            let span = (now - earliest).inSeconds
+            let span = Double(now - earliest) * 1e-9
             if span > 0 {
                 snapshot.throughput = Double(items) / span
-                snapshot.systemLoad = min(1, processing.inSeconds / (span * Double(parallelism)))
+                snapshot.systemLoad = min(1, Double(processing) * 1e-9 / (span * Double(parallelism)))
             }
-            // Adding copies the current histogram's storage (copy on write); only do it when needed.
+            // Merged here, read outside: recording waits for this lock, and a percentile walks the buckets.
             var merged = state.current
             if state.previous.totalCount > 0 { merged.add(state.previous) }
-            if merged.totalCount > 0 {
-                snapshot.p50Latency = .microseconds(merged.valueAtPercentile(50))
-                snapshot.p95Latency = .microseconds(merged.valueAtPercentile(95))
-                snapshot.p99Latency = .microseconds(merged.valueAtPercentile(99))
-            }
+            if merged.totalCount > 0 { latencies = merged }
             return snapshot
+        }
+        if let latencies {
+            snapshot.p50Latency = .microseconds(latencies.valueAtPercentile(50))
+            snapshot.p95Latency = .microseconds(latencies.valueAtPercentile(95))
+            snapshot.p99Latency = .microseconds(latencies.valueAtPercentile(99))
         }
         // Sorted outside the lock: a window may hold up to a million batches, and recording must not wait.
         guard !sizes.isEmpty else { return snapshot }

@@ -39,7 +39,6 @@ struct TelemetryRecorder: Sendable {
         reason: DispatchReason,
         rows: Int,
         items: Int,
-        queueLength: Int,
         dispatchedAt: Int64,
         started: Int64,
         finished: Int64,
@@ -58,16 +57,11 @@ struct TelemetryRecorder: Sendable {
         // A batch holds at most a few thousand items waiting at most hours: the sums stay far below
         // Int64's range.
         var queueTime: Int64 = 0
-        var latency: Int64 = 0
-        for index in 0..<items {
-            let submitted = submittedAt(index)
-            queueTime += dispatchedAt - submitted
-            latency += finished - submitted
-        }
+        for index in 0..<items { queueTime += dispatchedAt - submittedAt(index) }
         let count = Int64(max(items, 1))
         stats.record(
             processingTime: serviceTime, batchSize: rows, items: succeeded, queueTime: .nanoseconds(queueTime / count),
-            meanLatency: .nanoseconds(latency / count), queueLength: queueLength, reason: reason
+            reason: reason
         ) { record in
             for submitted in succeededSubmissions { record((finished - submitted) / 1000) }
         }
