@@ -219,7 +219,9 @@ struct AdaptiveBenchmark {
         let run = await offPool {
             AdaptiveStepLoad.run(
                 processor, items: items, low: low, high: high, warmup: warmup, before: before, after: after,
-                sampleEvery: .milliseconds(2))
+                // Each sample reads `stats()`, under the locks the workers take: every 2 ms it was a
+                // load of its own on two cores.
+                sampleEvery: .milliseconds(10))
         }
         await processor.stop()
         let (settle, final) = AdaptiveStepLoad.settle(run.samples)
@@ -231,9 +233,7 @@ struct AdaptiveBenchmark {
             p99BeforeMilliseconds: run.before.milliseconds(atPercentile: 99),
             p99AfterMilliseconds: run.after.milliseconds(atPercentile: 99),
             targetBefore: lastBefore.isEmpty ? 0 : lastBefore[lastBefore.count / 2], targetAfter: final,
-            trace: run.samples.enumerated().filter { $0.offset % 5 == 0 }.map {
-                [($0.element.milliseconds * 10).rounded() / 10, Double($0.element.target)]
-            })
+            trace: run.samples.map { [($0.milliseconds * 10).rounded() / 10, Double($0.target)] })
         Console.progress(
             "[adaptive] \(name) step \(Format.fixed(Self.step.from * 100, 0)) → \(Format.fixed(Self.step.to * 100, 0)) %: "
                 + "target \(step.targetBefore) → \(step.targetAfter), settle "

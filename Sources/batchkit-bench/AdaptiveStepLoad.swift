@@ -146,12 +146,12 @@ enum AdaptiveStepLoad {
     /// within `tolerance` of its final value (the median of the last quarter of the samples after the
     /// step), and that final value; `nil` when it is still outside the band in that last quarter.
     ///
-    /// At the 2 ms sample interval the filter spans 100 ms: the arrival-rate estimate itself averages
+    /// At the 10 ms sample interval the filter spans 100 ms: the arrival-rate estimate itself averages
     /// over 100 ms, so faster wobble is Poisson noise in the estimate rather than a change of setting.
     static func settle(
         _ samples: [Sample],
         tolerance: Double = 0.1,
-        smoothing: Int = 50
+        smoothing: Int = 10
     ) -> (milliseconds: Double?, final: Int) {
         let after = samples.filter { $0.milliseconds >= 0 }
         guard !after.isEmpty else { return (nil, 0) }
