@@ -1,11 +1,10 @@
 /// How a traced target behaved: when it settled after a load step, and whether it oscillated.
 ///
 /// The same definitions as `batchkit-bench`'s step (`AdaptiveStepLoad.settle`, which samples every
-/// 10 ms and filters over 10): the target is
-/// median-filtered over `smoothing` samples (at a 2 ms interval, 100 ms — the arrival-rate estimate's
-/// own time constant, so faster wobble is Poisson noise in the estimate rather than a change of
-/// setting), and it has settled once it stays within `tolerance` (or ±1 row) of its final value, the
-/// median of the last quarter.
+/// 10 ms and filters over 10): the target is median-filtered over `smoothing` samples (at the
+/// simulator's 2 ms interval, 100 ms — the arrival-rate estimate's own time constant, so faster wobble
+/// is Poisson noise in the estimate rather than a change of setting), and it has settled once it stays
+/// within `tolerance` (or ±1 row) of its final value, the median of the last quarter.
 public enum TargetTraceAnalysis {
     /// The median-filtered targets of `samples`.
     public static func smoothed(_ samples: [TargetSample], smoothing: Int = 50) -> [Int] {
