@@ -83,7 +83,8 @@ public final class BatchStats: Sendable {
         queueLength: Int = 0
     ) {
         record(
-            processingTime: processingTime, batchSize: batchSize, items: batchSize, queueTime: queueTime, reason: nil
+            processingNanoseconds: processingTime.wholeNanoseconds, batchSize: batchSize, items: batchSize,
+            queueNanoseconds: queueTime.wholeNanoseconds, reason: nil
         ) { record in
             let microseconds = latency.microseconds
             for _ in 0..<batchSize { record(microseconds) }
@@ -104,21 +105,20 @@ public final class BatchStats: Sendable {
         }
     }
 
-    /// Records one batch; `latencies` feeds each item's latency, in whole microseconds, to the closure
-    /// it is given.
+    /// Records one batch, its times in whole nanoseconds (the scheduler's own unit); `latencies` feeds
+    /// each item's latency, in whole microseconds, to the closure it is given.
     func record(
-        processingTime: Duration,
+        processingNanoseconds: Int64,
         batchSize: Int,
         items: Int,
-        queueTime: Duration,
+        queueNanoseconds: Int64,
         reason: DispatchReason?,
         latencies: ((Int64) -> Void) -> Void
     ) {
-        let processing = processingTime.wholeNanoseconds
         let entry = Record(
-            processingNanoseconds: processing, batchSize: batchSize, items: items,
-            queueNanoseconds: queueTime.wholeNanoseconds,
-            startNanoseconds: (clock.now - origin).wholeNanoseconds - processing)
+            processingNanoseconds: processingNanoseconds, batchSize: batchSize, items: items,
+            queueNanoseconds: queueNanoseconds,
+            startNanoseconds: (clock.now - origin).wholeNanoseconds - processingNanoseconds)
         state.withLock { state in
             if state.ring.count < windowSize {
                 state.ring.append(entry)

@@ -60,8 +60,8 @@ struct TelemetryRecorder: Sendable {
         for index in 0..<items { queueTime += dispatchedAt - submittedAt(index) }
         let count = Int64(max(items, 1))
         stats.record(
-            processingTime: serviceTime, batchSize: rows, items: succeeded, queueTime: .nanoseconds(queueTime / count),
-            reason: reason
+            processingNanoseconds: finished - started, batchSize: rows, items: succeeded,
+            queueNanoseconds: queueTime / count, reason: reason
         ) { record in
             for submitted in succeededSubmissions { record((finished - submitted) / 1000) }
         }
