@@ -201,13 +201,13 @@ import Testing
 
     /// Empties this thread's spare slots, so the next check sees only the next item's cell.
     static func clearSpares() {
-        while SpareCell.take(TaggedCell.self) != nil {}
+        while SpareCell.take(kind: TaggedCell.self) != nil {}
     }
 
     /// Whether the cell identified is this thread's spare with no other reference: taken out of the
     /// slot, so the next item on the thread starts from empty slots again.
     static func spareIsFree(_ identity: ObjectIdentifier) -> Bool {
-        let taken = SpareCell.take(TaggedCell.self).map(ObjectIdentifier.init)
+        let taken = SpareCell.take(kind: TaggedCell.self).map(ObjectIdentifier.init)
         clearSpares()
         return taken == identity
     }

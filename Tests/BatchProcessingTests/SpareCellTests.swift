@@ -13,16 +13,34 @@ import Testing
 
     typealias Cell = RequestCell<Marker, Int>
 
+    /// The placeholder cells are made with, as ``SchedulerStorage`` keeps one.
+    let template = ResultCell<Result<Int, BatchProcessorError>>(placeholder: .failure(.cancelled))
+
+    func make(_ value: Int) -> Cell {
+        Cell.make(item: Marker(value: value), cellClass: Cell.self, placeholderOf: template)
+    }
+
+    @Test func aNewCellStartsPendingWithTheTemplateUntouched() throws {
+        let cell = make(1)
+        #expect(cell.value == nil, "the placeholder is never read as a result")
+        #expect(cell.item == Marker(value: 1))
+        #expect(cell.complete(.success(10)))
+        #expect(!cell.complete(.success(11)))
+        #expect(try cell.value?.get() == 10)
+        #expect(template.value == nil, "the template is copied, never completed")
+        #expect(make(2).value == nil)
+    }
+
     @Test func aSpareIsReusedOnlyOnceNothingElseHoldsIt() throws {
         // No suspension below: every call runs on the same thread, whose slots these are.
         var held: Cell? = Cell(item: Marker(value: 1))
         #expect(held!.complete(.success(10)))
         SpareCell.keep(held!)
-        #expect(SpareCell.take(Cell.self) == nil, "the test still holds the cell")
+        #expect(SpareCell.take(kind: Cell.self) == nil, "the test still holds the cell")
         let identity = ObjectIdentifier(held!)
         held = nil
 
-        let reused = Cell.make(item: Marker(value: 2))
+        let reused = make(2)
         #expect(ObjectIdentifier(reused) == identity)
         #expect(reused.item == Marker(value: 2))
         #expect(reused.value == nil, "a reused cell starts pending, its old result unreadable")
@@ -31,13 +49,13 @@ import Testing
         #expect(!reused.complete(.success(30)), "and still completes exactly once")
         #expect(try reused.value?.get() == 20)
         // Taken out of its slot: the next item gets a new cell.
-        #expect(ObjectIdentifier(Cell.make(item: Marker(value: 3))) != identity)
+        #expect(ObjectIdentifier(make(3)) != identity)
     }
 
     @Test func aSpareOfAnotherTypeIsNotTaken() {
         SpareCell.keep(RequestCell<Marker, String>(item: Marker(value: 1)))
         SpareCell.keep(RequestCell<Marker, String>(item: Marker(value: 2)))
-        #expect(SpareCell.take(Cell.self) == nil)
+        #expect(SpareCell.take(kind: Cell.self) == nil)
     }
 
     static func processor() throws -> BatchProcessor<Int, Int> {

@@ -8,7 +8,7 @@ public struct BatchFuture<Output: Sendable>: Sendable {
     /// Withdraws the item on cancellation. An existential of a class, not a closure: a closure
     /// capturing the storage would cost an allocation per item. `nil` for an item refused at submission,
     /// whose future is resolved from the start.
-    @usableFromInline let canceller: (any RequestCanceller<Output>)?
+    @usableFromInline let canceller: (any RequestCanceller)?
 
     /// Whether the result is available.
     public var isDone: Bool { cell.value != nil }
@@ -83,9 +83,13 @@ public struct BatchFuture<Output: Sendable>: Sendable {
 }
 
 /// What a future calls to cancel its item: the scheduler storage that accepted it.
+///
+/// Not generic: a generic type's conformance to a protocol with an associated type has its witness
+/// table made at run time, looked up again for every future built from the storage in code the
+/// compiler did not specialise.
 @usableFromInline
-protocol RequestCanceller<Output>: AnyObject, Sendable {
-    associatedtype Output: Sendable
-    /// Withdraws the item whose result goes to `cell`, or completes it with `cancelled`.
-    func cancel(_ cell: ResultCell<Result<Output, BatchProcessorError>>)
+protocol RequestCanceller: AnyObject, Sendable {
+    /// Withdraws the item whose result goes to `cell`, or completes it with `cancelled`; `cell` is
+    /// always a `ResultCell` of the canceller's own `Result` type.
+    func cancel(_ cell: CompletionCore)
 }

@@ -27,6 +27,16 @@ class ResultCell<Value: Sendable>: CompletionCore, @unchecked Sendable {
         super.init()
     }
 
+    /// Creates a pending cell holding a copy of `template`'s value as its placeholder.
+    ///
+    /// In code the compiler did not specialise, making a `Value` looks a composite type's metadata up
+    /// at run time on every call, while copying one takes `Value` from this cell's own class metadata.
+    /// `template` must be a cell nothing ever completes, so its value is read without the lock.
+    init(placeholderOf template: ResultCell) {
+        stored = template.stored
+        super.init()
+    }
+
     /// Claims the cell for `value` if nothing completed it yet, without publishing it: nothing else
     /// can complete it any more, but nobody sees the value until the returned wake-up runs (after
     /// recording statistics, say, so that a caller who sees its result also sees it counted — even a

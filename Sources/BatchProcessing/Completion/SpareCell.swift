@@ -31,20 +31,22 @@ enum SpareCell {
         if let older { Unmanaged<CompletionCore>.fromOpaque(older).release() }
     }
 
-    /// One of this thread's spares that is a `Cell` and that nothing else references, taken out of
-    /// its slot; `nil` if there is none.
+    /// One of this thread's spares whose class is `kind` and that nothing else references, taken out
+    /// of its slot; `nil` if there is none.
+    ///
+    /// Not generic, and the class given as a value: see ``RequestCell/make(item:placeholderOf:)``.
     @inline(__always)
-    static func take<Cell: CompletionCore>(_ type: Cell.Type) -> Cell? {
-        take(type, from: olderKey) ?? take(type, from: newerKey)
+    static func take(kind: AnyClass) -> CompletionCore? {
+        take(kind: kind, from: olderKey) ?? take(kind: kind, from: newerKey)
     }
 
-    private static func take<Cell: CompletionCore>(_: Cell.Type, from key: pthread_key_t) -> Cell? {
+    private static func take(kind: AnyClass, from key: pthread_key_t) -> CompletionCore? {
         guard let stored = pthread_getspecific(key) else { return nil }
         let slot = Unmanaged<CompletionCore>.fromOpaque(stored)
-        guard type(of: slot.takeUnretainedValue()) == Cell.self else { return nil }
+        guard ObjectIdentifier(type(of: slot.takeUnretainedValue())) == ObjectIdentifier(kind) else { return nil }
         pthread_setspecific(key, nil)
         var cell: CompletionCore? = slot.takeRetainedValue()
-        if isKnownUniquelyReferenced(&cell) { return unsafeDowncast(cell!, to: Cell.self) }
+        if isKnownUniquelyReferenced(&cell) { return cell }
         // Still in use: back into its slot for a later submission.
         pthread_setspecific(key, Unmanaged.passRetained(cell!).toOpaque())
         return nil

@@ -16,6 +16,16 @@ package struct QueuedRequest: Sendable {
     /// Collects the pieces of an item split across batches (`nil` when the item is whole).
     package let assembly: (any SplitAssembly)?
 
+    // Inlined, as the memberwise initialiser was not: the optimiser turned its existential parameter
+    // into a generic one, which made every caller look the cell's metadata up to pass it.
+    @inline(__always)
+    init(cell: any AnyObject & Sendable, submittedAt: Int64, isFireAndForget: Bool, assembly: (any SplitAssembly)?) {
+        self.cell = cell
+        self.submittedAt = submittedAt
+        self.isFireAndForget = isFireAndForget
+        self.assembly = assembly
+    }
+
     /// The request's cell, for code that knows the processor's types.
     @inline(__always)
     func cell<Item: Sendable, Output: Sendable>(_: Item.Type, _: Output.Type) -> RequestCell<Item, Output> {
@@ -49,16 +59,30 @@ final class RequestCell<Item: Sendable, Output: Sendable>: ResultCell<Result<Out
         super.init(placeholder: .failure(.cancelled))
     }
 
+    /// A pending cell for `item` whose placeholder is a copy of `template`'s value (see
+    /// ``ResultCell/init(placeholderOf:)``).
+    init(item: Item, placeholderOf template: ResultCell<Result<Output, BatchProcessorError>>) {
+        self.item = item
+        super.init(placeholderOf: template)
+    }
+
     /// A cell for `item`: the calling thread's spare if it has an unreferenced one, else a new one.
     ///
-    /// Call it on a metatype the caller keeps (``SchedulerStorage`` holds one): naming
-    /// `RequestCell<Item, Output>` in code the compiler did not specialise looks its metadata up at run
-    /// time on every call, while `self` here already is that metadata. A reused cell keeps its old
-    /// result, never read again, until the new one is claimed: making a placeholder `Result` would look
-    /// up `Result`'s metadata for every item.
+    /// `cellClass` must be `RequestCell<Item, Output>` itself, and `template` a cell nothing completes;
+    /// the caller keeps both (``SchedulerStorage`` does). In code the compiler did not specialise,
+    /// naming `RequestCell<Item, Output>` or making a placeholder `Result` looks that type's metadata
+    /// up at run time on every call; the class kept as a value is that metadata already, and copying
+    /// the template's value takes `Result`'s from the new cell's own. (Kept as the type `Self.Type`, the
+    /// metatype of a final class, the optimiser rebuilt it by the lookup rather than read it.) A reused
+    /// cell keeps its old result, never read again, until the new one is claimed.
     @inline(__always)
-    static func make(item: Item) -> RequestCell {
-        guard let cell = SpareCell.take(self) else { return self.init(item: item) }
+    static func make(
+        item: Item, cellClass: AnyClass, placeholderOf template: ResultCell<Result<Output, BatchProcessorError>>
+    ) -> RequestCell {
+        guard let spare = SpareCell.take(kind: cellClass) else {
+            return unsafeBitCast(cellClass, to: RequestCell.Type.self).init(item: item, placeholderOf: template)
+        }
+        let cell = unsafeDowncast(spare, to: RequestCell.self)
         cell.item = item
         cell.resetKeepingValue()
         return cell

@@ -23,9 +23,9 @@ extension SchedulerStorage: RequestCanceller {
     func makeElement(_ item: Item, fireAndForget: Bool) throws(BatchProcessorError) -> (Element, rows: Int) {
         let rows = try backend.rows(item).get()
         let assembly = rows > rowCap ? backend.makeAssembly?(rows) : nil
+        let cell = Cell.make(item: item, cellClass: cellClass, placeholderOf: placeholderCell)
         let element = QueuedRequest(
-            cell: cellType.make(item: item), submittedAt: nanoseconds(), isFireAndForget: fireAndForget,
-            assembly: assembly)
+            cell: cell, submittedAt: nanoseconds(), isFireAndForget: fireAndForget, assembly: assembly)
         return (element, rows)
     }
 
@@ -90,7 +90,9 @@ extension SchedulerStorage: RequestCanceller {
 
     /// Cancels a request: withdraws it if still queued, and completes it with `cancelled` unless it
     /// already has a result. A batch already computing it finishes, and its result is discarded.
-    func cancel(_ cell: ResultCell<Result<Output, BatchProcessorError>>) {
+    func cancel(_ cell: CompletionCore) {
+        // Every future this storage makes holds a cell of its own result type.
+        let cell = unsafeDowncast(cell, to: ResultCell<Result<Output, BatchProcessorError>>.self)
         lock.lock()
         let (element, actions) = machine.cancel(now: now()) { $0.cell === cell }
         lock.unlock()
