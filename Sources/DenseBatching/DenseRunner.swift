@@ -32,33 +32,41 @@ final class DenseRunner: BatchRunner {
             inputs.release(input)
             outputs.release(output)
         }
-        var rows = 0
-        for part in parts {
-            part.element.item(Item.self, Output.self).withUnsafeBufferPointer { item in
-                let start = part.rowOffset * width
-                let slice = UnsafeBufferPointer(rebasing: item[start..<(start + part.rowCount * width)])
-                input.fullView.copyRows(from: slice, startingAt: rows)
+        // The parts are read in place, through a buffer pointer: copying one out of the array (as
+        // `for part in parts` does) goes through its type's value witness, a generic walk over its fields.
+        parts.withUnsafeBufferPointer { parts in
+            var rows = 0
+            for index in parts.indices {
+                SchedulerPart.item(in: parts, at: index, Item.self, Output.self).withUnsafeBufferPointer { item in
+                    let start = parts[index].rowOffset * width
+                    let slice = UnsafeBufferPointer(rebasing: item[start..<(start + parts[index].rowCount * width)])
+                    input.fullView.copyRows(from: slice, startingAt: rows)
+                }
+                rows += parts[index].rowCount
             }
-            rows += part.rowCount
+            model.forward(input.view(rows: rows), into: output.view(rows: rows), workspace: workspace)
         }
-        model.forward(input.view(rows: rows), into: output.view(rows: rows), workspace: workspace)
         // Filled as a local: appending to the stored property paid a dynamic exclusivity check per item.
         var results: [Result<Output, BatchProcessorError>?] = []
         swap(&results, &self.results)
         results.removeAll(keepingCapacity: true)
         results.reserveCapacity(parts.count)
-        var row = 0
-        for part in parts {
-            let slice = UnsafeBufferPointer(
-                start: output.buffer.baseAddress! + row * outputWidth, count: part.rowCount * outputWidth)
-            if part.isWhole {
-                results.append(.success(Array(slice)))
-            } else {
-                // Only this backend makes the assemblies its parts carry.
-                let assembly = part.element.assembly as? DenseSplitAssembly
-                results.append(assembly?.deliver(rowOffset: part.rowOffset, rows: slice).map { .success($0) })
+        parts.withUnsafeBufferPointer { parts in
+            var row = 0
+            for index in parts.indices {
+                let rowCount = parts[index].rowCount
+                let slice = UnsafeBufferPointer(
+                    start: output.buffer.baseAddress! + row * outputWidth, count: rowCount * outputWidth)
+                if parts[index].isWhole {
+                    results.append(.success(Array(slice)))
+                } else {
+                    // Only this backend makes the assemblies its parts carry.
+                    let assembly = parts[index].element.assembly as? DenseSplitAssembly
+                    results.append(
+                        assembly?.deliver(rowOffset: parts[index].rowOffset, rows: slice).map { .success($0) })
+                }
+                row += rowCount
             }
-            row += part.rowCount
         }
         self.results = results
         return .completed(results)

@@ -70,6 +70,15 @@ package struct SchedulerStateMachine<Element, Waiter> {
         let itemRows: Int
         /// Whether the item is whole in this part (not split).
         package var isWhole: Bool { rowOffset == 0 && rowCount == itemRows }
+        /// The caller's item in the part at `index` (see ``QueuedRequest/item(_:_:)``).
+        ///
+        /// Read in place: a method called on a part in another module's buffer makes the caller copy the
+        /// part first, and that copy goes through the part's value witness, a generic walk over its fields.
+        package static func item<Item: Sendable, Output: Sendable>(
+            in parts: UnsafeBufferPointer<Part>, at index: Int, _ item: Item.Type, _ output: Output.Type
+        ) -> Item where Element == QueuedRequest {
+            parts[index].element.item(item, output)
+        }
     }
 
     /// A batch handed to a worker.
