@@ -61,7 +61,7 @@ final class DenseRunner: BatchRunner {
                     results.append(.success(Array(slice)))
                 } else {
                     // Only this backend makes the assemblies its parts carry.
-                    let assembly = parts[index].element.assembly as? DenseSplitAssembly
+                    let assembly = parts[index].element.assembly(Item.self, Output.self) as? DenseSplitAssembly
                     results.append(
                         assembly?.deliver(rowOffset: parts[index].rowOffset, rows: slice).map { .success($0) })
                 }

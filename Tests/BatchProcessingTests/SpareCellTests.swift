@@ -17,7 +17,7 @@ import Testing
     let template = ResultCell<Result<Int, BatchProcessorError>>(placeholder: .failure(.cancelled))
 
     func make(_ value: Int) -> Cell {
-        Cell.make(item: Marker(value: value), cellClass: Cell.self, placeholderOf: template)
+        Cell.make(item: Marker(value: value), assembly: nil, cellClass: Cell.self, placeholderOf: template)
     }
 
     @Test func aNewCellStartsPendingWithTheTemplateUntouched() throws {

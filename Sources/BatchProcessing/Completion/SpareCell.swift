@@ -34,7 +34,7 @@ enum SpareCell {
     /// One of this thread's spares whose class is `kind` and that nothing else references, taken out
     /// of its slot; `nil` if there is none.
     ///
-    /// Not generic, and the class given as a value: see ``RequestCell/make(item:placeholderOf:)``.
+    /// Not generic, and the class given as a value: see ``RequestCell/make(item:assembly:cellClass:placeholderOf:)``.
     @inline(__always)
     static func take(kind: AnyClass) -> CompletionCore? {
         take(kind: kind, from: olderKey) ?? take(kind: kind, from: newerKey)

@@ -6,6 +6,11 @@ import Locking
 /// caller's in them they are compiled once for every `Item` and `Output` and look no generic metadata
 /// up per item at run time. The caller's types live in the ``RequestCell`` the request points to,
 /// which only the edges (submitting, running a batch, completing) see, with the types they know.
+///
+/// The cell is its one reference, and everything else in it is plain data: the compiler copies and
+/// destroys a struct with a single reference by retaining and releasing it, but one with two or more
+/// through the type's value witness, a call that walks the fields. The queue entries, batch parts and
+/// in-flight batches that hold a request are copied that way too, several times per item.
 package struct QueuedRequest: Sendable {
     /// The ``RequestCell`` holding the item and, once set, its result.
     let cell: any AnyObject & Sendable
@@ -13,17 +18,14 @@ package struct QueuedRequest: Sendable {
     let submittedAt: Int64
     /// Whether nobody holds a future for it, so failures must be logged.
     let isFireAndForget: Bool
-    /// Collects the pieces of an item split across batches (`nil` when the item is whole).
-    package let assembly: (any SplitAssembly)?
 
     // Inlined, as the memberwise initialiser was not: the optimiser turned its existential parameter
     // into a generic one, which made every caller look the cell's metadata up to pass it.
     @inline(__always)
-    init(cell: any AnyObject & Sendable, submittedAt: Int64, isFireAndForget: Bool, assembly: (any SplitAssembly)?) {
+    init(cell: any AnyObject & Sendable, submittedAt: Int64, isFireAndForget: Bool) {
         self.cell = cell
         self.submittedAt = submittedAt
         self.isFireAndForget = isFireAndForget
-        self.assembly = assembly
     }
 
     /// The request's cell, for code that knows the processor's types.
@@ -38,6 +40,14 @@ package struct QueuedRequest: Sendable {
     package func item<Item: Sendable, Output: Sendable>(_ item: Item.Type, _ output: Output.Type) -> Item {
         cell(item, output).item
     }
+
+    /// What collects the pieces of the item if it is split across batches (`nil` when it is whole).
+    @inline(__always)
+    package func assembly<Item: Sendable, Output: Sendable>(_ item: Item.Type, _ output: Output.Type)
+        -> (any SplitAssembly)?
+    {
+        cell(item, output).assembly
+    }
 }
 
 /// A request's result cell, which also carries the item until the request is gone.
@@ -48,11 +58,14 @@ package struct QueuedRequest: Sendable {
 final class RequestCell<Item: Sendable, Output: Sendable>: ResultCell<Result<Output, BatchProcessorError>>,
     @unchecked Sendable
 {
-    // @unchecked: `item` is written only while nothing else references the cell (at creation, or when
+    // @unchecked: `item` and `assembly` are written only while nothing else references the cell (at creation, or when
     // ``SpareCell`` hands it back unreferenced), before the request is queued under the scheduler's
     // lock; runners read it after taking the request under that lock. Hence no dynamic exclusivity
     // check either. The inherited state is guarded as ``ResultCell`` documents.
     @exclusivity(unchecked) private(set) var item: Item
+    /// Collects the pieces of the item if it is split across batches (`nil` when it is whole). Kept
+    /// here rather than in ``QueuedRequest``, which holds only the cell as a reference.
+    @exclusivity(unchecked) private(set) var assembly: (any SplitAssembly)?
 
     init(item: Item) {
         self.item = item
@@ -61,12 +74,17 @@ final class RequestCell<Item: Sendable, Output: Sendable>: ResultCell<Result<Out
 
     /// A pending cell for `item` whose placeholder is a copy of `template`'s value (see
     /// ``ResultCell/init(placeholderOf:)``).
-    init(item: Item, placeholderOf template: ResultCell<Result<Output, BatchProcessorError>>) {
+    init(
+        item: Item, assembly: (any SplitAssembly)?,
+        placeholderOf template: ResultCell<Result<Output, BatchProcessorError>>
+    ) {
         self.item = item
+        self.assembly = assembly
         super.init(placeholderOf: template)
     }
 
-    /// A cell for `item`: the calling thread's spare if it has an unreferenced one, else a new one.
+    /// A cell for `item` (and its `assembly`, if it is to be split): the calling thread's spare if it
+    /// has an unreferenced one, else a new one.
     ///
     /// `cellClass` must be `RequestCell<Item, Output>` itself, and `template` a cell nothing completes;
     /// the caller keeps both (``SchedulerStorage`` does). In code the compiler did not specialise,
@@ -77,13 +95,16 @@ final class RequestCell<Item: Sendable, Output: Sendable>: ResultCell<Result<Out
     /// cell keeps its old result, never read again, until the new one is claimed.
     @inline(__always)
     static func make(
-        item: Item, cellClass: AnyClass, placeholderOf template: ResultCell<Result<Output, BatchProcessorError>>
+        item: Item, assembly: (any SplitAssembly)?, cellClass: AnyClass,
+        placeholderOf template: ResultCell<Result<Output, BatchProcessorError>>
     ) -> RequestCell {
         guard let spare = SpareCell.take(kind: cellClass) else {
-            return unsafeBitCast(cellClass, to: RequestCell.Type.self).init(item: item, placeholderOf: template)
+            return unsafeBitCast(cellClass, to: RequestCell.Type.self)
+                .init(item: item, assembly: assembly, placeholderOf: template)
         }
         let cell = unsafeDowncast(spare, to: RequestCell.self)
         cell.item = item
+        cell.assembly = assembly
         cell.resetKeepingValue()
         return cell
     }

@@ -23,9 +23,8 @@ extension SchedulerStorage: RequestCanceller {
     func makeElement(_ item: Item, fireAndForget: Bool) throws(BatchProcessorError) -> (Element, rows: Int) {
         let rows = try backend.rows(item).get()
         let assembly = rows > rowCap ? backend.makeAssembly?(rows) : nil
-        let cell = Cell.make(item: item, cellClass: cellClass, placeholderOf: placeholderCell)
-        let element = QueuedRequest(
-            cell: cell, submittedAt: nanoseconds(), isFireAndForget: fireAndForget, assembly: assembly)
+        let cell = Cell.make(item: item, assembly: assembly, cellClass: cellClass, placeholderOf: placeholderCell)
+        let element = QueuedRequest(cell: cell, submittedAt: nanoseconds(), isFireAndForget: fireAndForget)
         return (element, rows)
     }
 

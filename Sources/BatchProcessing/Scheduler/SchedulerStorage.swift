@@ -92,9 +92,9 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
     /// The largest batch, in rows (fixed for the storage's life, so read without the lock).
     let rowCap: Int
 
-    /// The request cell's class, looked up once: see ``RequestCell/make(item:cellClass:placeholderOf:)``.
+    /// The request cell's class, looked up once: see ``RequestCell/make(item:assembly:cellClass:placeholderOf:)``.
     let cellClass: AnyClass = Cell.self
-    /// The placeholder new request cells copy: see ``RequestCell/make(item:cellClass:placeholderOf:)``.
+    /// The placeholder new request cells copy: see ``RequestCell/make(item:assembly:cellClass:placeholderOf:)``.
     /// Never completed.
     let placeholderCell = ResultCell<Result<Output, BatchProcessorError>>(placeholder: .failure(.cancelled))
 
