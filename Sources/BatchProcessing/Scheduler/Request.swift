@@ -58,13 +58,14 @@ package struct QueuedRequest: Sendable {
 final class RequestCell<Item: Sendable, Output: Sendable>: ResultCell<Result<Output, BatchProcessorError>>,
     @unchecked Sendable
 {
-    // @unchecked: `item` and `assembly` are written only while nothing else references the cell (at creation, or when
-    // ``SpareCell`` hands it back unreferenced), before the request is queued under the scheduler's
-    // lock; runners read it after taking the request under that lock. Hence no dynamic exclusivity
-    // check either. The inherited state is guarded as ``ResultCell`` documents.
+    // @unchecked: `item` and `assembly` are written only while nothing else references the cell (at
+    // creation, or when ``SpareCell`` hands it back unreferenced), before the request is queued under
+    // the scheduler's lock; runners read them after taking the request under that lock. Hence no
+    // dynamic exclusivity check either. The inherited state is guarded as ``ResultCell`` documents.
     @exclusivity(unchecked) private(set) var item: Item
     /// Collects the pieces of the item if it is split across batches (`nil` when it is whole). Kept
-    /// here rather than in ``QueuedRequest``, which holds only the cell as a reference.
+    /// here rather than in ``QueuedRequest``, which holds only the cell as a reference; so it lives as
+    /// long as the cell, like the result it assembles.
     @exclusivity(unchecked) private(set) var assembly: (any SplitAssembly)?
 
     init(item: Item) {
