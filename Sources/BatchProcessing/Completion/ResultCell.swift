@@ -18,8 +18,10 @@ class ResultCell<Value: Sendable>: CompletionCore, @unchecked Sendable {
     // makes each access exclusive.
     /// The placeholder until the cell is claimed (the state says which), then the value.
     @exclusivity(unchecked) private var stored: Value
-    /// When the value was set, if the completer said.
-    @exclusivity(unchecked) private var completedAt: ContinuousClock.Instant?
+    /// When the value was set, in ``MonotonicClock`` nanoseconds, if the completer said. Not a
+    /// `ContinuousClock.Instant`: that type's layout is the standard library's to change, so every
+    /// store, read and destruction of an optional one goes through value witnesses, several per item.
+    @exclusivity(unchecked) private var completedAt: Int64?
 
     /// Creates a pending cell; `placeholder` is held until a value is claimed and never read.
     init(placeholder: Value) {
@@ -42,10 +44,10 @@ class ResultCell<Value: Sendable>: CompletionCore, @unchecked Sendable {
     /// recording statistics, say, so that a caller who sees its result also sees it counted — even a
     /// caller who looks only after the claim and never waits).
     ///
-    /// - Parameter instant: when the value came to be (the end of its batch, say), kept for
-    ///   ``completionInstant``.
+    /// - Parameter nanoseconds: when the value came to be (the end of its batch, say), on the
+    ///   ``MonotonicClock``, kept for ``completionInstant``.
     /// - Returns: the wake-up, which must be run; `nil` if the cell was already claimed.
-    final func claim(_ value: Value, at instant: ContinuousClock.Instant? = nil) -> CompletionWake? {
+    final func claim(_ value: Value, at nanoseconds: Int64? = nil) -> CompletionWake? {
         let waiters: CompletionState? = locked { state in
             switch state {
             case .claimed, .done: return nil
@@ -53,7 +55,7 @@ class ResultCell<Value: Sendable>: CompletionCore, @unchecked Sendable {
                 let previous = state
                 state = .claimed(late: [])
                 stored = value
-                completedAt = instant
+                completedAt = nanoseconds
                 return previous
             }
         }
@@ -69,15 +71,15 @@ class ResultCell<Value: Sendable>: CompletionCore, @unchecked Sendable {
 
     /// When the value was set, if it is set and its completer gave the time.
     final var completionInstant: ContinuousClock.Instant? {
-        locked { _ in completedAt }
+        locked { _ in completedAt }.map(MonotonicClock.instant(nanoseconds:))
     }
 
     /// Sets the value if none is set yet and wakes every waiter.
     ///
     /// - Returns: `true` if this call set the value, `false` if the cell was already complete.
     @discardableResult
-    final func complete(_ value: Value, at instant: ContinuousClock.Instant? = nil) -> Bool {
-        guard let wake = claim(value, at: instant) else { return false }
+    final func complete(_ value: Value, at nanoseconds: Int64? = nil) -> Bool {
+        guard let wake = claim(value, at: nanoseconds) else { return false }
         wake.run()
         return true
     }

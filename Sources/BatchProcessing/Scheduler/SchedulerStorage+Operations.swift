@@ -98,7 +98,7 @@ extension SchedulerStorage: RequestCanceller {
         perform(actions)
         if let element {
             finish(element, .failure(.cancelled))
-        } else if cell.complete(.failure(.cancelled), at: instant(now())) {
+        } else if cell.complete(.failure(.cancelled), at: MonotonicClock.nanoseconds()) {
             telemetry.recordFailure(.cancelled)
         }
     }

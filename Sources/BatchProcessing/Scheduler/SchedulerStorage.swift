@@ -43,8 +43,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
     // check is paid on every event, several per item.
     @exclusivity(unchecked) var machine: Machine
     var threads: [WorkerThread] = []
-    /// When this storage was created, on the continuous clock and in ``MonotonicClock`` nanoseconds.
-    private let epoch: ContinuousClock.Instant
+    /// When this storage was created, in ``MonotonicClock`` nanoseconds.
     private let epochNanoseconds: Int64
     /// The stop deadline once a stop has begun (guarded by `lock`).
     var stopDeadline: Duration?
@@ -65,7 +64,6 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         self.sampler = sampler
         self.health = Locked(HealthEvaluator(configuration: configuration))
         self.logger = logger
-        self.epoch = ContinuousClock.now
         self.epochNanoseconds = MonotonicClock.nanoseconds()
         let settings = Machine.Settings(
             configuration: configuration, rowCap: backend.rowCap, splitsItems: backend.splitsItems)
@@ -82,12 +80,6 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
     /// The scheduler's clock: time since this storage was created.
     @inline(__always)
     func now() -> Duration { .nanoseconds(nanoseconds()) }
-
-    /// A time on the scheduler's clock as an instant of the continuous clock.
-    func instant(_ time: Duration) -> ContinuousClock.Instant { epoch + time }
-
-    /// A time in nanoseconds on the scheduler's clock as an instant of the continuous clock.
-    func instant(nanoseconds: Int64) -> ContinuousClock.Instant { epoch + .nanoseconds(nanoseconds) }
 
     /// The largest batch, in rows (fixed for the storage's life, so read without the lock).
     let rowCap: Int
@@ -305,7 +297,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         // Callers are woken only after the statistics include their item, so what they read adds up.
         scratch.wakes.reserveCapacity(batch.parts.count)
         scratch.succeededSubmissions.reserveCapacity(batch.parts.count)
-        let finishedInstant = instant(nanoseconds: finished)
+        let finishedAt = finished &+ epochNanoseconds
         // One loop touches the results: for a type the compiler did not specialise, each generic access
         // looks up metadata, so the statistics get the succeeded items' submission times from here.
         for index in batch.parts.indices {
@@ -314,7 +306,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
             let isSuccess: Bool
             if case .success = result { isSuccess = true } else { isSuccess = false }
             if !isSuccess { allSucceeded = false }
-            guard let wake = claim(element, result, at: finishedInstant) else { continue }
+            guard let wake = claim(element, result, at: finishedAt) else { continue }
             scratch.wakes.append(wake)
             if isSuccess { scratch.succeededSubmissions.append(element.submittedAt) }
         }
@@ -334,7 +326,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
     /// - Returns: whether this call completed it.
     @discardableResult
     func finish(_ element: Element, _ result: Result<Output, BatchProcessorError>) -> Bool {
-        guard let wake = claim(element, result, at: instant(nanoseconds: nanoseconds())) else { return false }
+        guard let wake = claim(element, result, at: MonotonicClock.nanoseconds()) else { return false }
         wake.run()
         return true
     }
@@ -344,9 +336,9 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
     private func claim(
         _ element: Element,
         _ result: Result<Output, BatchProcessorError>,
-        at instant: ContinuousClock.Instant
+        at nanoseconds: Int64
     ) -> Wake? {
-        guard let wake = element.cell(Item.self, Output.self).claim(result, at: instant) else { return nil }
+        guard let wake = element.cell(Item.self, Output.self).claim(result, at: nanoseconds) else { return nil }
         if case .failure(let error) = result {
             telemetry.recordFailure(error.code)
             if element.isFireAndForget {

@@ -26,4 +26,12 @@ enum MonotonicClock {
         #endif
         return Int64(time.tv_sec) &* 1_000_000_000 &+ Int64(time.tv_nsec)
     }
+
+    /// A reading of ``nanoseconds()`` as an instant of `ContinuousClock`, which reads the same clock.
+    static func instant(nanoseconds: Int64) -> ContinuousClock.Instant {
+        epoch.instant + .nanoseconds(nanoseconds &- epoch.nanoseconds)
+    }
+
+    /// One reading of each clock, taken together once, to convert between them.
+    private static let epoch = (instant: ContinuousClock.now, nanoseconds: nanoseconds())
 }
