@@ -58,9 +58,9 @@ public final class BatchStats: Sendable {
     /// The number of workers that process batches in parallel (for ``BatchStatsSnapshot/systemLoad``).
     public let parallelism: Int
     private let state: Locked<State>
-    private let clock = ContinuousClock()
-    /// When the window was created: records' start times count from here.
-    private let origin = ContinuousClock.now
+    /// When the window was created, in ``MonotonicClock`` nanoseconds: records' start times count
+    /// from here.
+    private let origin = MonotonicClock.nanoseconds()
 
     /// Creates an empty window of `windowSize` batches for `parallelism` concurrent workers.
     public init(windowSize: Int, parallelism: Int = 1) {
@@ -118,7 +118,7 @@ public final class BatchStats: Sendable {
         let entry = Record(
             processingNanoseconds: processingNanoseconds, batchSize: batchSize, items: items,
             queueNanoseconds: queueNanoseconds,
-            startNanoseconds: (clock.now - origin).wholeNanoseconds - processingNanoseconds)
+            startNanoseconds: MonotonicClock.nanoseconds() &- origin &- processingNanoseconds)
         state.withLock { state in
             if state.ring.count < windowSize {
                 state.ring.append(entry)
@@ -143,7 +143,7 @@ public final class BatchStats: Sendable {
 
     /// The figures of the current window.
     public func snapshot() -> BatchStatsSnapshot {
-        let now = (clock.now - origin).wholeNanoseconds
+        let now = MonotonicClock.nanoseconds() &- origin
         var sizes: [Int] = []
         var latencies: Histogram<UInt64>?
         var snapshot: BatchStatsSnapshot = state.withLock { state in

@@ -45,10 +45,10 @@ struct TelemetryRecorder: Sendable {
         submittedAt: (Int) -> Int64,
         succeededSubmissions: [Int64]
     ) {
-        let serviceTime = Duration.nanoseconds(finished - started)
         let succeeded = succeededSubmissions.count
         if let metrics {
-            metrics.recordBatch(reason: reason, rows: rows, succeeded: succeeded, serviceTime: serviceTime)
+            metrics.recordBatch(
+                reason: reason, rows: rows, succeeded: succeeded, serviceTime: .nanoseconds(finished - started))
             for submitted in succeededSubmissions {
                 metrics.recordItem(queueNanoseconds: dispatchedAt - submitted, latencyNanoseconds: finished - submitted)
             }
