@@ -338,8 +338,8 @@ import Testing
         initial: Int,
         objective: Duration? = nil,
         rejectPredictedLate: Bool = false
-    ) -> SchedulerStateMachine<String, Int> {
-        var settings = SchedulerStateMachine<String, Int>.Settings()
+    ) -> SchedulerStateMachine {
+        var settings = SchedulerStateMachine.Settings()
         settings.rowCap = 64
         settings.workers = workers
         settings.rejectPredictedLate = rejectPredictedLate
@@ -348,7 +348,7 @@ import Testing
         adaptive.workers = workers
         adaptive.targetLatency = objective
         settings.adaptive = adaptive
-        return SchedulerStateMachine<String, Int>(settings: settings, initialBatchSize: initial)
+        return SchedulerStateMachine(settings: settings, initialBatchSize: initial)
     }
 
     @Test func schedulerSendsAtOnceAtLowLoadWhenAdaptive() {
@@ -444,7 +444,7 @@ import Testing
 
     /// A two-worker adaptive machine that has seen accelerator-like costs and 200 ms of arrivals at
     /// 2 k items/s (one every 500 µs).
-    static func acceleratorMachine() -> SchedulerStateMachine<String, Int> {
+    static func acceleratorMachine() -> SchedulerStateMachine {
         var machine = Self.adaptiveMachine(workers: 2, initial: 1)
         Self.teach(&machine.controller!, .accelerator, sizes: [1, 2, 3, 4, 5, 8, 16, 32, 64])
         for step in 0..<400 {

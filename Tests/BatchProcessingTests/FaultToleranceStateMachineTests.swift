@@ -4,7 +4,7 @@ import Testing
 
 /// Retries, isolation, the watchdog and the circuit breaker, driven by hand-set times.
 @Suite struct FaultToleranceStateMachineTests {
-    typealias Machine = SchedulerStateMachine<String, Int>
+    typealias Machine = SchedulerStateMachine
     static let failure = BatchProcessorError.processingFailed(Poison())
     struct Poison: Error {}
 
@@ -52,11 +52,11 @@ import Testing
         var waiting = true
         while now <= end {
             let fired = machine.timerFired(now: now)
-            failed += fired.failures.map(\.0)
+            failed += fired.failures.map(\.0.label)
             while case .run(let batch, _) = machine.workerNext(now: now, wasWaiting: waiting) {
                 waiting = false
                 reasons.append(batch.reason)
-                let items = batch.parts.map(\.element)
+                let items = batch.parts.map(\.element.label)
                 let actions: Machine.Actions
                 if items.contains(where: poison.contains) {
                     actions = machine.batchFailed(
@@ -67,7 +67,7 @@ import Testing
                     actions = machine.batchCompleted(
                         id: batch.id, now: now, rows: batch.rows, items: items.count, serviceTime: .microseconds(10))
                 }
-                failed += actions.failures.map(\.0)
+                failed += actions.failures.map(\.0.label)
             }
             waiting = true
             now += step
@@ -97,7 +97,7 @@ import Testing
         }
         let error = BatchProcessorError.resultCountMismatch(expected: 4, got: 3)
         let actions = machine.batchReturnedWrongResultCount(id: batch.id, error: error, now: Self.ms(1))
-        #expect(actions.failures.map(\.0) == ["a", "b", "c", "d"])
+        #expect(actions.failures.map(\.0.label) == ["a", "b", "c", "d"])
         #expect(actions.failures.allSatisfy { $0.1.code == .resultCountMismatch })
         #expect(machine.resultCountMismatches == 1)
         #expect(machine.isolationRuns == 0 && machine.retriesScheduled == 0 && machine.pendingRetryItems == 0)
@@ -136,7 +136,7 @@ import Testing
         let batch = Self.take(&machine, at: .zero)!
         let actions = machine.batchFailed(
             id: batch.id, error: Self.failure, retryable: false, serviceTime: .zero, jitter: 1, now: .zero)
-        #expect(actions.failures.map(\.0) == ["bad"])
+        #expect(actions.failures.map(\.0.label) == ["bad"])
         #expect(machine.retries.isEmpty)
     }
 
@@ -152,7 +152,7 @@ import Testing
             Issue.record("expected the other item")
             return
         }
-        #expect(next.parts.map(\.element) == ["other"])
+        #expect(next.parts.map(\.element.label) == ["other"])
         _ = machine.batchCompleted(id: next.id, now: .zero, rows: 1, items: 1)
         #expect(machine.workerNext(now: .zero, wasWaiting: false).isWait)
         #expect(machine.nextDeadline(now: .zero) == Self.ms(150))
@@ -167,7 +167,7 @@ import Testing
         _ = machine.batchFailed(
             id: batch.id, error: Self.failure, retryable: true, serviceTime: .zero, jitter: 1, now: Self.ms(1))
         let fired = machine.timerFired(now: Self.ms(50))
-        #expect(fired.failures.map(\.0) == ["flaky"])
+        #expect(fired.failures.map(\.0.label) == ["flaky"])
         #expect(fired.failures.first?.1.code == .timedOut)
         #expect(machine.retries.isEmpty)
     }
@@ -191,7 +191,7 @@ import Testing
         _ = cancelled.batchFailed(
             id: first.id, error: Self.failure, retryable: true, serviceTime: .zero, jitter: 1, now: .zero)
         let stop = cancelled.stop(mode: .cancel, now: Self.ms(1))
-        #expect(stop.failures.map(\.0) == ["flaky"])
+        #expect(stop.failures.map(\.0.label) == ["flaky"])
         #expect(stop.stopped)
     }
 
@@ -202,7 +202,7 @@ import Testing
         let batch = Self.take(&machine, at: .zero)!
         #expect(machine.nextDeadline(now: Self.ms(10)) == .seconds(1))
         let fired = machine.timerFired(now: .seconds(1))
-        #expect(fired.failures.map(\.0) == ["hung"])
+        #expect(fired.failures.map(\.0.label) == ["hung"])
         #expect(fired.replaceWorkers == 1)
         #expect(machine.activeBatches == 0)
         #expect(machine.stuck.count == 1)

@@ -4,7 +4,7 @@ import Testing
 
 /// The scheduler's rules, driven synchronously with hand-set times: no threads, no sleeps.
 @Suite struct SchedulerStateMachineTests {
-    typealias Machine = SchedulerStateMachine<String, Int>
+    typealias Machine = SchedulerStateMachine
 
     static func machine(
         target: Int = 4,
@@ -47,7 +47,7 @@ import Testing
         #expect(Self.submit(&machine, "3", at: .zero).wakeWorkers == 1)
         let batch = Self.take(&machine, at: .zero)
         #expect(batch?.reason == .full)
-        #expect(batch?.parts.map(\.element) == ["0", "1", "2", "3"])
+        #expect(batch?.parts.map(\.element.label) == ["0", "1", "2", "3"])
         #expect(machine.queuedItems == 0)
     }
 
@@ -60,14 +60,14 @@ import Testing
         #expect(machine.timerFired(now: Self.ms(100)).wakeWorkers == 1)
         let first = Self.take(&machine, at: Self.ms(100))
         #expect(first?.reason == .timeout)
-        #expect(first?.parts.map(\.element) == ["a", "b"])
+        #expect(first?.parts.map(\.element.label) == ["a", "b"])
         // A later item gets its own full window, not the remainder of an earlier one.
         _ = machine.batchCompleted(id: first!.id, now: Self.ms(101))
         #expect(machine.workerNext(now: Self.ms(101), wasWaiting: false).isWait)
         Self.submit(&machine, "c", at: Self.ms(120))
         #expect(machine.nextDeadline(now: Self.ms(120)) == Self.ms(220))
         #expect(Self.take(&machine, at: Self.ms(219)) == nil)
-        #expect(Self.take(&machine, at: Self.ms(220))?.parts.map(\.element) == ["c"])
+        #expect(Self.take(&machine, at: Self.ms(220))?.parts.map(\.element.label) == ["c"])
     }
 
     @Test func timerIsNotNeededForADueBatchWithoutIdleWorkers() {
@@ -88,7 +88,7 @@ import Testing
         #expect(machine.workerNext(now: Self.ms(2), wasWaiting: false).isWait)
         #expect(machine.nextDeadline(now: Self.ms(2)) == Self.ms(10))
         #expect(machine.timerFired(now: Self.ms(10)).wakeWorkers == 1)
-        #expect(Self.take(&machine, at: Self.ms(10))?.parts.map(\.element) == ["b"])
+        #expect(Self.take(&machine, at: Self.ms(10))?.parts.map(\.element.label) == ["b"])
     }
 
     @Test func rowCapLimitsBatchesOfMultiRowItems() {
@@ -110,7 +110,7 @@ import Testing
         var pieces: [(String, Int, Int)] = []
         while let batch = Self.take(&machine, at: Self.ms(200)) {
             #expect(batch.rows <= 4)
-            pieces += batch.parts.map { ($0.element, $0.rowOffset, $0.rowCount) }
+            pieces += batch.parts.map { ($0.element.label, $0.rowOffset, $0.rowCount) }
             _ = machine.batchCompleted(id: batch.id, now: Self.ms(200))
         }
         #expect(pieces.map(\.0) == ["big", "big", "big", "small"])
@@ -129,7 +129,7 @@ import Testing
         Self.submit(&machine, "normal2", priority: .normal, at: Self.ms(3))
         Self.submit(&machine, "high", priority: .high, at: Self.ms(4))
         let batch = Self.take(&machine, at: Self.ms(4))
-        #expect(batch?.parts.map(\.element) == ["critical", "high", "normal1", "normal2", "low"])
+        #expect(batch?.parts.map(\.element.label) == ["critical", "high", "normal1", "normal2", "low"])
     }
 
     @Test func fifoWhenPrioritiesAreOff() {
@@ -137,7 +137,7 @@ import Testing
         Self.submit(&machine, "low", priority: .low, at: .zero)
         Self.submit(&machine, "critical", priority: .critical, at: .zero)
         Self.submit(&machine, "normal", at: .zero)
-        #expect(Self.take(&machine, at: .zero)?.parts.map(\.element) == ["low", "critical", "normal"])
+        #expect(Self.take(&machine, at: .zero)?.parts.map(\.element.label) == ["low", "critical", "normal"])
     }
 
     @Test func agedItemsAreServedBeforeFresherUrgentOnes() {
@@ -148,11 +148,11 @@ import Testing
         }
         Self.submit(&machine, "background", priority: .background, at: .zero)
         Self.submit(&machine, "critical-early", priority: .critical, at: Self.ms(500))
-        #expect(Self.take(&machine, at: Self.ms(600))?.parts.map(\.element) == ["critical-early"])
+        #expect(Self.take(&machine, at: Self.ms(600))?.parts.map(\.element.label) == ["critical-early"])
         // A stream of fresh critical items would starve background without aging.
         Self.submit(&machine, "critical-late", priority: .critical, at: Self.ms(1400))
         let batch = Self.take(&machine, at: Self.ms(1500))
-        #expect(batch?.parts.map(\.element) == ["background"])
+        #expect(batch?.parts.map(\.element.label) == ["background"])
     }
 
     @Test func deadlinesFailQueuedAndRunningItemsWhileWorkersAreBusy() {
@@ -163,11 +163,11 @@ import Testing
         Self.submit(&machine, "queued", at: Self.ms(500))
         #expect(machine.nextDeadline(now: Self.ms(600)) == .seconds(1))
         let first = machine.timerFired(now: .seconds(1))
-        #expect(first.failures.map(\.0) == ["running"])
+        #expect(first.failures.map(\.0.label) == ["running"])
         #expect(first.failures.allSatisfy { $0.1.code == .timedOut })
         #expect(machine.nextDeadline(now: .seconds(1)) == Self.ms(1500))
         let second = machine.timerFired(now: Self.ms(1500))
-        #expect(second.failures.map(\.0) == ["queued"])
+        #expect(second.failures.map(\.0.label) == ["queued"])
         #expect(machine.queuedItems == 0)
         // The running item is not failed twice.
         #expect(machine.timerFired(now: .seconds(3)).failures.isEmpty)
@@ -179,9 +179,9 @@ import Testing
         Self.submit(&machine, "a", at: .zero)
         #expect(Self.take(&machine, at: .zero) == nil)
         Self.submit(&machine, "b", at: Self.ms(900))
-        #expect(machine.timerFired(now: .seconds(1)).failures.map(\.0) == ["a"])
+        #expect(machine.timerFired(now: .seconds(1)).failures.map(\.0.label) == ["a"])
         #expect(machine.resume(now: .seconds(1)).wakeWorkers == 1)
-        #expect(Self.take(&machine, at: .seconds(1))?.parts.map(\.element) == ["b"])
+        #expect(Self.take(&machine, at: .seconds(1))?.parts.map(\.element.label) == ["b"])
     }
 
     @Test func drainStopDispatchesEverythingThenStops() {
@@ -194,7 +194,7 @@ import Testing
         #expect(machine.submit("late", priority: .normal, rows: 1, now: Self.ms(2)).rejection?.code == .shuttingDown)
         let batch = Self.take(&machine, at: Self.ms(2))
         #expect(batch?.reason == .drain)
-        #expect(batch?.parts.map(\.element) == ["a", "b"])
+        #expect(batch?.parts.map(\.element.label) == ["a", "b"])
         #expect(machine.batchCompleted(id: batch!.id, now: Self.ms(3)).stopped)
         #expect(machine.workerNext(now: Self.ms(3), wasWaiting: false).isExit)
         // Idempotent.
@@ -206,7 +206,7 @@ import Testing
         Self.submit(&machine, "a", at: .zero)
         Self.submit(&machine, "b", at: .zero)
         let stop = machine.stop(mode: .cancel, now: Self.ms(1))
-        #expect(stop.failures.map(\.0) == ["a", "b"])
+        #expect(stop.failures.map(\.0.label) == ["a", "b"])
         #expect(stop.failures.allSatisfy { $0.1.code == .shuttingDown })
         #expect(stop.stopped)
     }
@@ -218,7 +218,7 @@ import Testing
         Self.submit(&machine, "queued", at: .zero)
         _ = machine.stop(mode: .drain, now: Self.ms(1))
         let forced = machine.forceStop()
-        #expect(Set(forced.failures.map(\.0)) == ["running", "queued"])
+        #expect(Set(forced.failures.map(\.0.label)) == ["running", "queued"])
         #expect(forced.stopped)
         #expect(machine.lifecycle == .stopped)
     }
@@ -227,13 +227,14 @@ import Testing
         var machine = Self.machine(target: 10)
         Self.submit(&machine, "a", at: .zero)
         Self.submit(&machine, "b", at: .zero)
-        let (element, _) = machine.cancel(now: .zero) { $0 == "a" }
-        #expect(element == "a")
+        let (element, _) = machine.cancel(now: .zero) { $0.label == "a" }
+        #expect(element?.label == "a")
         #expect(machine.queuedItems == 1)
-        #expect(machine.cancel(now: .zero) { $0 == "a" }.0 == nil)
+        #expect(machine.cancel(now: .zero) { $0.label == "a" }.0 == nil)
     }
 
     @Test func fullQueueMakesProducersWaitInOrderAndTimesThemOut() {
+        let seven = ProducerWaiter(), eight = ProducerWaiter()
         var machine = Self.machine(target: 2) { $0.maxQueueSize = 2 }
         Self.submit(&machine, "a", at: .zero)
         Self.submit(&machine, "b", at: .zero)
@@ -241,34 +242,36 @@ import Testing
             Issue.record("expected full")
             return
         }
-        let first = machine.wait(7, element: "c", priority: .normal, rows: 1, timeout: Self.ms(50), now: .zero)
-        _ = machine.wait(8, element: "d", priority: .normal, rows: 1, timeout: Self.ms(10), now: .zero)
+        let first = machine.wait(
+            seven, element: .labelled("c"), priority: .normal, rows: 1, timeout: Self.ms(50), now: .zero)
+        _ = machine.wait(eight, element: .labelled("d"), priority: .normal, rows: 1, timeout: Self.ms(10), now: .zero)
         // A newcomer does not overtake waiting producers even if space frees.
         guard case .full = machine.submit("e", priority: .normal, rows: 1, now: Self.ms(1)) else {
             Issue.record("expected full")
             return
         }
         let timedOut = machine.timerFired(now: Self.ms(10))
-        #expect(timedOut.rejected.map(\.0) == [8])
+        #expect(timedOut.rejected.map(\.0.identity) == [eight.identity])
         #expect(timedOut.rejected.first?.1.code == .queueFull)
         guard case .run(let batch, let actions) = machine.workerNext(now: Self.ms(11), wasWaiting: true) else {
             Issue.record("expected a batch")
             return
         }
-        #expect(batch.parts.map(\.element) == ["a", "b"])
-        #expect(actions.admitted == [7])
+        #expect(batch.parts.map(\.element.label) == ["a", "b"])
+        #expect(actions.admitted.map(\.identity) == [seven.identity])
         #expect(machine.queuedItems == 1)
         #expect(machine.cancelWaiter(id: first.id) == nil)
     }
 
     @Test func producerWithoutTimeoutWaitsForRoomUntilAdmittedOrStopped() {
+        let seven = ProducerWaiter(), eight = ProducerWaiter()
         var machine = Self.machine(target: 2) {
             $0.maxQueueSize = 1
             $0.itemTimeout = .seconds(3600)
         }
         Self.submit(&machine, "a", at: .zero)
-        _ = machine.wait(7, element: "b", priority: .normal, rows: 1, timeout: nil, now: .zero)
-        _ = machine.wait(8, element: "c", priority: .normal, rows: 1, timeout: nil, now: .zero)
+        _ = machine.wait(seven, element: .labelled("b"), priority: .normal, rows: 1, timeout: nil, now: .zero)
+        _ = machine.wait(eight, element: .labelled("c"), priority: .normal, rows: 1, timeout: nil, now: .zero)
         // No deadline of theirs for the timer, and no time gives up on them.
         #expect(machine.nextDeadline(now: .zero) == Self.ms(100))
         #expect(machine.timerFired(now: .seconds(600)).rejected.isEmpty)
@@ -278,20 +281,22 @@ import Testing
             Issue.record("expected a batch")
             return
         }
-        #expect(actions.admitted == [7])
+        #expect(actions.admitted.map(\.identity) == [seven.identity])
         let stopped = machine.stop(mode: .drain, now: .seconds(601))
-        #expect(stopped.rejected.map(\.0) == [8])
+        #expect(stopped.rejected.map(\.0.identity) == [eight.identity])
         #expect(stopped.rejected.first?.1.code == .shuttingDown)
     }
 
     @Test func timedOutProducerLearnsHowLongItWaited() {
+        let seven = ProducerWaiter()
         var machine = Self.machine(target: 2) { $0.maxQueueSize = 1 }
         Self.submit(&machine, "a", at: .zero)
-        _ = machine.wait(7, element: "b", priority: .normal, rows: 1, timeout: Self.ms(50), now: Self.ms(5))
+        _ = machine.wait(
+            seven, element: .labelled("b"), priority: .normal, rows: 1, timeout: Self.ms(50), now: Self.ms(5))
         #expect(machine.timerFired(now: Self.ms(54)).rejected.isEmpty)
         // The timer woke late: the error tells the wait it really was, not the time left on the deadline.
         let rejected = machine.timerFired(now: Self.ms(70)).rejected
-        #expect(rejected.map(\.0) == [7])
+        #expect(rejected.map(\.0.identity) == [seven.identity])
         #expect(rejected.first?.1.code == .queueFull)
         #expect(rejected.first?.1.waited == Self.ms(65))
     }
@@ -302,7 +307,7 @@ import Testing
         #expect(Self.submit(&machine, "a", at: Self.ms(5)).wakeWorkers == 1)
         let batch = Self.take(&machine, at: Self.ms(5))
         #expect(batch?.reason == .timeout)
-        #expect(batch?.parts.map(\.element) == ["a"])
+        #expect(batch?.parts.map(\.element.label) == ["a"])
     }
 
     @Test func wakesOneWorkerPerDueBatch() {

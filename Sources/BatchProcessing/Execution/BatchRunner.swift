@@ -20,11 +20,8 @@ package enum BatchRunResult<Output: Sendable> {
     case resultCountMismatch(expected: Int, got: Int)
 }
 
-/// The state machine as the processor runs it: its queue holds ``QueuedRequest``s, which are not generic,
-/// so the machine is compiled once and not per `Item` and `Output`.
-package typealias SchedulerMachine = SchedulerStateMachine<QueuedRequest, ProducerWaiter>
 /// The rows of one item in one batch, as a runner receives them.
-package typealias SchedulerPart = SchedulerMachine.Part
+package typealias SchedulerPart = SchedulerStateMachine.Part
 
 /// What the scheduler needs to know about one kind of work: how to size items and how to compute them.
 package struct BatchBackend<Item: Sendable, Output: Sendable>: Sendable {

@@ -5,10 +5,10 @@
 /// virtual clock, and calls the same machine methods in the same order the storage does. Nothing here
 /// decides anything: every decision (when a batch goes, how large it is, what the adaptive controller
 /// makes of the measured costs) is the machine's and its ``DispatchPolicy``'s own code. Items are
-/// identified by a number the simulator chooses; the machine carries it where the storage carries a
-/// request.
+/// identified by a number the simulator chooses; the machine carries it in a request whose cell holds
+/// only that number.
 package struct SchedulerSimulationCore {
-    typealias Machine = SchedulerStateMachine<UInt64, UInt64>
+    typealias Machine = SchedulerStateMachine
 
     /// A batch a worker took: its id (for ``batchCompleted(id:rows:items:serviceTime:now:)``), the item
     /// numbers in it, its rows and why it went out.
@@ -34,7 +34,7 @@ package struct SchedulerSimulationCore {
             wakeWorkers = actions.wakeWorkers
             wakeAllWorkers = actions.wakeAllWorkers
             wakeTimer = actions.wakeTimer || actions.stopped
-            failed = actions.failures.map(\.0)
+            failed = actions.failures.map { NumberedCell.number(of: $0.0) }
         }
     }
 
@@ -67,7 +67,7 @@ package struct SchedulerSimulationCore {
 
     /// A producer offers item `item` of `rows` rows at `now`, with normal priority.
     package mutating func submit(item: UInt64, rows: Int, now: Duration) -> SubmitOutcome {
-        switch machine.submit(item, priority: .normal, rows: rows, now: now) {
+        switch machine.submit(NumberedCell.request(item), priority: .normal, rows: rows, now: now) {
         case .accepted(let actions): return .accepted(Effects(actions))
         case .full: return .full
         case .rejected: return .rejected
@@ -82,8 +82,8 @@ package struct SchedulerSimulationCore {
         case .wait(let wakeTimer):
             return .wait(wakeTimer: wakeTimer)
         case .run(let batch, let actions):
-            let simulated = Batch(
-                id: batch.id, items: batch.parts.map(\.element), rows: batch.rows, reason: batch.reason)
+            let items = batch.parts.map { NumberedCell.number(of: $0.element) }
+            let simulated = Batch(id: batch.id, items: items, rows: batch.rows, reason: batch.reason)
             return .run(simulated, Effects(actions))
         }
     }
@@ -124,5 +124,21 @@ package struct SchedulerSimulationCore {
     /// every millisecond of a simulation).
     package var controllerTarget: (target: Int, reason: String)? {
         machine.controller.map { ($0.target, $0.reason.rawValue) }
+    }
+}
+
+/// The cell of a simulated request: the item's number, where the storage's cells hold the item and its result.
+private final class NumberedCell: Sendable {
+    let number: UInt64
+
+    init(_ number: UInt64) { self.number = number }
+
+    static func request(_ number: UInt64) -> QueuedRequest {
+        QueuedRequest(cell: NumberedCell(number), submittedAt: 0, isFireAndForget: false)
+    }
+
+    static func number(of request: QueuedRequest) -> UInt64 {
+        // Every request the simulation core gives its machine is made by `request(_:)`.
+        unsafeDowncast(request.cell, to: NumberedCell.self).number
     }
 }

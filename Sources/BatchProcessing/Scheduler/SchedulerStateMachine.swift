@@ -10,7 +10,19 @@ import DequeModule
 /// off). With five fixed levels this gives O(1) enqueue and dequeue, stable FIFO order within a level,
 /// and the oldest item of each level at its front — which is what batch timeouts, item deadlines and
 /// aging need to look at.
-package struct SchedulerStateMachine<Element, Waiter> {
+///
+/// Not generic: it holds ``QueuedRequest``s, which carry the caller's types only behind a reference.
+/// The compiler copies and destroys a value of a generic type — even a specialised one, even with a
+/// single reference in it — by calling the type's value witness after looking its metadata up, where a
+/// plain struct's copy is a retain; queue entries, batch parts and the actions each event returns are
+/// copied several times per item. Tests name their requests by labelled cells, and the simulator by
+/// numbered ones.
+package struct SchedulerStateMachine {
+    /// What the queue holds for one accepted item.
+    package typealias Element = QueuedRequest
+    /// A producer waiting for queue space.
+    package typealias Waiter = ProducerWaiter
+
     /// The settings the machine enforces, fixed for one run of the processor.
     struct Settings {
         var minBatchSize = 1
@@ -73,10 +85,10 @@ package struct SchedulerStateMachine<Element, Waiter> {
         /// The caller's item in the part at `index` (see ``QueuedRequest/item(_:_:)``).
         ///
         /// Read in place: a method called on a part in another module's buffer makes the caller copy the
-        /// part first, and that copy goes through the part's value witness, a generic walk over its fields.
+        /// part first.
         package static func item<Item: Sendable, Output: Sendable>(
             in parts: UnsafeBufferPointer<Part>, at index: Int, _ item: Item.Type, _ output: Output.Type
-        ) -> Item where Element == QueuedRequest {
+        ) -> Item {
             parts[index].element.item(item, output)
         }
     }

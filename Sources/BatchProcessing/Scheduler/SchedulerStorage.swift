@@ -15,7 +15,7 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
     // @unchecked: `machine` is only read or written with `lock` held; `threads` only under `lock`
     // too; everything else is immutable after init or Sendable itself.
     typealias Element = QueuedRequest
-    typealias Machine = SchedulerMachine
+    typealias Machine = SchedulerStateMachine
     typealias Cell = RequestCell<Item, Output>
     typealias Wake = CompletionWake
 
