@@ -26,12 +26,12 @@ import Testing
     static func submit(
         _ machine: inout Machine, _ element: String, rows: Int = 1, priority: BatchPriority = .normal,
         at time: Duration
-    ) -> Machine.Actions {
-        guard case .accepted(let actions) = machine.submit(element, priority: priority, rows: rows, now: time) else {
+    ) -> Machine.Wakeups {
+        guard case .accepted(let wakeups) = machine.submit(element, priority: priority, rows: rows, now: time) else {
             Issue.record("\(element) was not accepted")
-            return .none
+            return Machine.Wakeups()
         }
-        return actions
+        return wakeups
     }
 
     /// Asks a worker for work — an idle one unless `wasWaiting` is false (one that just finished or just

@@ -36,6 +36,11 @@ package struct SchedulerSimulationCore {
             wakeTimer = actions.wakeTimer || actions.stopped
             failed = actions.failures.map { NumberedCell.number(of: $0.0) }
         }
+
+        init(_ wakeups: Machine.Wakeups) {
+            wakeWorkers = wakeups.wakeWorkers
+            wakeTimer = wakeups.wakeTimer
+        }
     }
 
     /// The machine's answer to a worker asking for work.
@@ -68,7 +73,7 @@ package struct SchedulerSimulationCore {
     /// A producer offers item `item` of `rows` rows at `now`, with normal priority.
     package mutating func submit(item: UInt64, rows: Int, now: Duration) -> SubmitOutcome {
         switch machine.submit(NumberedCell.request(item), priority: .normal, rows: rows, now: now) {
-        case .accepted(let actions): return .accepted(Effects(actions))
+        case .accepted(let wakeups): return .accepted(Effects(wakeups))
         case .full: return .full
         case .rejected: return .rejected
         }

@@ -46,12 +46,12 @@ extension SchedulerStateMachine {
     var spareWorkersBesidesWoken: Int { max(idleWorkers - pendingWakeups - 1, 0) }
 
     /// Signals one idle worker if a batch is due and no signalled worker is already on its way.
-    mutating func wakeWorkerIfReady(now: Duration, _ actions: inout Actions) {
+    mutating func wakeWorkerIfReady(now: Duration, _ wakeups: inout Wakeups) {
         guard idleWorkers > pendingWakeups, pendingWakeups == 0,
             readiness(now: now, spareWorkers: spareWorkersBesidesWoken).reason != nil
         else { return }
         pendingWakeups += 1
-        actions.wakeWorkers += 1
+        wakeups.wakeWorkers += 1
     }
 
     /// A worker asks for work. `wasWaiting` is true when it returns from waiting after an earlier `.wait`.
@@ -66,7 +66,7 @@ extension SchedulerStateMachine {
         guard let reason = readiness.reason else {
             idleWorkers += 1
             var actions = Actions()
-            if let due = readiness.dueAt { armTimer(for: due, &actions) }
+            if let due = readiness.dueAt { armTimer(for: due, &actions.wakeups) }
             return .wait(wakeTimer: actions.wakeTimer)
         }
         let batch: Batch
@@ -80,7 +80,7 @@ extension SchedulerStateMachine {
         }
         var actions = Actions()
         admitWaiters(now: now, &actions)
-        wakeWorkerIfReady(now: now, &actions)
+        wakeWorkerIfReady(now: now, &actions.wakeups)
         return .run(batch, actions)
     }
 
@@ -213,7 +213,7 @@ extension SchedulerStateMachine {
     mutating func setTargetBatchSize(_ size: Int, now: Duration) -> Actions {
         policy.setTarget(size)
         var actions = Actions()
-        wakeWorkerIfReady(now: now, &actions)
+        wakeWorkerIfReady(now: now, &actions.wakeups)
         return actions
     }
 
@@ -224,8 +224,8 @@ extension SchedulerStateMachine {
     mutating func resume(now: Duration) -> Actions {
         isPaused = false
         var actions = Actions()
-        if let due = oldestArrival { armTimer(for: due + settings.batchTimeout, &actions) }
-        wakeWorkerIfReady(now: now, &actions)
+        if let due = oldestArrival { armTimer(for: due + settings.batchTimeout, &actions.wakeups) }
+        wakeWorkerIfReady(now: now, &actions.wakeups)
         return actions
     }
 }

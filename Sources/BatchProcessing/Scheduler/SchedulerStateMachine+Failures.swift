@@ -40,13 +40,13 @@ extension SchedulerStateMachine {
                 retriesScheduled += 1
                 let delay = settings.retryDelay * (Double(1 << min(batch.attempt, 30)) * jitter)
                 retries.append(RetryBatch(parts: [part], notBefore: now + delay, attempt: batch.attempt + 1))
-                armTimer(for: now + delay, &actions)
+                armTimer(for: now + delay, &actions.wakeups)
             } else {
                 actions.failures.append((part.element, error))
                 if breaker != nil { breaker!.record(succeeded: 0, failed: 1, now: now) }
             }
         }
-        wakeWorkerIfReady(now: now, &actions)
+        wakeWorkerIfReady(now: now, &actions.wakeups)
         finishStopIfDrained(&actions)
         return actions
     }
@@ -71,7 +71,7 @@ extension SchedulerStateMachine {
             failed += 1
         }
         if breaker != nil, failed > 0 { breaker!.record(succeeded: 0, failed: failed, now: now) }
-        wakeWorkerIfReady(now: now, &actions)
+        wakeWorkerIfReady(now: now, &actions.wakeups)
         finishStopIfDrained(&actions)
         return actions
     }

@@ -37,7 +37,7 @@ extension SchedulerStateMachine {
                 since: now, deadline: deadline))
         var actions = Actions()
         // A producer without a deadline needs no timer: admission or stop ends its wait.
-        if let deadline { armTimer(for: deadline, &actions) }
+        if let deadline { armTimer(for: deadline, &actions.wakeups) }
         return (nextWaiterID, actions)
     }
 
@@ -66,7 +66,7 @@ extension SchedulerStateMachine {
         return (nil, .none)
     }
 
-    mutating func enqueue(_ element: Element, priority: BatchPriority, rows: Int, now: Duration) -> Actions {
+    mutating func enqueue(_ element: Element, priority: BatchPriority, rows: Int, now: Duration) -> Wakeups {
         precondition(rows > 0, "an item has at least one row")
         nextSequence += 1
         let wasEmpty = queuedItems == 0
@@ -79,15 +79,15 @@ extension SchedulerStateMachine {
         queuedItems += 1
         queuedRows += rows
         policy.itemArrived(queuedRows: queuedRows, now: now)
-        var actions = Actions()
+        var wakeups = Wakeups()
         // Deadlines grow with arrival, so only an item entering an empty queue can bring the next
         // timer event forward; and a batch due now needs no timer to be sent.
         if wasEmpty {
             let dueNow = readiness(now: now, spareWorkers: spareWorkersBesidesWoken).reason != nil
-            armTimer(for: dueNow ? deadline : min(now + settings.batchTimeout, deadline), &actions)
+            armTimer(for: dueNow ? deadline : min(now + settings.batchTimeout, deadline), &wakeups)
         }
-        wakeWorkerIfReady(now: now, &actions)
-        return actions
+        wakeWorkerIfReady(now: now, &wakeups)
+        return wakeups
     }
 
     /// How long until the breaker probes again.
@@ -99,17 +99,17 @@ extension SchedulerStateMachine {
     /// Moves waiting producers into freed queue space, oldest first.
     mutating func admitWaiters(now: Duration, _ actions: inout Actions) {
         while queuedItems < settings.maxQueueSize, lifecycle == .running, let producer = waiters.popFirst() {
-            actions.merge(enqueue(producer.element, priority: producer.priority, rows: producer.rows, now: now))
+            actions.wakeups.merge(enqueue(producer.element, priority: producer.priority, rows: producer.rows, now: now))
             actions.admitted.append(producer.waiter)
         }
     }
 
     /// Asks the timer thread to wake earlier if `deadline` comes before what it sleeps towards.
-    mutating func armTimer(for deadline: Duration, _ actions: inout Actions) {
+    mutating func armTimer(for deadline: Duration, _ wakeups: inout Wakeups) {
         guard timerSleeping else { return }
         if let armed = timerArmedAt, armed <= deadline { return }
         timerArmedAt = deadline
-        actions.wakeTimer = true
+        wakeups.wakeTimer = true
     }
 
     /// The timer thread is about to sleep until `deadline` (`nil`: nothing pending, until woken).

@@ -86,7 +86,7 @@ extension SchedulerStateMachine {
                 (producer.waiter, .queueFull(capacity: settings.maxQueueSize, waited: now - producer.since)))
         }
         admitWaiters(now: now, &actions)
-        wakeWorkerIfReady(now: now, &actions)
+        wakeWorkerIfReady(now: now, &actions.wakeups)
         finishStopIfDrained(&actions)
         return actions
     }

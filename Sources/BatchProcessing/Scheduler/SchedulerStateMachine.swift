@@ -140,12 +140,38 @@ package struct SchedulerStateMachine {
         case stopped
     }
 
-    /// What the storage must do after an event, outside the lock.
-    struct Actions {
+    /// The signals an event asks the storage to send: all an accepted item can need.
+    ///
+    /// Plain data, so the submit path creates and drops it for free, where ``Actions`` holds lists.
+    struct Wakeups {
         /// Workers to wake with a signal each.
         var wakeWorkers = 0
         /// Wake the timer thread: the next deadline moved earlier.
         var wakeTimer = false
+
+        /// Whether there is no signal to send.
+        var isEmpty: Bool { wakeWorkers == 0 && !wakeTimer }
+
+        mutating func merge(_ other: Wakeups) {
+            wakeWorkers += other.wakeWorkers
+            wakeTimer = wakeTimer || other.wakeTimer
+        }
+    }
+
+    /// What the storage must do after an event, outside the lock.
+    struct Actions {
+        /// Signals to send.
+        var wakeups = Wakeups()
+        /// Workers to wake with a signal each.
+        var wakeWorkers: Int {
+            get { wakeups.wakeWorkers }
+            set { wakeups.wakeWorkers = newValue }
+        }
+        /// Wake the timer thread: the next deadline moved earlier.
+        var wakeTimer: Bool {
+            get { wakeups.wakeTimer }
+            set { wakeups.wakeTimer = newValue }
+        }
         /// Items that end with an error.
         var failures: [(Element, BatchProcessorError)] = []
         /// Producers whose items entered the queue: resume them with success.
@@ -166,8 +192,7 @@ package struct SchedulerStateMachine {
         static var none: Actions { Actions() }
 
         mutating func merge(_ other: Actions) {
-            wakeWorkers += other.wakeWorkers
-            wakeTimer = wakeTimer || other.wakeTimer
+            wakeups.merge(other.wakeups)
             failures += other.failures
             admitted += other.admitted
             rejected += other.rejected
@@ -180,7 +205,7 @@ package struct SchedulerStateMachine {
     }
 
     enum SubmitResult {
-        case accepted(Actions)
+        case accepted(Wakeups)
         case full
         case rejected(BatchProcessorError)
     }

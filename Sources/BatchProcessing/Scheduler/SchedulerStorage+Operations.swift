@@ -42,9 +42,9 @@ extension SchedulerStorage: RequestCanceller {
         lock.lock()
         let now = now()
         switch machine.submit(element, priority: priority, rows: rows, now: now) {
-        case .accepted(let actions):
+        case .accepted(let wakeups):
             lock.unlock()
-            if actions.needsPerforming { perform(actions) }
+            if !wakeups.isEmpty { perform(wakeups) }
             return nil
         case .rejected(let error):
             lock.unlock()
@@ -136,7 +136,7 @@ extension SchedulerStorage: RequestCanceller {
             if machine.lifecycle == .draining {
                 let deadline = now + max(timeout, .zero)
                 stopDeadline = min(stopDeadline ?? deadline, deadline)
-                machine.armTimer(for: deadline, &actions)
+                machine.armTimer(for: deadline, &actions.wakeups)
                 // The timer may be mid-cycle rather than asleep; a signal makes it re-read the deadline.
                 actions.wakeTimer = true
             }
@@ -194,14 +194,14 @@ extension SchedulerStorage {
         priority: BatchPriority,
         outcomes: inout [BatchProcessorError?]
     ) -> Int {
-        var actions = Machine.Actions()
+        var wakeups = Machine.Wakeups()
         var offered = 0
         lock.lock()
         let now = now()
         submitting: while offered < requests.count {
             let request = requests[offered]
             switch machine.submit(request.element, priority: priority, rows: request.rows, now: now) {
-            case .accepted(let more): actions.merge(more)
+            case .accepted(let more): wakeups.merge(more)
             case .rejected(let error): outcomes.append(error)
             case .full: break submitting
             }
@@ -209,7 +209,7 @@ extension SchedulerStorage {
             offered += 1
         }
         lock.unlock()
-        if actions.needsPerforming { perform(actions) }
+        if !wakeups.isEmpty { perform(wakeups) }
         return offered
     }
 }

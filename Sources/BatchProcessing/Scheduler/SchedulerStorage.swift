@@ -350,6 +350,12 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         return wake
     }
 
+    /// Sends the signals an accepted item asked for, outside the lock.
+    func perform(_ wakeups: Machine.Wakeups) {
+        for _ in 0..<wakeups.wakeWorkers { workAvailable.signal() }
+        if wakeups.wakeTimer { timerWake.signal() }
+    }
+
     /// Carries out what the machine decided, outside the lock.
     func perform(_ actions: Machine.Actions) {
         if actions.wakeAllWorkers {
