@@ -248,7 +248,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         _ = try await submit(item, timeout: timeout, priority: priority, fireAndForget: true)
     }
 
-    private typealias Accepted = (SchedulerStorage<Item, Output>, QueuedRequest)
+    typealias Accepted = (SchedulerStorage<Item, Output>, QueuedRequest)
 
     /// Validates and offers an item; a refusal is counted in the statistics, so their error counts
     /// match what callers see.
@@ -293,7 +293,7 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     }
 
     /// Suspends until an item queued while the queue was full has room, or withdraws it.
-    private func waitForSpace(_ accepted: Accepted, _ wait: SpaceWait) async throws(BatchProcessorError) {
+    func waitForSpace(_ accepted: Accepted, _ wait: SpaceWait) async throws(BatchProcessorError) {
         do throws(BatchProcessorError) { try await accepted.0.wait(wait) } catch { throw refused(error) }
         if Task.isCancelled {
             // Cancelled just as room was found: withdraw the item. A worker may have computed it in
@@ -320,16 +320,49 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
     #if compiler(>=6.3)
         @specialized(where Item == [Float], Output == [Float])
     #endif
+    // Inlinable, so a caller that knows `Output` awaits in code compiled for it: code the compiler
+    // did not specialise looks `Result<Output, _>`'s metadata up and puts more of its locals on the
+    // task allocator, per item. The submission is synchronous rather than an `async` call: every async
+    // frame between the caller and its continuation costs task-allocator work per item.
+    @inlinable
     nonisolated(nonsending) public func predict(
         _ item: Item,
         priority: BatchPriority = .normal,
         timeout: Duration? = nil
     ) async throws(BatchProcessorError) -> Output {
-        // The submission inline rather than through `enqueuePredict`: every async frame between the
-        // caller and its continuation costs task-allocator work and an executor check per item.
+        let (future, room) = try offerToPredict(item, priority: priority, timeout: timeout)
+        if let room { try await room.wait() }
+        return try await future.awaitValue()
+    }
+
+    /// Offers an item for ``predict(_:priority:timeout:)``: its future, and the wait for queue space
+    /// still to complete if the queue was full.
+    @usableFromInline
+    func offerToPredict(_ item: Item, priority: BatchPriority, timeout: Duration?) throws(BatchProcessorError)
+        -> (BatchFuture<Output>, RoomWait?)
+    {
         let (accepted, wait) = try offer(item, timeout: timeout, priority: priority, fireAndForget: false)
-        if let wait { try await waitForSpace(accepted, wait) }
-        return try await future(accepted.1, accepted.0).awaitValue()
+        return (future(accepted.1, accepted.0), wait.map { RoomWait(processor: self, accepted: accepted, wait: $0) })
+    }
+
+    /// A submission waiting for queue space. A class, so the common case (no wait) passes only `nil`.
+    @usableFromInline
+    final class RoomWait: Sendable {
+        let processor: BatchProcessor
+        let accepted: Accepted
+        let wait: SpaceWait
+
+        init(processor: BatchProcessor, accepted: Accepted, wait: SpaceWait) {
+            self.processor = processor
+            self.accepted = accepted
+            self.wait = wait
+        }
+
+        /// Suspends until the item is admitted; cancelling the task withdraws it.
+        @usableFromInline
+        nonisolated(nonsending) func wait() async throws(BatchProcessorError) {
+            try await processor.waitForSpace(accepted, wait)
+        }
     }
 
     func future(_ element: QueuedRequest, _ storage: SchedulerStorage<Item, Output>)
