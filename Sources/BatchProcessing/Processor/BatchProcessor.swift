@@ -342,7 +342,9 @@ public final class BatchProcessor<Item: Sendable, Output: Sendable>: Sendable {
         -> (BatchFuture<Output>, RoomWait?)
     {
         let (accepted, wait) = try offer(item, timeout: timeout, priority: priority, fireAndForget: false)
-        return (future(accepted.1, accepted.0), wait.map { RoomWait(processor: self, accepted: accepted, wait: $0) })
+        // Not `wait.map`: a generic call, which would look `RoomWait`'s metadata up even for `nil`.
+        guard let wait else { return (future(accepted.1, accepted.0), nil) }
+        return (future(accepted.1, accepted.0), RoomWait(processor: self, accepted: accepted, wait: wait))
     }
 
     /// A submission waiting for queue space. A class, so the common case (no wait) passes only `nil`.
