@@ -57,7 +57,8 @@ final class DenseRunner: BatchRunner {
                 let rowCount = parts[index].rowCount
                 let slice = UnsafeBufferPointer(
                     start: output.buffer.baseAddress! + row * outputWidth, count: rowCount * outputWidth)
-                if parts[index].isWhole {
+                // Not `isWhole`: a method called on a part in this buffer copies the part first.
+                if parts[index].rowCount == parts[index].itemRows {
                     results.append(.success(Array(slice)))
                 } else {
                     // Only this backend makes the assemblies its parts carry.

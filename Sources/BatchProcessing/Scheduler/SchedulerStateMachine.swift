@@ -79,7 +79,7 @@ package struct SchedulerStateMachine {
         package let rowOffset: Int
         package let rowCount: Int
         /// The item's total rows.
-        let itemRows: Int
+        package let itemRows: Int
         /// Whether the item is whole in this part (not split).
         package var isWhole: Bool { rowOffset == 0 && rowCount == itemRows }
         /// The caller's item in the part at `index` (see ``QueuedRequest/item(_:_:)``).

@@ -298,26 +298,30 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         scratch.wakes.reserveCapacity(batch.parts.count)
         scratch.succeededSubmissions.reserveCapacity(batch.parts.count)
         let finishedAt = finished &+ epochNanoseconds
-        // One loop touches the results: for a type the compiler did not specialise, each generic access
-        // looks up metadata, so the statistics get the succeeded items' submission times from here.
-        for index in batch.parts.indices {
-            guard let result = results[index] else { continue }
-            let element = batch.parts[index].element
-            let isSuccess: Bool
-            if case .success = result { isSuccess = true } else { isSuccess = false }
-            if !isSuccess { allSucceeded = false }
-            guard let wake = claim(element, result, at: finishedAt) else { continue }
-            scratch.wakes.append(wake)
-            if isSuccess { scratch.succeededSubmissions.append(element.submittedAt) }
+        // The parts are read in place: an element read from the array copies the whole part (through
+        // its value witness, a part being larger than the compiler copies inline), element and all.
+        batch.parts.withUnsafeBufferPointer { parts in
+            // One loop touches the results: for a type the compiler did not specialise, each generic
+            // access looks up metadata, so the statistics get the succeeded items' submission times here.
+            for index in parts.indices {
+                guard let result = results[index] else { continue }
+                let isSuccess: Bool
+                if case .success = result { isSuccess = true } else { isSuccess = false }
+                if !isSuccess { allSucceeded = false }
+                guard let wake = claim(parts[index].element, result, at: finishedAt) else { continue }
+                scratch.wakes.append(wake)
+                if isSuccess { scratch.succeededSubmissions.append(parts[index].element.submittedAt) }
+            }
         }
         defer { scratch.succeededSubmissions.removeAll(keepingCapacity: true) }
         let succeeded = scratch.succeededSubmissions.count
         let outcome = Outcome(serviceTime: serviceTime, succeeded: allSucceeded, succeededItems: succeeded)
-        let parts = batch.parts
-        telemetry.recordBatch(
-            reason: batch.reason, rows: batch.rows, items: parts.count,
-            dispatchedAt: batch.dispatchedAt.wholeNanoseconds, started: started, finished: finished,
-            submittedAt: { parts[$0].element.submittedAt }, succeededSubmissions: scratch.succeededSubmissions)
+        batch.parts.withUnsafeBufferPointer { parts in
+            telemetry.recordBatch(
+                reason: batch.reason, rows: batch.rows, items: parts.count,
+                dispatchedAt: batch.dispatchedAt.wholeNanoseconds, started: started, finished: finished,
+                submittedAt: { parts[$0].element.submittedAt }, succeededSubmissions: scratch.succeededSubmissions)
+        }
         return outcome
     }
 
