@@ -6,9 +6,11 @@
 #   scripts/instructions.sh --items 5000    # quicker
 #   scripts/instructions.sh identity:tasks linear256:seed
 #
-# Each workload runs twice under callgrind, with N and 2N items after a warm-up; the difference divided
-# by N is the steady-state cost of one item, with start-up and shutdown cancelled out. It counts every
-# thread of the process: callers, scheduler, workers and the GEMM itself (for the dense models).
+# Each workload runs twice under callgrind, with N and 2N items after the same warm-up (2500 items); the
+# difference divided by N is the steady-state cost of one item, with start-up and shutdown cancelled out.
+# Counts before 2026-12-06 came from a warm-up of N/4, so the runs differed by 1.25 N items: they are
+# 1.25 times the cost of an item (their ratios stand). It counts every thread of the process: callers,
+# scheduler, workers and the GEMM itself (for the dense models).
 # floor:tasks and floor:threads are the bare hand-off (callers park, worker threads wake them, nothing
 # else): what any scheduler of this shape pays per item, to read the others against.
 set -euo pipefail
@@ -19,10 +21,15 @@ workloads=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --items) items="$2"; shift 2 ;;
-        -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
         *) workloads+=("$1"); shift ;;
     esac
 done
+# Below the warm-up's size the two runs' warm-ups differ, and so would the count.
+if (( items < 2500 )); then
+    echo "instructions.sh: --items must be at least 2500 (the workload's warm-up)" >&2
+    exit 2
+fi
 if [[ ${#workloads[@]} -eq 0 ]]; then
     workloads=(floor:tasks floor:threads identity:tasks identity:threads linear256:tasks linear256:threads linear256:seed)
 fi

@@ -10,7 +10,8 @@ import Dispatch
 ///
 /// Wall-clock figures on a shared two-core guest move twofold between runs; instruction counts do not.
 /// The script runs this twice, with `N` and `2N` items, and divides the difference by `N`, so start-up,
-/// warm-up and shutdown cancel out and what remains is the steady-state cost of one item.
+/// warm-up and shutdown cancel out and what remains is the steady-state cost of one item. The warm-up is
+/// therefore the same size in both runs (``warmUpItems``, or `N` if smaller).
 struct WorkloadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "workload",
@@ -37,7 +38,7 @@ struct WorkloadCommand: AsyncParsableCommand {
     @Option(help: "Who submits: \(Callers.allCases.map(\.rawValue).joined(separator: ", ")).")
     var callers = Callers.tasks
 
-    @Option(help: "Items to run after a warm-up of a quarter as many.")
+    @Option(help: "Items to run after a warm-up of 2500 (or as many, if fewer).")
     var items = 20_000
 
     @Option(help: "Concurrent callers for tasks and threads.")
@@ -93,8 +94,16 @@ struct WorkloadCommand: AsyncParsableCommand {
         if failed > 0 { throw ExitCode.failure }
     }
 
-    /// Every item a run submits: a quarter of `--items` to warm up, then `--items`.
-    private var itemsWithWarmUp: Int { items + items / 4 }
+    /// Items run before the counted ones: a fixed number rather than a share of `--items`, so that
+    /// runs of `N` and `2N` items differ by exactly `N` (a warm-up in proportion to `--items` would make
+    /// them differ by more, and every count divided by `N` too high).
+    static let warmUpItems = 2_500
+
+    /// This run's warm-up.
+    private var warmUp: Int { min(items, Self.warmUpItems) }
+
+    /// Every item a run submits: the warm-up, then `--items`.
+    private var itemsWithWarmUp: Int { items + warmUp }
 
     /// The bare hand-off (``HandoffFloor``) with the processor's callers, workers and batch limit.
     private func driveFloor(_ configuration: BatchProcessorConfiguration) async -> Int {
@@ -130,20 +139,20 @@ struct WorkloadCommand: AsyncParsableCommand {
         _ processor: BatchProcessor<Item, Output>,
         inputs: [Item]
     ) async -> Int {
-        let (count, producers, callers) = (items, producers, callers)
+        let (count, warmUp, producers, callers) = (items, warmUp, producers, callers)
         switch callers {
         case .tasks:
-            await ClosedLoop.tasks(processor, items: inputs, producers: producers, count: count / 4)
+            await ClosedLoop.tasks(processor, items: inputs, producers: producers, count: warmUp)
             await ClosedLoop.tasks(processor, items: inputs, producers: producers, count: count)
         case .threads:
             await offPool {
-                ClosedLoop.threads(processor, items: inputs, producers: producers, count: count / 4) { $0() }
+                ClosedLoop.threads(processor, items: inputs, producers: producers, count: warmUp) { $0() }
                 ClosedLoop.threads(processor, items: inputs, producers: producers, count: count) { $0() }
             }
         case .seed, .bulk:
             let chunk = callers == .bulk ? 64 : 1
             await offPool {
-                _ = SeedWorkload.run(processor, inputs: inputs, count: count / 4, chunk: chunk)
+                _ = SeedWorkload.run(processor, inputs: inputs, count: warmUp, chunk: chunk)
                 _ = SeedWorkload.run(processor, inputs: inputs, count: count, chunk: chunk)
             }
         }
