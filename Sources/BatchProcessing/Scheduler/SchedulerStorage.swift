@@ -298,8 +298,8 @@ final class SchedulerStorage<Item: Sendable, Output: Sendable>: @unchecked Senda
         scratch.wakes.reserveCapacity(batch.parts.count)
         scratch.succeededSubmissions.reserveCapacity(batch.parts.count)
         let finishedAt = finished &+ epochNanoseconds
-        // The parts are read in place: an element read from the array copies the whole part (through
-        // its value witness, a part being larger than the compiler copies inline), element and all.
+        // Through a buffer pointer: each field read from the array itself copied the whole part first (a
+        // part is too large for the compiler to copy inline, so each copy is a call).
         batch.parts.withUnsafeBufferPointer { parts in
             // One loop touches the results: for a type the compiler did not specialise, each generic
             // access looks up metadata, so the statistics get the succeeded items' submission times here.
