@@ -57,7 +57,8 @@ final class DenseRunner: BatchRunner {
                 let rowCount = parts[index].rowCount
                 let slice = UnsafeBufferPointer(
                     start: output.buffer.baseAddress! + row * outputWidth, count: rowCount * outputWidth)
-                // Not `isWhole`: a method called on a part in this buffer copies the part first.
+                // Whole (not split) when the part has all its item's rows; compared field by field, as a
+                // method called on a part in this buffer would copy the part first.
                 if parts[index].rowCount == parts[index].itemRows {
                     results.append(.success(Array(slice)))
                 } else {

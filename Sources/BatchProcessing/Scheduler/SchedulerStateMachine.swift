@@ -80,8 +80,6 @@ package struct SchedulerStateMachine {
         package let rowCount: Int
         /// The item's total rows.
         package let itemRows: Int
-        /// Whether the item is whole in this part (not split).
-        package var isWhole: Bool { rowOffset == 0 && rowCount == itemRows }
         /// The caller's item in the part at `index` (see ``QueuedRequest/item(_:_:)``).
         ///
         /// Read in place: a method called on a part in another module's buffer makes the caller copy the
