@@ -12,7 +12,8 @@
 # 1.25 times the cost of an item (their ratios stand). It counts every thread of the process: callers,
 # scheduler, workers and the GEMM itself (for the dense models).
 # floor:tasks and floor:threads are the bare hand-off (callers park, worker threads wake them, nothing
-# else): what any scheduler of this shape pays per item, to read the others against.
+# else): what any scheduler of this shape pays per item, to read the others against. floor:seed is the
+# seed workload's bare pipeline (a future per item, the same linear256 GEMM), read against linear256:seed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +22,7 @@ workloads=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --items) items="$2"; shift 2 ;;
-        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
         *) workloads+=("$1"); shift ;;
     esac
 done
@@ -31,7 +32,7 @@ if (( items < 2500 )); then
     exit 2
 fi
 if [[ ${#workloads[@]} -eq 0 ]]; then
-    workloads=(floor:tasks floor:threads identity:tasks identity:threads linear256:tasks linear256:threads linear256:seed)
+    workloads=(floor:tasks floor:threads identity:tasks identity:threads linear256:tasks linear256:threads linear256:seed floor:seed)
 fi
 
 scripts/bootstrap.sh valgrind bc

@@ -26,6 +26,9 @@ extension BenchReport {
         public var p50Milliseconds: Double
         /// 99th percentile, submission to completion, in milliseconds (all runs).
         public var p99Milliseconds: Double
+        /// The same workload through the bare pipeline of its shape (`SeedWorkloadFloor`), run after each processor run
+        /// (absent in files written before it was measured).
+        public var floor: SeedWorkloadFloor?
 
         enum CodingKeys: String, CodingKey {
             case items
@@ -40,13 +43,14 @@ extension BenchReport {
             case ratioToKernelMax = "ratio_to_kernel_max"
             case p50Milliseconds = "p50_ms"
             case p99Milliseconds = "p99_ms"
+            case floor
         }
 
         /// Creates the scenario's result from each of its figures.
         public init(
             items: Int, itemsPerSecond: Double, itemsPerSecondMin: Double, itemsPerSecondMax: Double, failed: Int,
             meanBatch: Double, kernelRowsPerSecond: Double, ratioToKernel: Double, ratioToKernelMin: Double,
-            ratioToKernelMax: Double, p50Milliseconds: Double, p99Milliseconds: Double
+            ratioToKernelMax: Double, p50Milliseconds: Double, p99Milliseconds: Double, floor: SeedWorkloadFloor?
         ) {
             self.items = items
             self.itemsPerSecond = itemsPerSecond
@@ -60,6 +64,7 @@ extension BenchReport {
             self.ratioToKernelMax = ratioToKernelMax
             self.p50Milliseconds = p50Milliseconds
             self.p99Milliseconds = p99Milliseconds
+            self.floor = floor
         }
     }
 }

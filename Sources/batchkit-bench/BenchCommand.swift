@@ -18,7 +18,7 @@ struct BenchCommand: AsyncParsableCommand {
             from blocking threads), open-loop (Poisson arrivals at 50/80/95 % of the processor's capacity), \
             overhead (identity function on the generic path), allocations (mallocs per item), seed-workload (the \
             seed's test: one thread enqueues 20 000 items under the default configuration, then waits on each \
-            future), adaptive (adaptive vs \
+            future, next to the same workload through a bare pipeline of its shape), adaptive (adaptive vs \
             fixed sizes and greedy at 20/50/80/95 % of capacity, and a 20 → 90 % load step). Progress goes \
             to standard error, tables to standard output. Run on a quiet machine: the figures are only as \
             steady as the cores are free.
@@ -202,7 +202,8 @@ struct BenchCommand: AsyncParsableCommand {
             case .seedWorkload:
                 print(
                     "== seed-workload: one thread enqueues \(SeedWorkloadBenchmark.items) items, then waits on each "
-                        + "future; default configuration; kernel at the mean batch × workers")
+                        + "future; default configuration; kernel at the mean batch × workers; floor: the same through a bare "
+                        + "pipeline (one lock, a future per item, same workers and batch limit, nothing else)")
                 print(SeedWorkloadBenchmark.table(seedWorkloads).joined(separator: "\n"))
             case .adaptive:
                 print("== adaptive: Poisson arrivals per setting; sat/s: completed under 130 % offered load")

@@ -19,38 +19,83 @@ struct SeedWorkloadBenchmark {
         let inputs = BenchInputs.rows(count: 64, width: model.inputWidth)
         let count = Self.items
         _ = await offPool { SeedWorkload.run(processor, inputs: inputs, count: count / 4) }
-        var runs: [(run: SeedWorkload.Run, meanBatch: Double, kernel: Double)] = []
+        var runs: [Measured] = []
+        var floors: [Measured] = []
         for index in 1...settings.repeats {
             let before = processor.stats().window
             let run = await offPool { SeedWorkload.run(processor, inputs: inputs, count: count) }
             let after = processor.stats().window
             let batches = after.totalBatches - before.totalBatches
             let meanBatch = batches == 0 ? 0 : Double(after.totalItems - before.totalItems) / Double(batches)
-            let (batch, workers, duration) =
-                (max(1, Int(meanBatch.rounded())), configuration.workers.count, settings.kernelDuration)
-            let kernel = await offPool {
-                ParallelKernel.rowsPerSecond(model: model, batch: batch, threads: workers, duration: duration)
+            runs.append(await measured(run, meanBatch: meanBatch, model: model, workers: configuration.workers.count))
+            let (workers, batchLimit, capacity) =
+                (configuration.workers.count, configuration.batching.maxSize, configuration.queue.capacity)
+            let floor = await offPool {
+                SeedFloor.run(
+                    model: model, inputs: inputs, count: count, workers: workers, batchLimit: batchLimit,
+                    capacity: capacity)
             }
-            runs.append((run, meanBatch, kernel))
+            floors.append(await measured(floor.run, meanBatch: floor.meanBatch, model: model, workers: workers))
             Console.progress(
-                "[seed-workload] \(name) run \(index)/\(settings.repeats): \(Format.rate(run.itemsPerSecond)) items/s, "
-                    + "mean batch \(Format.fixed(meanBatch, 1)), kernel \(Format.rate(kernel)) rows/s at \(batch) × "
-                    + "\(workers) threads, ratio \(Format.fixed(run.itemsPerSecond / kernel, 3)), p99 "
-                    + "\(Format.fixed(run.latency.milliseconds(atPercentile: 99), 2)) ms"
-                    + (run.failed > 0 ? ", \(run.failed) FAILED" : ""))
+                "[seed-workload] \(name) run \(index)/\(settings.repeats): \(runs[runs.count - 1].summary); "
+                    + "floor \(floors[floors.count - 1].summary)")
         }
         await processor.stop()
         let rates = Spread(runs.map(\.run.itemsPerSecond))
-        let ratios = Spread(runs.map { $0.run.itemsPerSecond / $0.kernel })
-        var latency = LatencyHistogram()
-        for entry in runs { latency.merge(entry.run.latency) }
+        let ratios = Spread(runs.map(\.ratio))
+        let floorRates = Spread(floors.map(\.run.itemsPerSecond))
+        let floorRatios = Spread(floors.map(\.ratio))
+        let latency = Measured.latency(runs)
+        let floorLatency = Measured.latency(floors)
         return BenchReport.SeedWorkload(
             items: count, itemsPerSecond: rates.median, itemsPerSecondMin: rates.min, itemsPerSecondMax: rates.max,
             failed: runs.reduce(0) { $0 + $1.run.failed }, meanBatch: Spread(runs.map(\.meanBatch)).median,
             kernelRowsPerSecond: Spread(runs.map(\.kernel)).median, ratioToKernel: ratios.median,
             ratioToKernelMin: ratios.min, ratioToKernelMax: ratios.max,
             p50Milliseconds: latency.milliseconds(atPercentile: 50),
-            p99Milliseconds: latency.milliseconds(atPercentile: 99))
+            p99Milliseconds: latency.milliseconds(atPercentile: 99),
+            floor: BenchReport.SeedWorkloadFloor(
+                itemsPerSecond: floorRates.median, itemsPerSecondMin: floorRates.min,
+                itemsPerSecondMax: floorRates.max, failed: floors.reduce(0) { $0 + $1.run.failed },
+                meanBatch: Spread(floors.map(\.meanBatch)).median,
+                kernelRowsPerSecond: Spread(floors.map(\.kernel)).median, ratioToKernel: floorRatios.median,
+                ratioToKernelMin: floorRatios.min, ratioToKernelMax: floorRatios.max,
+                p50Milliseconds: floorLatency.milliseconds(atPercentile: 50),
+                p99Milliseconds: floorLatency.milliseconds(atPercentile: 99)))
+    }
+
+    /// One run of the workload, with the kernel measured at the batch it formed.
+    private struct Measured {
+        var run: SeedWorkload.Run
+        var meanBatch: Double
+        var batch: Int
+        var kernel: Double
+
+        var ratio: Double { run.itemsPerSecond / kernel }
+
+        var summary: String {
+            "\(Format.rate(run.itemsPerSecond)) items/s, mean batch \(Format.fixed(meanBatch, 1)), kernel "
+                + "\(Format.rate(kernel)) rows/s at \(batch), ratio \(Format.fixed(ratio, 3)), p99 "
+                + "\(Format.fixed(run.latency.milliseconds(atPercentile: 99), 2)) ms"
+                + (run.failed > 0 ? ", \(run.failed) FAILED" : "")
+        }
+
+        static func latency(_ runs: [Measured]) -> LatencyHistogram {
+            var latency = LatencyHistogram()
+            for entry in runs { latency.merge(entry.run.latency) }
+            return latency
+        }
+    }
+
+    /// Measures the kernel at `meanBatch` on `workers` threads, right after the run it is paired with.
+    private func measured(_ run: SeedWorkload.Run, meanBatch: Double, model: DenseModel, workers: Int) async
+        -> Measured
+    {
+        let (batch, duration) = (max(1, Int(meanBatch.rounded())), settings.kernelDuration)
+        let kernel = await offPool {
+            ParallelKernel.rowsPerSecond(model: model, batch: batch, threads: workers, duration: duration)
+        }
+        return Measured(run: run, meanBatch: meanBatch, batch: batch, kernel: kernel)
     }
 
     /// The scenario's table: one row per model.
@@ -74,6 +119,21 @@ struct SeedWorkloadBenchmark {
                     + Format.right(Format.fixed(result.p50Milliseconds, 2), 9)
                     + Format.right(Format.fixed(result.p99Milliseconds, 2), 9)
                     + Format.right("\(result.failed)", 8))
+            if let floor = result.floor {
+                lines.append(
+                    Format.left("   floor", 12)
+                        + Format.right(
+                            "\(Format.rate(floor.itemsPerSecond)) (\(Format.rate(floor.itemsPerSecondMin)) – "
+                                + "\(Format.rate(floor.itemsPerSecondMax)))", 26)
+                        + Format.right(Format.fixed(floor.meanBatch, 1), 8)
+                        + Format.right(Format.rate(floor.kernelRowsPerSecond), 15)
+                        + Format.right(
+                            "\(Format.fixed(floor.ratioToKernel, 2)) (\(Format.fixed(floor.ratioToKernelMin, 2)) – "
+                                + "\(Format.fixed(floor.ratioToKernelMax, 2)))", 22)
+                        + Format.right(Format.fixed(floor.p50Milliseconds, 2), 9)
+                        + Format.right(Format.fixed(floor.p99Milliseconds, 2), 9)
+                        + Format.right("\(floor.failed)", 8))
+            }
         }
         return lines
     }

@@ -21,7 +21,9 @@ struct WorkloadCommand: AsyncParsableCommand {
             path. --callers tasks: --producers async tasks awaiting predict in a loop; threads: --producers \
             threads blocking on enqueuePredict(...).result(); seed: the seed's own test, one thread enqueuing \
             every item and then waiting on each future, under the default configuration; bulk: the same through \
-            enqueuePredict(contentsOf:), 64 items a call. tasks and threads \
+            enqueuePredict(contentsOf:), 64 items a call. --model floor runs the bare pipeline of the callers' \
+            shape instead of a processor: the hand-off alone for tasks and threads, linear256 behind futures \
+            for seed. tasks and threads \
             use the benchmark's configuration (greedy, up to 256 rows, 2 ms timeout). Prints one line: the \
             items completed and failed.
             """
@@ -48,8 +50,8 @@ struct WorkloadCommand: AsyncParsableCommand {
         guard model == "identity" || model == "floor" || DenseModel.builtIn(named: model) != nil else {
             throw ValidationError("--model: unknown model '\(model)'; use identity, floor or a built-in model")
         }
-        guard model != "floor" || callers == .tasks || callers == .threads else {
-            throw ValidationError("--model floor: use --callers tasks or threads")
+        guard model != "floor" || callers != .bulk else {
+            throw ValidationError("--model floor: use --callers tasks, threads or seed")
         }
         guard (1...100_000_000).contains(items) else { throw ValidationError("--items: give 1…100000000") }
         guard (1...4096).contains(producers) else { throw ValidationError("--producers: give 1…4096") }
@@ -67,7 +69,9 @@ struct WorkloadCommand: AsyncParsableCommand {
         configuration.health.enabled = false
         let failed: Int
         let cpuBefore = ProcessCPU.seconds()
-        if model == "floor" {
+        if model == "floor" && callers == .seed {
+            failed = await driveSeedFloor(configuration)
+        } else if model == "floor" {
             failed = await driveFloor(configuration)
         } else if model == "identity" {
             let processor = try BatchProcessor<Int, Int>(configuration: configuration)
@@ -129,6 +133,24 @@ struct WorkloadCommand: AsyncParsableCommand {
                 }
                 for thread in threads { thread.join() }
             }
+        }
+        await offPool { floor.close() }
+        return 0
+    }
+
+    /// The seed workload's bare pipeline (``SeedFloor``) on linear256, with the default configuration's
+    /// workers, batch limit and queue capacity.
+    private func driveSeedFloor(_ configuration: BatchProcessorConfiguration) async -> Int {
+        let dense = DenseModel.builtIn(named: "linear256")!.with(smallBatchLimit: 256)
+        BLAS.setThreadCount(1)
+        let floor = SeedFloor(
+            model: dense, workers: configuration.workers.count, batchLimit: configuration.batching.maxSize,
+            capacity: configuration.queue.capacity)
+        let inputs = BenchInputs.rows(count: 64, width: dense.inputWidth)
+        let (count, warmUp) = (items, warmUp)
+        await offPool {
+            _ = floor.drive(inputs: inputs, count: warmUp)
+            _ = floor.drive(inputs: inputs, count: count)
         }
         await offPool { floor.close() }
         return 0
