@@ -173,6 +173,12 @@ public struct BenchReport: Codable, Sendable {
         /// them, nothing else) with the same callers and workers, median over the runs: the part of the
         /// scheduling cost no scheduler of this shape avoids. Absent in files from before it was measured.
         public var floorCPUNanosecondsPerItem: Double?
+        /// The same callers and workers through a bare greedy pipeline that also runs the model (workers
+        /// take what is pending, pack it, run the forward pass, hand each output back; nothing else): its
+        /// items per second, mean rows per batch and ratio to the kernel at that batch (medians over the
+        /// runs). The most a greedy scheduler of this shape reaches; absent in files from before it was
+        /// measured.
+        public var bare: Bare?
         /// Per-item latency, submit to result, as the caller saw it, over all runs.
         public var p50Milliseconds: Double
         /// 99th-percentile latency, in milliseconds.
@@ -208,6 +214,7 @@ public struct BenchReport: Codable, Sendable {
             case kernelCPUNanosecondsPerRow = "kernel_cpu_ns_per_row"
             case cpuOverheadNanosecondsPerItem = "cpu_overhead_ns_per_item"
             case floorCPUNanosecondsPerItem = "floor_cpu_ns_per_item"
+            case bare
             case p50Milliseconds = "p50_ms"
             case p99Milliseconds = "p99_ms"
             case p999Milliseconds = "p999_ms"
@@ -236,6 +243,7 @@ public struct BenchReport: Codable, Sendable {
             kernelCPUNanosecondsPerRow: Double,
             cpuOverheadNanosecondsPerItem: Double,
             floorCPUNanosecondsPerItem: Double? = nil,
+            bare: Bare? = nil,
             p50Milliseconds: Double,
             p99Milliseconds: Double,
             p999Milliseconds: Double,
@@ -261,6 +269,7 @@ public struct BenchReport: Codable, Sendable {
             self.kernelCPUNanosecondsPerRow = kernelCPUNanosecondsPerRow
             self.cpuOverheadNanosecondsPerItem = cpuOverheadNanosecondsPerItem
             self.floorCPUNanosecondsPerItem = floorCPUNanosecondsPerItem
+            self.bare = bare
             self.p50Milliseconds = p50Milliseconds
             self.p99Milliseconds = p99Milliseconds
             self.p999Milliseconds = p999Milliseconds

@@ -31,6 +31,7 @@ struct ProcessorBenchmark {
         var runs: [ClosedLoop.Run] = []
         var kernels: [ParallelKernel.Sample] = []
         var floors: [HandoffFloor.Run] = []
+        var bares: [(run: DenseFloor.Run, ratio: Double)] = []
         for index in 1...settings.repeats {
             var run = await closedLoop(processor, items: items, callers: callers, duration: settings.runDuration)
             // The statistics count items; each holds `rowsPerItem` rows of the batches formed.
@@ -44,6 +45,14 @@ struct ProcessorBenchmark {
             let floor = await HandoffFloor.closedLoop(
                 blocking: callers == .threads, producers: producers, workers: workers,
                 batchLimit: scheduler.maxBatchSize, duration: settings.runDuration)
+            let bare = await DenseFloor.closedLoop(
+                model: model, inputs: items, blocking: callers == .threads, producers: producers, workers: workers,
+                batchLimit: scheduler.maxBatchSize, duration: settings.runDuration)
+            let bareBatch = max(1, Int(bare.meanBatch.rounded()))
+            let bareKernel = await offPool {
+                ParallelKernel.rowsPerSecond(model: model, batch: bareBatch, threads: workers, duration: duration)
+            }
+            bares.append((bare, bare.itemsPerSecond * Double(rowsPerItem) / bareKernel))
             runs.append(run)
             kernels.append(kernel)
             floors.append(floor)
@@ -53,7 +62,11 @@ struct ProcessorBenchmark {
                     + "rows/s at \(batch) × \(workers) threads, ratio "
                     + "\(Format.fixed(run.itemsPerSecond * Double(rowsPerItem) / kernel.rowsPerSecond, 3)), CPU/item "
                     + "\(Format.fixed(run.cpuNanosecondsPerItem, 0)) ns (kernel \(Format.fixed(kernel.cpuNanosecondsPerRow, 0)) ns/row, "
-                    + "bare hand-off \(Format.fixed(floor.cpuNanosecondsPerItem, 0)) ns/item), "
+                    + "bare hand-off \(Format.fixed(floor.cpuNanosecondsPerItem, 0)) ns/item), bare pipeline "
+                    + "\(Format.rate(bares[bares.count - 1].run.itemsPerSecond)) items/s at batch "
+                    + "\(Format.fixed(bares[bares.count - 1].run.meanBatch, 1)), ratio \(Format.fixed(bares[bares.count - 1].ratio, 3))"
+                    + (bares[bares.count - 1].run.failed > 0 ? " (\(bares[bares.count - 1].run.failed) WRONG)" : "")
+                    + ", "
                     + "p50 \(Format.fixed(run.latency.milliseconds(atPercentile: 50), 3)) ms, "
                     + "p99 \(Format.fixed(run.latency.milliseconds(atPercentile: 99), 3)) ms"
                     + (run.errors > 0 ? ", \(run.errors) ERRORS" : ""))
@@ -67,6 +80,7 @@ struct ProcessorBenchmark {
         var latency = LatencyHistogram()
         for run in runs { latency.merge(run.latency) }
         let meanBatch = Spread(runs.map(\.meanBatch)).median
+        let bareRatio = Spread(bares.map(\.ratio))
         return BenchReport.ClosedLoop(
             itemsPerSecond: rates.median, itemsPerSecondMin: rates.min, itemsPerSecondMax: rates.max,
             meanBatch: meanBatch, kernelBatch: max(1, Int(meanBatch.rounded())),
@@ -80,6 +94,11 @@ struct ProcessorBenchmark {
                 zip(runs, kernels).map { $0.cpuNanosecondsPerItem - rows * $1.cpuNanosecondsPerRow }
             ).median,
             floorCPUNanosecondsPerItem: Spread(floors.map(\.cpuNanosecondsPerItem)).median,
+            bare: BenchReport.ClosedLoop.Bare(
+                itemsPerSecond: Spread(bares.map(\.run.itemsPerSecond)).median,
+                meanBatch: Spread(bares.map(\.run.meanBatch)).median, ratioToKernel: bareRatio.median,
+                ratioToKernelMin: bareRatio.min, ratioToKernelMax: bareRatio.max,
+                failed: bares.reduce(0) { $0 + $1.run.failed }),
             p50Milliseconds: latency.milliseconds(atPercentile: 50),
             p99Milliseconds: latency.milliseconds(atPercentile: 99),
             p999Milliseconds: latency.milliseconds(atPercentile: 99.9),
@@ -109,7 +128,7 @@ struct ProcessorBenchmark {
     static func table(_ callers: Callers, _ results: [(String, BenchReport.ClosedLoop)]) -> [String] {
         var lines = [
             Format.left("  model", 12) + Format.right("items/s (min – max)", 26) + Format.right("batch", 8)
-                + Format.right("kernel rows/s (min – max)", 28) + Format.right("ratio", 8)
+                + Format.right("kernel rows/s (min – max)", 28) + Format.right("ratio", 8) + Format.right("bare", 7)
                 + Format.right("ns/item", 10) + Format.right("CPU ns/item (sched.)", 22) + Format.right("floor", 8)
                 + Format.right("p50 ms", 9)
                 + Format.right("p99 ms", 9)
@@ -125,6 +144,7 @@ struct ProcessorBenchmark {
                         "\(Format.rate(result.kernelRowsPerSecondAtMeanBatch)) (\(Format.rate(result.kernelRowsPerSecondMin)) – "
                             + "\(Format.rate(result.kernelRowsPerSecondMax)))", 28)
                     + Format.right(Format.fixed(result.ratioToKernel, 2), 8)
+                    + Format.right(result.bare.map { Format.fixed($0.ratioToKernel, 2) } ?? "—", 7)
                     + Format.right(Format.fixed(result.overheadNanosecondsPerItem, 0), 10)
                     + Format.right(
                         "\(Format.fixed(result.cpuNanosecondsPerItem, 0)) (\(Format.fixed(result.cpuOverheadNanosecondsPerItem, 0)))",

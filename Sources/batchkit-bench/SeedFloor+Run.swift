@@ -30,7 +30,7 @@ extension SeedFloor {
     /// The first output for each input is checked against a forward pass of all the inputs at once, so a
     /// floor that delivered wrong rows would count them as failed rather than look fast.
     func drive(inputs: [[Float]], count: Int) -> SeedWorkload.Run {
-        let expected = reference(inputs)
+        let expected = FloorOutputs.reference(model: model, inputs: inputs)
         let clock = ContinuousClock()
         var futures: [(ContinuousClock.Instant, Future)] = []
         futures.reserveCapacity(count)
@@ -43,7 +43,7 @@ extension SeedFloor {
         }
         for (position, (submitted, future)) in futures.enumerated() {
             let (output, completedAt) = wait(future)
-            if position < expected.count && !Self.matches(output, expected[position]) {
+            if position < expected.count && !FloorOutputs.matches(output, expected[position]) {
                 run.failed += 1
                 continue
             }
@@ -52,26 +52,5 @@ extension SeedFloor {
         }
         run.seconds = (clock.now - start).inSeconds
         return run
-    }
-
-    /// Each input's output, from one forward pass over all of them.
-    private func reference(_ inputs: [[Float]]) -> [[Float]] {
-        let model = self.model
-        let input = Slab(rows: inputs.count, columns: model.inputWidth)
-        let output = Slab(rows: inputs.count, columns: model.outputWidth)
-        for (index, row) in inputs.enumerated() {
-            row.withUnsafeBufferPointer { _ = input.fullView.copyRows(from: $0, startingAt: index) }
-        }
-        let workspace = DenseWorkspace(model: model, maxRows: inputs.count, smallBatchThreads: 1)
-        model.forward(input.fullView, into: output.fullView, workspace: workspace)
-        return (0..<inputs.count).map { index in
-            Array(output.buffer[(index * model.outputWidth)..<((index + 1) * model.outputWidth)])
-        }
-    }
-
-    /// Whether two output rows agree to within the rounding that batch sizes and kernels may differ by.
-    private static func matches(_ output: [Float], _ expected: [Float]) -> Bool {
-        guard output.count == expected.count else { return false }
-        return zip(output, expected).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) }
     }
 }
