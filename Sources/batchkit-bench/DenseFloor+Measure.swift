@@ -11,10 +11,14 @@ extension DenseFloor {
         var seconds = 0.0
         var batches = 0
         var rows = 0
+        /// CPU seconds the whole process used during the run.
+        var cpuSeconds = 0.0
 
         var itemsPerSecond: Double { seconds > 0 ? Double(items) / seconds : 0 }
         /// Mean rows per batch formed during the run.
         var meanBatch: Double { batches == 0 ? 0 : Double(rows) / Double(batches) }
+        /// CPU nanoseconds per item, all threads: callers, hand-off, packing, kernel and outputs.
+        var cpuNanosecondsPerItem: Double { items == 0 ? 0 : cpuSeconds / Double(items) * 1e9 }
     }
 
     /// Runs `producers` callers through a fresh pipeline for `duration`, as the processor's closed loops
@@ -50,6 +54,7 @@ extension DenseFloor {
 
     private func tasks(inputs: [[Float]], expected: [[Float]], producers: Int, duration: Duration) async -> Run {
         let clock = ContinuousClock()
+        let cpu = ProcessCPU.seconds()
         let start = clock.now
         let deadline = start + duration
         var run = await withTaskGroup(of: Run.self) { group in
@@ -74,6 +79,7 @@ extension DenseFloor {
             }
         }
         run.seconds = (clock.now - start).inSeconds
+        run.cpuSeconds = ProcessCPU.seconds() - cpu
         return run
     }
 
@@ -101,10 +107,14 @@ extension DenseFloor {
                 }
             }
         }
+        // Thread start-up is not the pipeline's cost: the clocks start once every caller is ready.
+        gate.waitForAll()
+        let cpu = ProcessCPU.seconds()
         let start = gate.open(for: duration)
         for thread in threads { thread.join() }
         var run = total.withLock { $0 }
         run.seconds = (ContinuousClock().now - start).inSeconds
+        run.cpuSeconds = ProcessCPU.seconds() - cpu
         return run
     }
 }

@@ -31,7 +31,7 @@ struct ProcessorBenchmark {
         var runs: [ClosedLoop.Run] = []
         var kernels: [ParallelKernel.Sample] = []
         var floors: [HandoffFloor.Run] = []
-        var bares: [(run: DenseFloor.Run, ratio: Double)] = []
+        var bares: [(run: DenseFloor.Run, ratio: Double, cpuOverhead: Double)] = []
         for index in 1...settings.repeats {
             var run = await closedLoop(processor, items: items, callers: callers, duration: settings.runDuration)
             // The statistics count items; each holds `rowsPerItem` rows of the batches formed.
@@ -50,9 +50,13 @@ struct ProcessorBenchmark {
                 batchLimit: scheduler.maxBatchSize, duration: settings.runDuration)
             let bareBatch = max(1, Int(bare.meanBatch.rounded()))
             let bareKernel = await offPool {
-                ParallelKernel.rowsPerSecond(model: model, batch: bareBatch, threads: workers, duration: duration)
+                ParallelKernel.measure(model: model, batch: bareBatch, threads: workers, duration: duration)
             }
-            bares.append((bare, bare.itemsPerSecond * Double(rowsPerItem) / bareKernel))
+            bares.append(
+                (
+                    bare, bare.itemsPerSecond * Double(rowsPerItem) / bareKernel.rowsPerSecond,
+                    bare.cpuNanosecondsPerItem - Double(rowsPerItem) * bareKernel.cpuNanosecondsPerRow
+                ))
             runs.append(run)
             kernels.append(kernel)
             floors.append(floor)
@@ -64,7 +68,8 @@ struct ProcessorBenchmark {
                     + "\(Format.fixed(run.cpuNanosecondsPerItem, 0)) ns (kernel \(Format.fixed(kernel.cpuNanosecondsPerRow, 0)) ns/row, "
                     + "bare hand-off \(Format.fixed(floor.cpuNanosecondsPerItem, 0)) ns/item), bare pipeline "
                     + "\(Format.rate(bares[bares.count - 1].run.itemsPerSecond)) items/s at batch "
-                    + "\(Format.fixed(bares[bares.count - 1].run.meanBatch, 1)), ratio \(Format.fixed(bares[bares.count - 1].ratio, 3))"
+                    + "\(Format.fixed(bares[bares.count - 1].run.meanBatch, 1)), ratio \(Format.fixed(bares[bares.count - 1].ratio, 3)), "
+                    + "sched. CPU \(Format.fixed(bares[bares.count - 1].cpuOverhead, 0)) ns/item"
                     + (bares[bares.count - 1].run.failed > 0 ? " (\(bares[bares.count - 1].run.failed) WRONG)" : "")
                     + ", "
                     + "p50 \(Format.fixed(run.latency.milliseconds(atPercentile: 50), 3)) ms, "
@@ -98,6 +103,7 @@ struct ProcessorBenchmark {
                 itemsPerSecond: Spread(bares.map(\.run.itemsPerSecond)).median,
                 meanBatch: Spread(bares.map(\.run.meanBatch)).median, ratioToKernel: bareRatio.median,
                 ratioToKernelMin: bareRatio.min, ratioToKernelMax: bareRatio.max,
+                cpuOverheadNanosecondsPerItem: Spread(bares.map(\.cpuOverhead)).median,
                 failed: bares.reduce(0) { $0 + $1.run.failed }),
             p50Milliseconds: latency.milliseconds(atPercentile: 50),
             p99Milliseconds: latency.milliseconds(atPercentile: 99),
@@ -128,7 +134,8 @@ struct ProcessorBenchmark {
     static func table(_ callers: Callers, _ results: [(String, BenchReport.ClosedLoop)]) -> [String] {
         var lines = [
             Format.left("  model", 12) + Format.right("items/s (min – max)", 26) + Format.right("batch", 8)
-                + Format.right("kernel rows/s (min – max)", 28) + Format.right("ratio", 8) + Format.right("bare", 7)
+                + Format.right("kernel rows/s (min – max)", 28) + Format.right("ratio", 8)
+                + Format.right("bare (sched.)", 15)
                 + Format.right("ns/item", 10) + Format.right("CPU ns/item (sched.)", 22) + Format.right("floor", 8)
                 + Format.right("p50 ms", 9)
                 + Format.right("p99 ms", 9)
@@ -144,7 +151,11 @@ struct ProcessorBenchmark {
                         "\(Format.rate(result.kernelRowsPerSecondAtMeanBatch)) (\(Format.rate(result.kernelRowsPerSecondMin)) – "
                             + "\(Format.rate(result.kernelRowsPerSecondMax)))", 28)
                     + Format.right(Format.fixed(result.ratioToKernel, 2), 8)
-                    + Format.right(result.bare.map { Format.fixed($0.ratioToKernel, 2) } ?? "—", 7)
+                    + Format.right(
+                        result.bare.map {
+                            "\(Format.fixed($0.ratioToKernel, 2))"
+                                + ($0.cpuOverheadNanosecondsPerItem.map { " (\(Format.fixed($0, 0)))" } ?? "")
+                        } ?? "—", 15)
                     + Format.right(Format.fixed(result.overheadNanosecondsPerItem, 0), 10)
                     + Format.right(
                         "\(Format.fixed(result.cpuNanosecondsPerItem, 0)) (\(Format.fixed(result.cpuOverheadNanosecondsPerItem, 0)))",
