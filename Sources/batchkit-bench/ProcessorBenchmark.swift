@@ -52,11 +52,9 @@ struct ProcessorBenchmark {
             let bareKernel = await offPool {
                 ParallelKernel.measure(model: model, batch: bareBatch, threads: workers, duration: duration)
             }
-            bares.append(
-                (
-                    bare, bare.itemsPerSecond * Double(rowsPerItem) / bareKernel.rowsPerSecond,
-                    bare.cpuNanosecondsPerItem - Double(rowsPerItem) * bareKernel.cpuNanosecondsPerRow
-                ))
+            let bareRatio = bare.itemsPerSecond * Double(rowsPerItem) / bareKernel.rowsPerSecond
+            let bareOverhead = bare.cpuNanosecondsPerItem - Double(rowsPerItem) * bareKernel.cpuNanosecondsPerRow
+            bares.append((bare, bareRatio, bareOverhead))
             runs.append(run)
             kernels.append(kernel)
             floors.append(floor)
@@ -67,11 +65,9 @@ struct ProcessorBenchmark {
                     + "\(Format.fixed(run.itemsPerSecond * Double(rowsPerItem) / kernel.rowsPerSecond, 3)), CPU/item "
                     + "\(Format.fixed(run.cpuNanosecondsPerItem, 0)) ns (kernel \(Format.fixed(kernel.cpuNanosecondsPerRow, 0)) ns/row, "
                     + "bare hand-off \(Format.fixed(floor.cpuNanosecondsPerItem, 0)) ns/item), bare pipeline "
-                    + "\(Format.rate(bares[bares.count - 1].run.itemsPerSecond)) items/s at batch "
-                    + "\(Format.fixed(bares[bares.count - 1].run.meanBatch, 1)), ratio \(Format.fixed(bares[bares.count - 1].ratio, 3)), "
-                    + "sched. CPU \(Format.fixed(bares[bares.count - 1].cpuOverhead, 0)) ns/item"
-                    + (bares[bares.count - 1].run.failed > 0 ? " (\(bares[bares.count - 1].run.failed) WRONG)" : "")
-                    + ", "
+                    + "\(Format.rate(bare.itemsPerSecond)) items/s at batch \(Format.fixed(bare.meanBatch, 1)), ratio "
+                    + "\(Format.fixed(bareRatio, 3)), sched. CPU \(Format.fixed(bareOverhead, 0)) ns/item"
+                    + (bare.failed > 0 ? " (\(bare.failed) WRONG)" : "") + ", "
                     + "p50 \(Format.fixed(run.latency.milliseconds(atPercentile: 50), 3)) ms, "
                     + "p99 \(Format.fixed(run.latency.milliseconds(atPercentile: 99), 3)) ms"
                     + (run.errors > 0 ? ", \(run.errors) ERRORS" : ""))
@@ -85,7 +81,7 @@ struct ProcessorBenchmark {
         var latency = LatencyHistogram()
         for run in runs { latency.merge(run.latency) }
         let meanBatch = Spread(runs.map(\.meanBatch)).median
-        let bareRatio = Spread(bares.map(\.ratio))
+        let bareRatios = Spread(bares.map(\.ratio))
         return BenchReport.ClosedLoop(
             itemsPerSecond: rates.median, itemsPerSecondMin: rates.min, itemsPerSecondMax: rates.max,
             meanBatch: meanBatch, kernelBatch: max(1, Int(meanBatch.rounded())),
@@ -101,8 +97,8 @@ struct ProcessorBenchmark {
             floorCPUNanosecondsPerItem: Spread(floors.map(\.cpuNanosecondsPerItem)).median,
             bare: BenchReport.ClosedLoop.Bare(
                 itemsPerSecond: Spread(bares.map(\.run.itemsPerSecond)).median,
-                meanBatch: Spread(bares.map(\.run.meanBatch)).median, ratioToKernel: bareRatio.median,
-                ratioToKernelMin: bareRatio.min, ratioToKernelMax: bareRatio.max,
+                meanBatch: Spread(bares.map(\.run.meanBatch)).median, ratioToKernel: bareRatios.median,
+                ratioToKernelMin: bareRatios.min, ratioToKernelMax: bareRatios.max,
                 cpuOverheadNanosecondsPerItem: Spread(bares.map(\.cpuOverhead)).median,
                 failed: bares.reduce(0) { $0 + $1.run.failed }),
             p50Milliseconds: latency.milliseconds(atPercentile: 50),

@@ -6,7 +6,8 @@ import DenseKernels
 
 /// The `seed-workload` scenario: the seed's own test, run as the seed runs it — one thread enqueues
 /// every item under the **default** configuration (not the benchmark's), then waits on each future —
-/// next to the kernel's rate at the batch size it formed, on as many threads as workers.
+/// next to the kernel's rate at the batch size it formed, on as many threads as workers, and next to the
+/// same workload through the bare pipeline of its shape (``SeedFloor``).
 struct SeedWorkloadBenchmark {
     let settings: BenchSettings
     /// Items per run, as in the seed's test.
@@ -27,7 +28,8 @@ struct SeedWorkloadBenchmark {
             let after = processor.stats().window
             let batches = after.totalBatches - before.totalBatches
             let meanBatch = batches == 0 ? 0 : Double(after.totalItems - before.totalItems) / Double(batches)
-            runs.append(await measured(run, meanBatch: meanBatch, model: model, workers: configuration.workers.count))
+            let processorRun = await measured(
+                run, meanBatch: meanBatch, model: model, workers: configuration.workers.count)
             let (workers, batchLimit, capacity) =
                 (configuration.workers.count, configuration.batching.maxSize, configuration.queue.capacity)
             let floor = await offPool {
@@ -35,10 +37,12 @@ struct SeedWorkloadBenchmark {
                     model: model, inputs: inputs, count: count, workers: workers, batchLimit: batchLimit,
                     capacity: capacity)
             }
-            floors.append(await measured(floor.run, meanBatch: floor.meanBatch, model: model, workers: workers))
+            let floorRun = await measured(floor.run, meanBatch: floor.meanBatch, model: model, workers: workers)
+            runs.append(processorRun)
+            floors.append(floorRun)
             Console.progress(
-                "[seed-workload] \(name) run \(index)/\(settings.repeats): \(runs[runs.count - 1].summary); "
-                    + "floor \(floors[floors.count - 1].summary)")
+                "[seed-workload] \(name) run \(index)/\(settings.repeats): \(processorRun.summary); "
+                    + "floor \(floorRun.summary)")
         }
         await processor.stop()
         let rates = Spread(runs.map(\.run.itemsPerSecond))

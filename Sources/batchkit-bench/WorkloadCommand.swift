@@ -148,12 +148,11 @@ struct WorkloadCommand: AsyncParsableCommand {
             capacity: configuration.queue.capacity)
         let inputs = BenchInputs.rows(count: 64, width: dense.inputWidth)
         let (count, warmUp) = (items, warmUp)
-        await offPool {
-            _ = floor.drive(inputs: inputs, count: warmUp)
-            _ = floor.drive(inputs: inputs, count: count)
+        let failed = await offPool {
+            floor.drive(inputs: inputs, count: warmUp).failed + floor.drive(inputs: inputs, count: count).failed
         }
         await offPool { floor.close() }
-        return 0
+        return failed
     }
 
     /// Warms up, then runs exactly `items` items; returns how many failed.
