@@ -1,7 +1,6 @@
 import BatchProcessing
 import DenseKernels
 import Dispatch
-import Locking
 
 /// The least the `processor` and `sync` scenarios' shape can cost with the model's work in it: callers
 /// submit one item (a row, or a block of rows) each and wait for its output; worker threads take whatever
@@ -12,15 +11,9 @@ import Locking
 /// the kernel, next to the processor's, is the most a greedy scheduler with these callers and workers
 /// can reach on the machine: what is left between them is the processor's own work per item.
 final class DenseFloor: @unchecked Sendable {
-    // @unchecked: `pending`, `sleeping`, `closed`, `batches` and `rows` are read and written only with
-    // `lock` held; a worker's slabs and workspace belong to it alone.
-    private let lock = ConditionLock()
-    private let available = Condition()
-    private var pending: [Waiting] = []
-    private var sleeping = 0
-    private var closed = false
-    private var batches = 0
-    private var rows = 0
+    // @unchecked: `queue` synchronises itself, `workers` is written only by `init`, and a worker's slabs
+    // and workspace belong to it alone.
+    private let queue = PendingQueue<Waiting>(capacity: 4096)
     private let batchLimit: Int
     private let maxItemRows: Int
     private let model: DenseModel
@@ -51,7 +44,6 @@ final class DenseFloor: @unchecked Sendable {
         self.model = model
         self.batchLimit = batchLimit
         self.maxItemRows = maxItemRows
-        pending.reserveCapacity(4096)
         for index in 0..<count {
             workers.append(WorkerThread(name: "dense-floor-\(index)") { [self] in work() })
         }
@@ -59,32 +51,23 @@ final class DenseFloor: @unchecked Sendable {
 
     /// The output of `rows`, suspending the calling task until a worker has computed it.
     func predict(_ rows: [Float]) async -> [Float] {
-        await withUnsafeContinuation { park(Waiting(rows: rows, resume: .task($0))) }
+        await withUnsafeContinuation { queue.append(Waiting(rows: rows, resume: .task($0))) }
     }
 
     /// The output of `rows`, blocking the calling thread, whose own `slot` receives it.
     func predictBlocking(_ rows: [Float], slot: ThreadSlot) -> [Float] {
-        park(Waiting(rows: rows, resume: .thread(slot)))
+        queue.append(Waiting(rows: rows, resume: .thread(slot)))
         slot.ready.wait()
         return slot.output
     }
 
     /// Batches run and rows in them so far.
-    var counts: (batches: Int, rows: Int) { lock.withLock { (batches, rows) } }
+    var counts: (batches: Int, rows: Int) { queue.counts }
 
     /// Stops the workers once nothing is pending.
     func close() {
-        lock.withLock { closed = true }
-        available.broadcast()
+        queue.close()
         for worker in workers { worker.join() }
-    }
-
-    private func park(_ waiting: Waiting) {
-        lock.lock()
-        pending.append(waiting)
-        let wake = sleeping > 0
-        lock.unlock()
-        if wake { available.signal() }
     }
 
     private func work() {
@@ -97,29 +80,7 @@ final class DenseFloor: @unchecked Sendable {
         let (inputWidth, outputWidth) = (model.inputWidth, model.outputWidth)
         var batch: [Waiting] = []
         batch.reserveCapacity(batchLimit)
-        while true {
-            lock.lock()
-            while pending.isEmpty && !closed {
-                sleeping += 1
-                available.wait(lock)
-                sleeping -= 1
-            }
-            if pending.isEmpty {
-                lock.unlock()
-                return
-            }
-            var (count, taken) = (0, 0)
-            for waiting in pending {
-                let rows = waiting.rows.count / inputWidth
-                if count > 0 && taken + rows > batchLimit { break }
-                count += 1
-                taken += rows
-            }
-            batch.append(contentsOf: pending[..<count])
-            pending.removeFirst(count)
-            batches += 1
-            rows += taken
-            lock.unlock()
+        while let taken = queue.take(into: &batch, limit: batchLimit, rows: { $0.rows.count / inputWidth }) {
             var row = 0
             for waiting in batch {
                 waiting.rows.withUnsafeBufferPointer { _ = input.fullView.copyRows(from: $0, startingAt: row) }

@@ -1,6 +1,5 @@
 import BatchProcessing
 import Dispatch
-import Locking
 
 /// The least any scheduler of this shape can cost per item: callers park one at a time, worker
 /// threads take whatever is pending (up to a batch) and wake each caller, and nothing else happens — no
@@ -10,12 +9,8 @@ import Locking
 /// difference between the two, in instructions or CPU time per item, is what the processor adds to the
 /// unavoidable cost of parking and waking a caller for every item.
 final class HandoffFloor: @unchecked Sendable {
-    // @unchecked: `pending`, `sleeping` and `closed` are read and written only with `lock` held.
-    private let lock = ConditionLock()
-    private let available = Condition()
-    private var pending: [Parked] = []
-    private var sleeping = 0
-    private var closed = false
+    // @unchecked: `queue` synchronises itself and `workers` is written only by `init`.
+    private let queue = PendingQueue<Parked>(capacity: 4096)
     private let batchLimit: Int
     private var workers: [WorkerThread] = []
 
@@ -28,7 +23,6 @@ final class HandoffFloor: @unchecked Sendable {
     /// Starts `workers` threads that wake at most `batchLimit` callers per pass.
     init(workers count: Int, batchLimit: Int) {
         self.batchLimit = batchLimit
-        pending.reserveCapacity(4096)
         for index in 0..<count {
             workers.append(WorkerThread(name: "floor-\(index)") { [self] in work() })
         }
@@ -36,48 +30,25 @@ final class HandoffFloor: @unchecked Sendable {
 
     /// Parks the calling task until a worker takes its item.
     func submit() async {
-        await withUnsafeContinuation { park(.task($0)) }
+        await withUnsafeContinuation { queue.append(.task($0)) }
     }
 
     /// Parks the calling thread until a worker takes its item; `semaphore` is the thread's own.
     func submitBlocking(_ semaphore: DispatchSemaphore) {
-        park(.thread(semaphore))
+        queue.append(.thread(semaphore))
         semaphore.wait()
     }
 
     /// Stops the workers once nothing is pending.
     func close() {
-        lock.withLock { closed = true }
-        available.broadcast()
+        queue.close()
         for worker in workers { worker.join() }
-    }
-
-    private func park(_ parked: Parked) {
-        lock.lock()
-        pending.append(parked)
-        let wake = sleeping > 0
-        lock.unlock()
-        if wake { available.signal() }
     }
 
     private func work() {
         var batch: [Parked] = []
         batch.reserveCapacity(batchLimit)
-        while true {
-            lock.lock()
-            while pending.isEmpty && !closed {
-                sleeping += 1
-                available.wait(lock)
-                sleeping -= 1
-            }
-            if pending.isEmpty {
-                lock.unlock()
-                return
-            }
-            let count = min(pending.count, batchLimit)
-            batch.append(contentsOf: pending[..<count])
-            pending.removeFirst(count)
-            lock.unlock()
+        while queue.take(into: &batch, limit: batchLimit, rows: { _ in 1 }) != nil {
             for parked in batch {
                 switch parked {
                 case .task(let continuation): continuation.resume()

@@ -110,35 +110,24 @@ struct SeedWorkloadBenchmark {
                 + Format.right("p99 ms", 9) + Format.right("failed", 8)
         ]
         for (name, result) in results {
-            lines.append(
-                Format.left("  " + name, 12)
-                    + Format.right(
-                        "\(Format.rate(result.itemsPerSecond)) (\(Format.rate(result.itemsPerSecondMin)) – "
-                            + "\(Format.rate(result.itemsPerSecondMax)))", 26)
-                    + Format.right(Format.fixed(result.meanBatch, 1), 8)
-                    + Format.right(Format.rate(result.kernelRowsPerSecond), 15)
-                    + Format.right(
-                        "\(Format.fixed(result.ratioToKernel, 2)) (\(Format.fixed(result.ratioToKernelMin, 2)) – "
-                            + "\(Format.fixed(result.ratioToKernelMax, 2)))", 22)
-                    + Format.right(Format.fixed(result.p50Milliseconds, 2), 9)
-                    + Format.right(Format.fixed(result.p99Milliseconds, 2), 9)
-                    + Format.right("\(result.failed)", 8))
-            if let floor = result.floor {
-                lines.append(
-                    Format.left("   floor", 12)
-                        + Format.right(
-                            "\(Format.rate(floor.itemsPerSecond)) (\(Format.rate(floor.itemsPerSecondMin)) – "
-                                + "\(Format.rate(floor.itemsPerSecondMax)))", 26)
-                        + Format.right(Format.fixed(floor.meanBatch, 1), 8)
-                        + Format.right(Format.rate(floor.kernelRowsPerSecond), 15)
-                        + Format.right(
-                            "\(Format.fixed(floor.ratioToKernel, 2)) (\(Format.fixed(floor.ratioToKernelMin, 2)) – "
-                                + "\(Format.fixed(floor.ratioToKernelMax, 2)))", 22)
-                        + Format.right(Format.fixed(floor.p50Milliseconds, 2), 9)
-                        + Format.right(Format.fixed(floor.p99Milliseconds, 2), 9)
-                        + Format.right("\(floor.failed)", 8))
-            }
+            lines.append(row("  " + name, result) + Format.right("\(result.failed)", 8))
+            if let floor = result.floor { lines.append(row("   floor", floor) + Format.right("\(floor.failed)", 8)) }
         }
         return lines
+    }
+
+    /// One line of the table: the processor's figures or its bare pipeline's, which have the same names.
+    private static func row(_ label: String, _ figures: some SeedWorkloadFigures) -> String {
+        Format.left(label, 12)
+            + Format.right(
+                "\(Format.rate(figures.itemsPerSecond)) (\(Format.rate(figures.itemsPerSecondMin)) – "
+                    + "\(Format.rate(figures.itemsPerSecondMax)))", 26)
+            + Format.right(Format.fixed(figures.meanBatch, 1), 8)
+            + Format.right(Format.rate(figures.kernelRowsPerSecond), 15)
+            + Format.right(
+                "\(Format.fixed(figures.ratioToKernel, 2)) (\(Format.fixed(figures.ratioToKernelMin, 2)) – "
+                    + "\(Format.fixed(figures.ratioToKernelMax, 2)))", 22)
+            + Format.right(Format.fixed(figures.p50Milliseconds, 2), 9)
+            + Format.right(Format.fixed(figures.p99Milliseconds, 2), 9)
     }
 }
