@@ -252,6 +252,43 @@ import Testing
         #expect(controller.efficientSize(atMost: 40, atLeast: 12) == 12)
     }
 
+    /// Teaches `controller` small sizes of 8–15 rows at `small` µs a row and 16 rows at `small16`, and
+    /// batches of 32–64 rows on a line of 100 µs plus `large` µs a row.
+    private static func teachBacklogCosts(
+        _ controller: inout AdaptiveController, small: Double, small16: Double, large: Double
+    ) {
+        for _ in 0..<5 {
+            for rows in 8...15 {
+                let time = Double(rows) * 1_000 * small
+                controller.recordBatch(rows: rows, serviceTime: .nanoseconds(Int64(time)), succeeded: true)
+            }
+            controller.recordBatch(rows: 16, serviceTime: .nanoseconds(Int64(16_000 * small16)), succeeded: true)
+            for rows in [32, 48, 64] {
+                let time = 100_000 + Double(rows) * 1_000 * large
+                controller.recordBatch(rows: rows, serviceTime: .nanoseconds(Int64(time)), succeeded: true)
+            }
+        }
+    }
+
+    @Test func aBacklogTakesTheCheapestSmallSizeNotOneALittleDearer() {
+        var controller = Self.controller()
+        // 8–15 rows cost 0.8 % more per row than 16, and the line above costs more than either.
+        Self.teachBacklogCosts(&controller, small: 50.4, small16: 50, large: 52)
+        // Near saturation the workers' spare capacity is a few per cent: 0.8 % of it is worth keeping.
+        #expect(controller.efficientSize(atMost: 40, atLeast: 1) == 16)
+    }
+
+    @Test func aLargerBatchIsTakenOnlyWhenClearlyCheaperPerRow() {
+        var flat = Self.controller()
+        // 64 rows cost 100 µs + 48.5 µs a row: 50.06 µs a row, 1 % below 16 rows' 50.6.
+        Self.teachBacklogCosts(&flat, small: 52, small16: 50.6, large: 48.5)
+        #expect(flat.efficientSize(atMost: 64, atLeast: 1) == 16)
+        var steep = Self.controller()
+        // 64 rows at 100 µs + 40 µs a row: 41.6 µs a row, 18 % below 16 rows' 50.6.
+        Self.teachBacklogCosts(&steep, small: 52, small16: 50.6, large: 40)
+        #expect(steep.efficientSize(atMost: 64, atLeast: 1) == 64)
+    }
+
     @Test func preemptedBatchesDoNotInflateTheEstimate() throws {
         var controller = Self.controller()
         // Every tenth 4-row batch is preempted for a 4 ms time slice; the others take 100 µs.

@@ -234,15 +234,21 @@ struct AdaptiveController {
     }
 
     /// The batch size of at most `rows` (and at least `floor`) rows for a worker to take from a backlog:
-    /// the smallest that costs a worker at most 1 % more per row than the cheapest size.
+    /// the small size that costs a worker least per row, unless `rows` rows cost clearly less.
     ///
-    /// Where the cost per row has flattened out, a larger batch drains the backlog no faster, but each
-    /// of its rows is answered only when the whole batch is done: the backlog a stall leaves, taken in
-    /// batches as large as it, lengthened the tail by the extra batch time. A small size above every
-    /// measured one is priced at the cheapest rate measured (see ``serviceTime(rows:)``), so it ties
-    /// with the size measured at that rate; the largest such within the 1 % (`rows` included, when
-    /// nothing it could be estimated from was measured) is taken instead, so that it gets measured
-    /// rather than passed over for good.
+    /// Near saturation a backlog drains only by the workers' spare capacity, a few per cent of it, so a
+    /// size 1 % dearer per row than the cheapest takes a real share of that and the backlog a stall
+    /// leaves lasts longer: among the small sizes the cheapest per row is taken (sizes within
+    /// ``equalCost`` of it, closer than any estimate here resolves, count as equally cheap, and the
+    /// smallest of them wins). A batch above the small sizes is taken only when it costs at least
+    /// ``largerBatchMargin`` less per row than that: each of its rows is answered only when the whole
+    /// batch is done, and its price is read off a line fitted through the large batches, whose error is
+    /// of the order of the difference wherever the cost per row has flattened out.
+    ///
+    /// A small size above every measured one is priced at the cheapest rate measured (see
+    /// ``serviceTime(rows:)``), so it ties with the size measured at that rate; the largest such (`rows`
+    /// included, when nothing it could be estimated from was measured) is taken instead, so that it gets
+    /// measured rather than passed over for good.
     ///
     /// Small sizes are measured one by one and need not cost less per row as they grow (a dense model's
     /// small-batch kernel ends at 16 rows, and the first GEMM sizes above it cost more per row — measured
@@ -255,15 +261,17 @@ struct AdaptiveController {
         let largestMeasured = smallSizeTimes.lastIndex { $0 != nil } ?? 0
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: Self.smallSizes + 1) { perRow in
             // Each candidate's cost per row, once (infinity where none can be estimated).
-            var least = whole / Double(rows)
+            let wholePerRow = whole / Double(rows)
+            var leastSmall = Double.infinity
             for size in low...top {
                 perRow[size] = workerTime(rows: size).map { $0 / Double(size) } ?? .infinity
-                least = min(least, perRow[size])
+                leastSmall = min(leastSmall, perRow[size])
             }
-            let limit = least * 1.01
+            let largerPays = rows <= Self.smallSizes || wholePerRow * (1 + Self.largerBatchMargin) < leastSmall
+            let limit = (largerPays ? min(leastSmall, wholePerRow) : leastSmall) * (1 + Self.equalCost)
             // `rows` itself counts as unmeasured above the small sizes until batches there are fitted.
             let rowsUnmeasured = rows > largestMeasured && (rows <= Self.smallSizes || costModel == nil)
-            if rowsUnmeasured, whole / Double(rows) <= limit { return rows }
+            if rowsUnmeasured, wholePerRow <= limit { return rows }
             for size in stride(from: top, to: max(largestMeasured, low - 1), by: -1) where perRow[size] <= limit {
                 return size
             }
@@ -271,6 +279,13 @@ struct AdaptiveController {
             return rows
         }
     }
+
+    /// Costs per row closer than this (relative) count as equal when a backlog's batch size is chosen.
+    static let equalCost = 0.001
+
+    /// How much less per row a batch above ``smallSizes`` must cost than the cheapest small size to be
+    /// taken from a backlog instead (see ``efficientSize(atMost:atLeast:)``).
+    static let largerBatchMargin = 0.03
 
     /// The smallest queue at which waiting for one more row stops paying (see the type's discussion);
     /// `nil` while no service time can be estimated.

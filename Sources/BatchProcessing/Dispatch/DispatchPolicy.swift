@@ -108,13 +108,14 @@ struct DispatchPolicy {
     ///   - idleWorkers: idle workers besides the one taking the batch.
     ///   - running: the batches being computed (read only when the queue is worth sharing).
     ///
-    /// The batch so formed then gives way to the smallest size that costs a worker at most 1 % more per
-    /// row, service time and the work around it together (``AdaptiveController/efficientSize(atMost:atLeast:)``),
-    /// leaving the rest to the next free worker: a smaller batch that costs clearly less per row (on
-    /// mlp1024 a backlog of 20–40 rows went out as one GEMM batch at ~79 µs per row where 16 rows on the
-    /// small-batch kernel cost ~61), or, where the cost per row has flattened out, one as cheap whose
-    /// rows are answered sooner. Where the cost per row still falls along the fitted line, a backlog that
-    /// cannot drain goes out in full batches.
+    /// The batch so formed then gives way to the size that costs a worker least per row, service time and
+    /// the work around it together (``AdaptiveController/efficientSize(atMost:atLeast:)``), leaving the rest
+    /// to the next free worker: a smaller batch that costs clearly less per row (on mlp1024 a backlog of
+    /// 20–40 rows went out as one GEMM batch at ~79 µs per row where 16 rows on the small-batch kernel
+    /// cost ~61), or, where the cost per row has flattened out, one as cheap whose rows are answered
+    /// sooner: a batch above the sizes measured one by one must be clearly cheaper per row to be taken.
+    /// Where the cost per row still falls along the fitted line, a backlog that cannot drain goes out in
+    /// full batches.
     func batchLimit(
         for reason: DispatchReason,
         queuedRows: Int,
