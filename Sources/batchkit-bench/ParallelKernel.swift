@@ -16,6 +16,16 @@ enum ParallelKernel {
         var rowsPerSecond: Double
         /// CPU nanoseconds per row (all threads).
         var cpuNanosecondsPerRow: Double
+
+        /// A pipeline's throughput of `itemsPerSecond` items of `rowsPerItem` rows as a fraction of this.
+        func ratio(itemsPerSecond: Double, rowsPerItem: Int) -> Double {
+            itemsPerSecond * Double(rowsPerItem) / rowsPerSecond
+        }
+
+        /// A pipeline's CPU per item beyond what this kernel spends on the item's rows: its scheduling CPU.
+        func cpuBeyondKernel(nanosecondsPerItem: Double, rowsPerItem: Int) -> Double {
+            nanosecondsPerItem - Double(rowsPerItem) * cpuNanosecondsPerRow
+        }
     }
 
     /// Rows per second summed over the threads, for `duration` after a short warm-up.

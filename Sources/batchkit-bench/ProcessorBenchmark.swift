@@ -52,8 +52,9 @@ struct ProcessorBenchmark {
             let bareKernel = await offPool {
                 ParallelKernel.measure(model: model, batch: bareBatch, threads: workers, duration: duration)
             }
-            let bareRatio = bare.itemsPerSecond * Double(rowsPerItem) / bareKernel.rowsPerSecond
-            let bareOverhead = bare.cpuNanosecondsPerItem - Double(rowsPerItem) * bareKernel.cpuNanosecondsPerRow
+            let bareRatio = bareKernel.ratio(itemsPerSecond: bare.itemsPerSecond, rowsPerItem: rowsPerItem)
+            let bareOverhead = bareKernel.cpuBeyondKernel(
+                nanosecondsPerItem: bare.cpuNanosecondsPerItem, rowsPerItem: rowsPerItem)
             bares.append((bare, bareRatio, bareOverhead))
             runs.append(run)
             kernels.append(kernel)
@@ -62,7 +63,7 @@ struct ProcessorBenchmark {
                 "[\(callers.rawValue)] \(name) run \(index)/\(settings.repeats): \(Format.rate(run.itemsPerSecond)) "
                     + "items/s, mean batch \(Format.fixed(run.meanBatch, 1)), kernel \(Format.rate(kernel.rowsPerSecond)) "
                     + "rows/s at \(batch) × \(workers) threads, ratio "
-                    + "\(Format.fixed(run.itemsPerSecond * Double(rowsPerItem) / kernel.rowsPerSecond, 3)), CPU/item "
+                    + "\(Format.fixed(kernel.ratio(itemsPerSecond: run.itemsPerSecond, rowsPerItem: rowsPerItem), 3)), CPU/item "
                     + "\(Format.fixed(run.cpuNanosecondsPerItem, 0)) ns (kernel \(Format.fixed(kernel.cpuNanosecondsPerRow, 0)) ns/row, "
                     + "bare hand-off \(Format.fixed(floor.cpuNanosecondsPerItem, 0)) ns/item), bare pipeline "
                     + "\(Format.rate(bare.itemsPerSecond)) items/s at batch \(Format.fixed(bare.meanBatch, 1)), ratio "
@@ -77,7 +78,8 @@ struct ProcessorBenchmark {
         let rates = Spread(runs.map(\.itemsPerSecond))
         let kernel = Spread(kernels.map(\.rowsPerSecond))
         let rows = Double(rowsPerItem)
-        let ratio = Spread(zip(runs, kernels).map { $0.itemsPerSecond * rows / $1.rowsPerSecond })
+        let ratio = Spread(
+            zip(runs, kernels).map { $1.ratio(itemsPerSecond: $0.itemsPerSecond, rowsPerItem: rowsPerItem) })
         var latency = LatencyHistogram()
         for run in runs { latency.merge(run.latency) }
         let meanBatch = Spread(runs.map(\.meanBatch)).median
@@ -92,7 +94,9 @@ struct ProcessorBenchmark {
             cpuNanosecondsPerItem: Spread(runs.map(\.cpuNanosecondsPerItem)).median,
             kernelCPUNanosecondsPerRow: Spread(kernels.map(\.cpuNanosecondsPerRow)).median,
             cpuOverheadNanosecondsPerItem: Spread(
-                zip(runs, kernels).map { $0.cpuNanosecondsPerItem - rows * $1.cpuNanosecondsPerRow }
+                zip(runs, kernels).map {
+                    $1.cpuBeyondKernel(nanosecondsPerItem: $0.cpuNanosecondsPerItem, rowsPerItem: rowsPerItem)
+                }
             ).median,
             floorCPUNanosecondsPerItem: Spread(floors.map(\.cpuNanosecondsPerItem)).median,
             bare: BenchReport.ClosedLoop.Bare(
